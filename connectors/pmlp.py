@@ -1,0 +1,146 @@
+"""PMLP Register of Natural Persons client (registries.md §2)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from lxml import etree
+
+from connectors.base import ServiceSpec
+from connectors.soap import SoapRegistryClient, text
+from connectors.xroad import ServiceId
+
+NS = "urn:lv:pmlp:fpr:v1"
+_P = f"{{{NS}}}"
+
+
+@dataclass(frozen=True)
+class ChangesPage:
+    """One page of the change feed."""
+
+    changes: list[dict[str, str]]
+    next_cursor: str
+    has_more: bool
+
+
+@dataclass(frozen=True)
+class MonitoringResult:
+    """Answer of (un)registerMonitoring; ``rejected`` maps code → reason."""
+
+    accepted: int
+    rejected: dict[str, str]
+
+
+def _person(el: etree._Element) -> dict[str, Any]:
+    rec: dict[str, Any] = {
+        "requestedCode": text(el, NS, "requestedCode"),
+        "result": text(el, NS, "result"),
+        "personCode": text(el, NS, "personCode"),
+        "previousPersonCodes": [p.text for p in el.iterfind(f"{_P}previousPersonCode")],
+        "givenName": text(el, NS, "givenName"),
+        "surname": text(el, NS, "surname"),
+        "birthDate": text(el, NS, "birthDate"),
+        "sex": text(el, NS, "sex"),
+        "citizenship": text(el, NS, "citizenship"),
+        "registerStatus": text(el, NS, "registerStatus"),
+        "deathDate": text(el, NS, "deathDate"),
+        "address": None,
+        "relations": [],
+    }
+    addr = el.find(f"{_P}declaredAddress")
+    if addr is not None:
+        rec["address"] = {
+            "addressCode": text(addr, NS, "addressCode"),
+            "atvk": text(addr, NS, "atvk"),
+            "text": text(addr, NS, "text"),
+            "validFrom": text(addr, NS, "validFrom"),
+        }
+    for rel in el.iterfind(f"{_P}relation"):
+        rec["relations"].append(
+            {
+                "kind": text(rel, NS, "kind"),
+                "personCode": text(rel, NS, "personCode"),
+                "validFrom": text(rel, NS, "validFrom"),
+                "validTo": text(rel, NS, "validTo"),
+            }
+        )
+    return rec
+
+
+class PmlpClient(SoapRegistryClient):
+    """getPersons, registerMonitoring, unregisterMonitoring, getChanges."""
+
+    SPEC: ClassVar[ServiceSpec] = ServiceSpec(
+        name="pmlp",
+        scope="pmlp.fpr",
+        path="/pmlp/fpr/v1",
+        xroad=ServiceId.parse("LV/GOV/PMLP/FPR"),
+        style="soap",
+    )
+    WSDL = "pmlp_fpr_v1.wsdl"
+    XSD = "pmlp_fpr_v1.xsd"
+    NS = NS
+
+    def get_persons(self, codes: list[str], as_of: str | None = None) -> list[dict[str, Any]]:
+        """Full records of ``codes`` (≤ 100), one dict per code in request order."""
+        kwargs: dict[str, Any] = {"personCode": codes}
+        if as_of:
+            kwargs["asOfDate"] = as_of
+        body = self.call("getPersons", "pmlp", len(codes), **kwargs)
+        persons = [_person(el) for el in body.iterfind(f"{_P}person")]
+        if [p["requestedCode"] for p in persons] != list(codes):
+            from tilts.errors import ContractError
+
+            raise ContractError("pmlp.getPersons: answer does not list the requested codes in order")
+        return persons
+
+    def register_monitoring(self, codes: list[str]) -> MonitoringResult:
+        """Monitor ``codes`` (≤ 1,000); idempotent."""
+        return self._monitoring("registerMonitoring", codes)
+
+    def unregister_monitoring(self, codes: list[str]) -> MonitoringResult:
+        """Stop monitoring ``codes`` (≤ 1,000)."""
+        return self._monitoring("unregisterMonitoring", codes)
+
+    def _monitoring(self, operation: str, codes: list[str]) -> MonitoringResult:
+        body = self.call(operation, "pmlp_monitoring", len(codes), personCode=codes)
+        rejected = {
+            text(r, NS, "personCode") or "": text(r, NS, "reason") or ""
+            for r in body.iterfind(f"{_P}rejected")
+        }
+        return MonitoringResult(int(text(body, NS, "accepted") or 0), rejected)
+
+    def get_changes(self, cursor: str | None, max_records: int = 1000) -> ChangesPage:
+        """One page of the change feed after ``cursor``."""
+        kwargs: dict[str, Any] = {"maxRecords": max_records}
+        if cursor:
+            kwargs["cursor"] = cursor
+        body = self.call("getChanges", "pmlp_changes", 1, **kwargs)
+        changes = [
+            {
+                "personCode": text(c, NS, "personCode") or "",
+                "kind": text(c, NS, "kind") or "",
+                "changedAt": text(c, NS, "changedAt") or "",
+            }
+            for c in body.iterfind(f"{_P}change")
+        ]
+        return ChangesPage(
+            changes, text(body, NS, "nextCursor") or "", (text(body, NS, "hasMore") or "") == "true"
+        )
+
+    def iter_changes(self, cursor: str | None, max_records: int = 1000) -> Iterable[ChangesPage]:
+        """Pages of the change feed until ``hasMore`` is false; refuses a repeated cursor."""
+        seen: set[str] = set()
+        while True:
+            page = self.get_changes(cursor, max_records)
+            yield page
+            if not page.has_more:
+                return
+            if page.next_cursor in seen or page.next_cursor == cursor:
+                from tilts.errors import ContractError
+
+                raise ContractError("pmlp.getChanges: the feed repeated a cursor")
+            seen.add(page.next_cursor)
+            cursor = page.next_cursor

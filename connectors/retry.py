@@ -1,0 +1,74 @@
+"""The one retry layer for registry calls.
+
+Connectors retry a single call (connection errors, timeouts, 429, 502/503/504,
+``Server.Unavailable``) with bounded exponential backoff and full jitter; ``Retry-After`` wins
+over the computed delay. Prefect task retries are NOT configured on top (they would multiply
+attempts); a task that still fails reports its chunk as failed and the next run picks it up.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from tilts.errors import RateLimitedError, RetriableError, UnreachableError
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How many attempts and how long to wait between them."""
+
+    max_attempts: int = 5
+    base_s: float = 0.2
+    max_s: float = 10.0
+
+    def delay(self, attempt: int, error: RetriableError) -> float:
+        """Seconds to wait after failed ``attempt`` (1-based)."""
+        if isinstance(error, RateLimitedError) and error.retry_after is not None:
+            return min(float(error.retry_after), max(self.max_s, 60.0))
+        ceiling = min(self.max_s, self.base_s * (2 ** (attempt - 1)))
+        return random.uniform(0, ceiling)
+
+
+@dataclass
+class RetryStats:
+    """Counters a run reports: calls retried and 429s honoured."""
+
+    retries: int = 0
+    rate_limited: int = 0
+
+
+def call_with_retry(
+    fn: Callable[[int], T],
+    policy: RetryPolicy,
+    stats: RetryStats | None = None,
+    on_rate_limited: Callable[[float], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """Call ``fn(attempt)`` until it returns, retrying only :class:`RetriableError`.
+
+    Raises:
+        UnreachableError: when the last attempt still failed retriably (chained).
+        TiltsError: any non-retriable error from ``fn`` unchanged.
+    """
+    attempt = 1
+    while True:
+        try:
+            return fn(attempt)
+        except RetriableError as exc:
+            if attempt >= policy.max_attempts:
+                raise UnreachableError(f"gave up after {attempt} attempts: {exc}") from exc
+            wait = policy.delay(attempt, exc)
+            if stats is not None:
+                stats.retries += 1
+                if isinstance(exc, RateLimitedError):
+                    stats.rate_limited += 1
+            if isinstance(exc, RateLimitedError) and on_rate_limited is not None:
+                on_rate_limited(wait)
+            sleep(wait)
+            attempt += 1

@@ -1,0 +1,65 @@
+"""Run figures → Prefect artifacts and the store's run log; progress artifacts."""
+
+from __future__ import annotations
+
+import logging
+from uuid import UUID
+
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
+from prefect.context import FlowRunContext
+
+from flows.runtime import Runtime
+from store.db import transaction
+from store.ops import finish_run, start_run
+
+log = logging.getLogger("tilts.flows")
+
+
+def _in_flow() -> bool:
+    return FlowRunContext.get() is not None
+
+
+def begin(rt: Runtime, municipality: str | None) -> None:
+    """Record the run's start in the store."""
+    with transaction(rt.factory) as s:
+        start_run(s, rt.key, rt.figures.flow, municipality)
+
+
+class Progress:
+    """A Prefect progress artifact updated as chunks finish (no-op outside a flow run)."""
+
+    def __init__(self, total: int) -> None:
+        self.total = max(total, 1)
+        self.done = 0
+        self.id: UUID | None = None
+        if _in_flow():
+            self.id = create_progress_artifact(progress=0.0, description="persons processed")
+
+    def advance(self, n: int) -> None:
+        """Count ``n`` more persons processed."""
+        self.done += n
+        if self.id is not None:
+            update_progress_artifact(self.id, progress=min(100.0, 100.0 * self.done / self.total))
+
+
+def publish(rt: Runtime, elapsed_s: float) -> None:
+    """The summary artifact (markdown + table) and the run log row."""
+    rt.collect_call_figures()
+    rt.figures.duration_s = elapsed_s
+    fig = rt.figures
+    outcome = "FAILED" if fig.failures else ("PARTIAL" if fig.quarantined else "COMPLETED")
+    with transaction(rt.factory) as s:
+        finish_run(s, rt.key, outcome, fig.as_dict())
+    key = fig.flow.replace("_", "-")
+    if _in_flow():
+        create_markdown_artifact(fig.markdown(), key=f"{key}-summary", description=f"{fig.flow} summary")
+        create_table_artifact(fig.table(), key=f"{key}-figures", description=f"{fig.flow} figures")
+    log.info(
+        "%s finished: %s persons, %s calls, %s changed, %s quarantined, %.1fs",
+        fig.flow, fig.persons_considered, fig.registry_calls, fig.records_changed, fig.quarantined, elapsed_s,
+    )

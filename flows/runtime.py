@@ -1,0 +1,124 @@
+"""What a flow run shares with its tasks: settings, store, gateways, audit sink, figures.
+
+Tasks receive only the run key, a municipality's ATVK and internal person ids as parameters
+(never personal codes) and look the runtime up here.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from connectors.base import Gateway, make_session
+from connectors.xroad import Purpose
+from store.db import make_engine, session_factory, transaction
+from store.migrate import upgrade
+from store.ops import StoreAuditSink, ensure_municipality
+from tilts.config import MunicipalitySettings, TiltsSettings, load_settings
+from tilts.figures import RunFigures
+from tilts.logsafe import install as install_log_masking
+
+ALL_SCOPES = ["pmlp.fpr", "vdeavk.disability", "vsaa.payments", "vid.income", "nva.status"]
+
+_RUNTIMES: dict[str, Runtime] = {}
+_LOCK = threading.Lock()
+_MIGRATED: set[str] = set()
+
+
+@dataclass
+class Runtime:
+    """One flow run's shared objects."""
+
+    key: str
+    settings: TiltsSettings
+    engine: Engine
+    factory: sessionmaker[Session]
+    audit: StoreAuditSink
+    figures: RunFigures
+    session: requests.Session
+    gateways: dict[str, Gateway] = field(default_factory=dict)
+    municipality_ids: dict[str, int] = field(default_factory=dict)
+
+    def municipalities(self, atvk: str | None = None) -> list[MunicipalitySettings]:
+        """The configured municipalities, or just the one asked for."""
+        if atvk is not None:
+            return [self.settings.municipality(atvk)]
+        return list(self.settings.municipalities.values())
+
+    def municipality_id(self, atvk: str) -> int:
+        """The store id of a municipality, created on first use."""
+        if atvk not in self.municipality_ids:
+            muni = self.settings.municipality(atvk)
+            with transaction(self.factory) as s:
+                self.municipality_ids[atvk] = ensure_municipality(s, muni.atvk, muni.name)
+        return self.municipality_ids[atvk]
+
+    def gateway(self, atvk: str) -> Gateway:
+        """The gateway of a municipality (one token cache and rate-limit set per run)."""
+        with _LOCK:
+            if atvk not in self.gateways:
+                muni = self.settings.municipality(atvk)
+                secret = self.settings.client_secret(muni.client_id).get_secret_value()
+                self.gateways[atvk] = Gateway(
+                    self.settings.gateway, muni, secret, ALL_SCOPES,
+                    session=self.session, audit=self.audit, run_id=self.key,
+                )
+            return self.gateways[atvk]
+
+    def purpose(self, atvk: str) -> Purpose:
+        """The scheduled job's identity and legal-basis reference."""
+        return Purpose(self.settings.gateway.user_id, self.settings.municipality(atvk).issue)
+
+    def collect_call_figures(self) -> None:
+        """Copy the gateways' call and retry counters into the run's figures."""
+        self.figures.registry_calls = sum(g.calls for g in self.gateways.values())
+        self.figures.calls_retried = sum(g.stats.retries for g in self.gateways.values())
+        self.figures.rate_limited_honoured = sum(g.stats.rate_limited for g in self.gateways.values())
+
+
+def open_store(url: str) -> tuple[Engine, sessionmaker[Session]]:
+    """Engine and session factory for ``url``, migrated to head on first use in this process."""
+    engine = make_engine(url)
+    if url not in _MIGRATED:
+        upgrade(engine)
+        _MIGRATED.add(url)
+    return engine, session_factory(engine)
+
+
+def open_runtime(flow: str, config_path: str | None = None, key: str | None = None) -> Runtime:
+    """Create the runtime of a flow run and register it under a fresh key."""
+    install_log_masking()
+    settings = load_settings(Path(config_path) if config_path else None)
+    engine, factory = open_store(settings.store.url)
+    rt = Runtime(
+        key=key or str(uuid.uuid4()),
+        settings=settings,
+        engine=engine,
+        factory=factory,
+        audit=StoreAuditSink(factory),
+        figures=RunFigures(flow=flow),
+        session=make_session(settings.gateway, pool_size=64),
+    )
+    with _LOCK:
+        _RUNTIMES[rt.key] = rt
+    return rt
+
+
+def get_runtime(key: str) -> Runtime:
+    """The runtime registered under ``key``."""
+    return _RUNTIMES[key]
+
+
+def close_runtime(rt: Runtime) -> None:
+    """Flush the audit sink and release connections."""
+    rt.audit.flush()
+    rt.session.close()
+    rt.engine.dispose()
+    with _LOCK:
+        _RUNTIMES.pop(rt.key, None)

@@ -1,0 +1,154 @@
+"""Population-register work: monitoring, the change feed, fetching and storing chunks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from connectors.pmlp import PmlpClient
+from flows.runtime import Runtime
+from flows.work.batching import run_batches
+from schemas.pmlp import PmlpChangeSchema, PmlpPersonSchema, flatten_person
+from schemas.validate import validate_records
+from store.db import transaction
+from store.models import Monitoring, Person
+from store.ops import get_cursor, now, quarantine, set_cursor
+from store.persons import apply_population, codes_of, iter_open_case_subjects, resolve_codes
+from tilts.errors import ContractError, RecordError, TiltsError
+from tilts.personal_code import mask
+
+SERVICE = "pmlp"
+CURSOR = "pmlp.changes"
+
+
+def client(rt: Runtime, atvk: str) -> PmlpClient:
+    """The PMLP client of a municipality for this run."""
+    return PmlpClient(rt.gateway(atvk), rt.purpose(atvk))
+
+
+def sync_monitoring(rt: Runtime, atvk: str) -> dict[str, int]:
+    """Register every open-case subject not yet monitored; unregister those whose case closed."""
+    mid = rt.municipality_id(atvk)
+    pmlp = client(rt, atvk)
+    gw = rt.gateway(atvk)
+    registered = rejected = unregistered = 0
+    with rt.factory() as s:
+        monitored = dict(s.execute(select(Monitoring.person_id, Monitoring.person_code).where(Monitoring.municipality_id == mid)).all())
+        subjects: set[int] = set()
+        for page in iter_open_case_subjects(s, mid):
+            subjects.update(page)
+        todo_ids = sorted(subjects - monitored.keys())
+        codes = codes_of(s, todo_ids)
+        gone = {pid: code for pid, code in monitored.items() if pid not in subjects}
+    by_code = {code: pid for pid, code in codes.items()}
+    size = gw.batch_size("pmlp_monitoring")
+    results = run_batches(list(by_code), size, gw.concurrency("pmlp_monitoring"), pmlp.register_monitoring)
+    for batch, result in results:
+        if isinstance(result, BaseException):
+            raise result
+        rows = [
+            {"municipality_id": mid, "person_code": c, "person_id": by_code[c], "registered_at": now()}
+            for c in batch if c not in result.rejected
+        ]
+        with transaction(rt.factory) as s:
+            if rows:
+                s.execute(Monitoring.__table__.insert(), rows)
+        registered += len(rows)
+        rejected += len(result.rejected)
+    for batch, result in run_batches(list(gone.values()), size, 1, pmlp.unregister_monitoring):
+        if isinstance(result, BaseException):
+            raise result
+        with transaction(rt.factory) as s:
+            s.execute(delete(Monitoring).where(Monitoring.municipality_id == mid, Monitoring.person_code.in_(batch)))
+        unregistered += len(batch)
+    return {"registered": registered, "rejected": rejected, "unregistered": unregistered}
+
+
+def read_changes(rt: Runtime, atvk: str) -> tuple[list[int], str | None, int]:
+    """Person ids changed since the stored cursor, the cursor to store after, duplicates seen."""
+    mid = rt.municipality_id(atvk)
+    with rt.factory() as s:
+        cursor = get_cursor(s, mid, CURSOR)
+    pmlp = client(rt, atvk)
+    changed: dict[str, None] = {}
+    events = 0
+    bad: list[tuple[str, dict[str, Any], str]] = []
+    next_cursor = cursor
+    for page in pmlp.iter_changes(cursor, rt.settings.gateway.services["pmlp_changes"].batch_size):
+        valid, invalid = validate_records(page.changes, PmlpChangeSchema)
+        bad += [(mask(r.get("personCode")), r, reason) for r, reason in invalid]
+        events += len(page.changes)
+        changed.update((c["personCode"], None) for c in valid)
+        next_cursor = page.next_cursor
+    with transaction(rt.factory) as s:
+        ids = resolve_codes(s, list(changed))
+        rt.figures.quarantined += quarantine(s, SERVICE, "change", bad, rt.key)
+    person_ids = sorted(set(ids.values()))
+    return person_ids, next_cursor, events - len(changed)
+
+
+def unfetched_subjects(rt: Runtime, atvk: str) -> list[int]:
+    """Open-case subjects never fetched yet (new cases), which the feed cannot announce."""
+    mid = rt.municipality_id(atvk)
+    out: list[int] = []
+    with rt.factory() as s:
+        for page in iter_open_case_subjects(s, mid):
+            fetched = set(
+                s.scalars(select(Person.id).where(Person.id.in_(page), Person.population_fetched_at.is_not(None)))
+            )
+            out += [pid for pid in page if pid not in fetched]
+    return out
+
+
+def all_subjects(rt: Runtime, atvk: str) -> list[int]:
+    """Every open-case subject of a municipality (``--full``)."""
+    mid = rt.municipality_id(atvk)
+    with rt.factory() as s:
+        return [pid for page in iter_open_case_subjects(s, mid) for pid in page]
+
+
+def fetch_and_store(rt: Runtime, atvk: str, person_ids: list[int]) -> dict[str, int]:
+    """Fetch full records of one chunk, validate, quarantine the bad, upsert the rest, commit.
+
+    A contract error quarantines its batch and the rest go on; a dependency that stays
+    unreachable fails the chunk (nothing of it is committed; the next run re-fetches it).
+    """
+    with rt.factory() as s:
+        codes = codes_of(s, person_ids)
+    pmlp = client(rt, atvk)
+    gw = rt.gateway(atvk)
+    records: list[dict[str, Any]] = []
+    bad: list[tuple[str, dict[str, Any], str]] = []
+    for batch, result in run_batches(list(codes.values()), gw.batch_size("pmlp"), gw.concurrency("pmlp"), pmlp.get_persons):
+        if isinstance(result, ContractError | RecordError):
+            bad += [(mask(c), {"requestedCode": c}, str(result)) for c in batch]
+        elif isinstance(result, TiltsError):
+            raise result
+        elif isinstance(result, BaseException):
+            raise result
+        else:
+            records += result
+    valid, invalid = validate_records(records, PmlpPersonSchema, flatten_person)
+    bad += [(mask(r.get("requestedCode")), r, reason) for r, reason in invalid]
+    with transaction(rt.factory) as s:
+        outcome = apply_population(s, valid, atvk, now(), rt.key)
+        bad += [(mask(r.get("requestedCode")), r, reason) for r, reason in outcome.quarantined]
+        quarantine(s, SERVICE, "person", bad, rt.key)
+    return {
+        "persons": len(person_ids),
+        "changed": outcome.changed,
+        "not_found": outcome.not_found,
+        "invalid": outcome.invalid,
+        "quarantined": len(bad),
+        "rekeyed": outcome.rekeyed,
+        "deaths": outcome.deaths,
+        "moved_out": outcome.moved_out,
+    }
+
+
+def commit_cursor(rt: Runtime, atvk: str, cursor: str | None) -> None:
+    """Advance the change-feed cursor (only after every chunk's data is committed)."""
+    if cursor:
+        with transaction(rt.factory) as s:
+            set_cursor(s, rt.municipality_id(atvk), CURSOR, cursor)

@@ -1,0 +1,54 @@
+"""The one place records are validated: connector dicts → frame → lazy pandera → split.
+
+Every bad row is reported (``lazy=True``) and goes to quarantine with the failing checks; the
+valid rows go on. Reasons name the column and the check, never the offending value (it may be
+a personal code).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+Flatten = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def validate_records(
+    records: Sequence[dict[str, Any]],
+    model: type[pa.DataFrameModel],
+    flatten: Flatten | None = None,
+) -> tuple[list[dict[str, Any]], list[tuple[dict[str, Any], str]]]:
+    """Split ``records`` into (valid, [(invalid, reason)]) by ``model``."""
+    if not records:
+        return [], []
+    rows = [flatten(r) if flatten else r for r in records]
+    frame = pd.DataFrame.from_records(rows)
+    columns = list(model.to_schema().columns)
+    for col in columns:
+        if col not in frame.columns:
+            frame[col] = None
+    frame = frame[columns].astype(object).where(frame[columns].notna(), None)
+    try:
+        model.validate(frame, lazy=True)
+    except SchemaErrors as exc:
+        reasons: dict[int, list[str]] = defaultdict(list)
+        for case in exc.failure_cases.itertuples(index=False):
+            idx = getattr(case, "index", None)
+            column = getattr(case, "column", None) or "record"
+            check = str(getattr(case, "check", "check"))
+            if idx is None or pd.isna(idx):
+                # a schema-level failure (missing column, wrong dtype): every row fails
+                for i in range(len(records)):
+                    reasons[i].append(f"{column}: {check}")
+            else:
+                reasons[int(idx)].append(f"{column}: {check}")
+        bad = {i: "; ".join(sorted(set(r))) for i, r in reasons.items()}
+        valid = [rec for i, rec in enumerate(records) if i not in bad]
+        invalid = [(records[i], reason) for i, reason in sorted(bad.items())]
+        return valid, invalid
+    return list(records), []

@@ -1,0 +1,214 @@
+"""SQLAlchemy 2 models of the case store.
+
+Personal codes are stored here (the store is the municipality's own case register); they never
+leave it in clear except towards a registry or recipient that is entitled to them. Registry
+facts are append-and-supersede: a changed fact never overwrites the old row, it closes it
+(``superseded_at``) and adds a new one, so "what did we know on day D" has an answer.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a stable constraint-naming convention (for Alembic)."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Municipality(Base):
+    __tablename__ = "municipality"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    atvk: Mapped[str] = mapped_column(String(7), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Person(Base):
+    """A person known to the store; ``person_code`` is always the current code."""
+
+    __tablename__ = "person"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    person_code: Mapped[str] = mapped_column(String(11), unique=True)
+    given_name: Mapped[str | None] = mapped_column(String(200))
+    surname: Mapped[str | None] = mapped_column(String(200))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    sex: Mapped[str | None] = mapped_column(String(1))
+    citizenship: Mapped[str | None] = mapped_column(String(3))
+    register_status: Mapped[str | None] = mapped_column(String(10))
+    death_date: Mapped[date | None] = mapped_column(Date)
+    address_code: Mapped[str | None] = mapped_column(String(9))
+    address_atvk: Mapped[str | None] = mapped_column(String(7))
+    lookup_result: Mapped[str | None] = mapped_column(String(20))
+    population_fetched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PersonCode(Base):
+    """Every code a person has had; a code change re-keys the person, never duplicates it."""
+
+    __tablename__ = "person_code"
+    code: Mapped[str] = mapped_column(String(11), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    is_current: Mapped[bool] = mapped_column(default=True)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Household(Base):
+    __tablename__ = "household"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    external_id: Mapped[str] = mapped_column(String(64))
+    address_code: Mapped[str | None] = mapped_column(String(9))
+    __table_args__ = (UniqueConstraint("municipality_id", "external_id"),)
+
+
+class HouseholdMember(Base):
+    __tablename__ = "household_member"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    # MEMBER, OWNER, CONTRACT_HOLDER, CHILD, LEGAL_REPRESENTATIVE (outbound.md roles)
+    roles: Mapped[str] = mapped_column(String(100), default="MEMBER")
+    member_from: Mapped[date | None] = mapped_column(Date)
+    member_to: Mapped[date | None] = mapped_column(Date)
+    __table_args__ = (UniqueConstraint("household_id", "person_id"),)
+
+
+class Case(Base):
+    """A household's case with the social service; an open case makes its members sync subjects."""
+
+    __tablename__ = "case"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id", ondelete="CASCADE"))
+    case_number: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(10), default="OPEN")
+    opened_on: Mapped[date] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    __table_args__ = (
+        UniqueConstraint("municipality_id", "case_number"),
+        Index("ix_case_open", "municipality_id", "status"),
+    )
+
+
+class RegistryFact(Base):
+    """One fact from a registry, with source, validity, fetch time and supersession."""
+
+    __tablename__ = "registry_fact"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(10))  # PMLP, VDEAVK, VSAA, VID, NVA
+    kind: Mapped[str] = mapped_column(String(30))  # BASIC, ADDRESS, DEATH, RELATION, ...
+    fact_key: Mapped[str] = mapped_column(String(120))  # natural key within person+kind
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    period: Mapped[str | None] = mapped_column(String(7))  # YYYY-MM for monthly facts
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    content_hash: Mapped[str] = mapped_column(String(32))
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    superseded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    run_id: Mapped[str | None] = mapped_column(String(64))
+    __table_args__ = (
+        Index("ix_fact_current", "person_id", "source", "kind", "superseded_at"),
+        Index("ix_fact_period", "source", "period"),
+    )
+
+
+class SyncCursor(Base):
+    __tablename__ = "sync_cursor"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    service: Mapped[str] = mapped_column(String(40))
+    cursor: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (UniqueConstraint("municipality_id", "service"),)
+
+
+class AuditLog(Base):
+    """One row per registry call (who, why, how many, outcome); personal codes never stored."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    service: Mapped[str] = mapped_column(String(20))
+    operation: Mapped[str] = mapped_column(String(60))
+    client: Mapped[str] = mapped_column(String(60))
+    user_id: Mapped[str] = mapped_column(String(100))
+    purpose: Mapped[str] = mapped_column(String(200))
+    batch_size: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(40))
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    message_id: Mapped[str] = mapped_column(String(64), unique=True)
+    run_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class Quarantine(Base):
+    """A record that failed validation or was rejected, with its reason, kept for repair."""
+
+    __tablename__ = "quarantine"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    run_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    service: Mapped[str] = mapped_column(String(20))
+    record_kind: Mapped[str] = mapped_column(String(40))
+    record_ref: Mapped[str] = mapped_column(String(64))  # masked code or internal id
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="OPEN")  # OPEN, RETRIED, DISCARDED
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (Index("ix_quarantine_status", "status", "service"),)
+
+
+class FlowRunLog(Base):
+    """The outcome and figures of every flow run (operations.md §7), for ``tilts status``."""
+
+    __tablename__ = "flow_run_log"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(64), unique=True)
+    flow: Mapped[str] = mapped_column(String(60), index=True)
+    municipality: Mapped[str | None] = mapped_column(String(7))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str] = mapped_column(String(20), default="RUNNING")
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Monitoring(Base):
+    """Which codes a municipality has registered for PMLP change monitoring."""
+
+    __tablename__ = "monitoring"
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), primary_key=True)
+    person_code: Mapped[str] = mapped_column(String(11), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,120 @@
+"""Small repository functions: municipalities, cursors, quarantine, audit rows, run log."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from connectors.audit import AuditRecord
+from store.bulk import upsert
+from store.models import AuditLog, FlowRunLog, Municipality, Quarantine, SyncCursor
+
+
+def now() -> datetime:
+    """The current time, timezone-aware (UTC)."""
+    return datetime.now(UTC)
+
+
+def ensure_municipality(session: Session, atvk: str, name: str) -> int:
+    """The id of the municipality row, created on first use."""
+    upsert(session, Municipality.__table__, [{"atvk": atvk, "name": name}], ["atvk"], ["name"])
+    mid = session.scalar(select(Municipality.id).where(Municipality.atvk == atvk))
+    assert mid is not None
+    return mid
+
+
+def get_cursor(session: Session, municipality_id: int, service: str) -> str | None:
+    """The stored sync cursor of a service, or ``None`` before the first sync."""
+    return session.scalar(
+        select(SyncCursor.cursor).where(
+            SyncCursor.municipality_id == municipality_id, SyncCursor.service == service
+        )
+    )
+
+
+def set_cursor(session: Session, municipality_id: int, service: str, cursor: str) -> None:
+    """Store a cursor; call only in the transaction after the data it covers is committed."""
+    upsert(
+        session,
+        SyncCursor.__table__,
+        [{"municipality_id": municipality_id, "service": service, "cursor": cursor, "updated_at": now()}],
+        ["municipality_id", "service"],
+        ["cursor", "updated_at"],
+    )
+
+
+def quarantine(
+    session: Session,
+    service: str,
+    record_kind: str,
+    items: Sequence[tuple[str, dict[str, Any], str]],
+    run_id: str | None,
+) -> int:
+    """Keep bad records with their reasons; ``items`` are (masked ref, record, reason)."""
+    rows = [
+        {
+            "created_at": now(),
+            "run_id": run_id,
+            "service": service,
+            "record_kind": record_kind,
+            "record_ref": ref,
+            "record": record,
+            "reason": reason,
+            "status": "OPEN",
+        }
+        for ref, record, reason in items
+    ]
+    if rows:
+        session.execute(Quarantine.__table__.insert(), rows)
+    return len(rows)
+
+
+class StoreAuditSink:
+    """The audit hook writing to ``audit_log``; buffered, flushed per chunk and on close."""
+
+    def __init__(self, factory: sessionmaker[Session], flush_every: int = 200) -> None:
+        self._factory = factory
+        self._buffer: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._flush_every = flush_every
+        self.written = 0
+
+    def record(self, rec: AuditRecord) -> None:
+        with self._lock:
+            self._buffer.append(asdict(rec))
+            full = len(self._buffer) >= self._flush_every
+        if full:
+            self.flush()
+
+    def flush(self) -> None:
+        with self._lock:
+            rows, self._buffer = self._buffer, []
+        if rows:
+            with self._factory() as session, session.begin():
+                upsert(session, AuditLog.__table__, rows, ["message_id"])
+            self.written += len(rows)
+
+
+def start_run(session: Session, run_id: str, flow: str, municipality: str | None) -> None:
+    """Record that a flow run started (idempotent per run id)."""
+    upsert(
+        session,
+        FlowRunLog.__table__,
+        [{"run_id": run_id, "flow": flow, "municipality": municipality, "started_at": now(), "outcome": "RUNNING", "figures": {}}],
+        ["run_id"],
+    )
+
+
+def finish_run(session: Session, run_id: str, outcome: str, figures: dict[str, Any]) -> None:
+    """Record a flow run's outcome and figures."""
+    row = session.scalar(select(FlowRunLog).where(FlowRunLog.run_id == run_id))
+    if row is not None:
+        row.ended_at = now()
+        row.outcome = outcome
+        row.figures = figures

@@ -1,0 +1,228 @@
+"""Persons, code history and the population register's facts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
+
+from store.bulk import upsert
+from store.facts import Fact, replace_facts
+from store.models import Case, HouseholdMember, Person, PersonCode
+
+POPULATION_KINDS = ("BASIC", "ADDRESS", "DEATH", "RELATION")
+
+
+def resolve_codes(session: Session, codes: Sequence[str]) -> dict[str, int]:
+    """Map any code a person has had (current or previous) to the person's id."""
+    if not codes:
+        return {}
+    rows = session.execute(select(PersonCode.code, PersonCode.person_id).where(PersonCode.code.in_(list(codes))))
+    return {code: pid for code, pid in rows}
+
+
+def codes_of(session: Session, person_ids: Sequence[int]) -> dict[int, str]:
+    """Current code of each person id."""
+    if not person_ids:
+        return {}
+    rows = session.execute(select(Person.id, Person.person_code).where(Person.id.in_(list(person_ids))))
+    return {pid: code for pid, code in rows}
+
+
+def ensure_persons(session: Session, codes: Sequence[str], now: datetime) -> dict[str, int]:
+    """Ids for ``codes``, creating persons (and their code rows) that do not exist yet."""
+    known = resolve_codes(session, codes)
+    missing = [c for c in dict.fromkeys(codes) if c not in known]
+    if missing:
+        upsert(session, Person.__table__, [{"person_code": c, "updated_at": now} for c in missing], ["person_code"])
+        created = dict(session.execute(select(Person.person_code, Person.id).where(Person.person_code.in_(missing))).all())
+        upsert(
+            session,
+            PersonCode.__table__,
+            [{"code": c, "person_id": created[c], "is_current": True, "recorded_at": now} for c in missing],
+            ["code"],
+        )
+        known.update(created)
+    return known
+
+
+def open_case_subjects(
+    session: Session, municipality_id: int, after_id: int = 0, limit: int = 5000
+) -> list[int]:
+    """Ids of persons in households with an open case, in id order after ``after_id``."""
+    stmt = (
+        select(HouseholdMember.person_id)
+        .join(Case, Case.household_id == HouseholdMember.household_id)
+        .where(
+            Case.municipality_id == municipality_id,
+            Case.status == "OPEN",
+            HouseholdMember.member_to.is_(None),
+            HouseholdMember.person_id > after_id,
+        )
+        .distinct()
+        .order_by(HouseholdMember.person_id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def iter_open_case_subjects(session: Session, municipality_id: int, page: int = 5000) -> Iterator[list[int]]:
+    """Pages of subject ids (keyset pagination: memory stays flat as the caseload grows)."""
+    after = 0
+    while True:
+        ids = open_case_subjects(session, municipality_id, after, page)
+        if not ids:
+            return
+        yield ids
+        after = ids[-1]
+
+
+@dataclass
+class PopulationOutcome:
+    """Figures of applying one chunk of PMLP answers."""
+
+    found: int = 0
+    not_found: int = 0
+    invalid: int = 0
+    rekeyed: int = 0
+    changed: int = 0
+    deaths: int = 0
+    moved_out: int = 0
+    quarantined: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+
+
+def _d(value: Any) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def population_facts(pid: int, rec: dict[str, Any]) -> list[Fact]:
+    """The facts one FOUND PMLP record states about a person."""
+    facts = [
+        Fact(
+            pid,
+            "BASIC",
+            "basic",
+            {k: rec.get(k) for k in ("givenName", "surname", "birthDate", "sex", "citizenship", "registerStatus")},
+        )
+    ]
+    addr = rec.get("address")
+    if addr:
+        facts.append(Fact(pid, "ADDRESS", "declared", dict(addr), valid_from=_d(addr.get("validFrom"))))
+    if rec.get("deathDate"):
+        facts.append(Fact(pid, "DEATH", "death", {"deathDate": rec["deathDate"]}, valid_from=_d(rec["deathDate"])))
+    for rel in rec.get("relations") or []:
+        facts.append(
+            Fact(
+                pid,
+                "RELATION",
+                f"{rel['kind']}:{rel['personCode']}:{rel.get('validFrom')}",
+                dict(rel),
+                valid_from=_d(rel.get("validFrom")),
+                valid_to=_d(rel.get("validTo")),
+            )
+        )
+    return facts
+
+
+def apply_population(
+    session: Session,
+    records: Sequence[dict[str, Any]],
+    municipality_atvk: str,
+    fetched_at: datetime,
+    run_id: str | None,
+) -> PopulationOutcome:
+    """Store one chunk of validated PMLP records: re-key, snapshot, facts. Bulk statements."""
+    out = PopulationOutcome()
+    ids = resolve_codes(session, [r["requestedCode"] for r in records])
+    found: list[tuple[int, dict[str, Any]]] = []
+    lookups: list[dict[str, Any]] = []
+    for rec in records:
+        pid = ids.get(rec["requestedCode"])
+        if pid is None:
+            out.quarantined.append((rec, "answer for a code the store does not know"))
+            continue
+        if rec["result"] != "FOUND":
+            out.not_found += rec["result"] == "NOT_FOUND"
+            out.invalid += rec["result"] == "INVALID_CODE"
+            lookups.append({"pid": pid, "lookup_result": rec["result"], "population_fetched_at": fetched_at})
+            continue
+        found.append((pid, rec))
+    out.found = len(found)
+    _rekey(session, found, fetched_at, out)
+    found = [(pid, rec) for pid, rec in found if all(rec is not q for q, _ in out.quarantined)]
+    snapshots = []
+    for pid, rec in found:
+        addr = rec.get("address") or {}
+        snapshots.append(
+            {
+                "pid": pid,
+                "given_name": rec.get("givenName"),
+                "surname": rec.get("surname"),
+                "birth_date": _d(rec.get("birthDate")),
+                "sex": rec.get("sex"),
+                "citizenship": rec.get("citizenship"),
+                "register_status": rec.get("registerStatus"),
+                "death_date": _d(rec.get("deathDate")),
+                "address_code": addr.get("addressCode"),
+                "address_atvk": addr.get("atvk"),
+                "lookup_result": "FOUND",
+                "population_fetched_at": fetched_at,
+                "updated_at": fetched_at,
+            }
+        )
+        out.deaths += bool(rec.get("deathDate"))
+        out.moved_out += bool(addr) and addr.get("atvk") != municipality_atvk
+    t = Person.__table__
+    if snapshots:
+        cols = [k for k in snapshots[0] if k != "pid"]
+        session.execute(
+            update(t).where(t.c.id == bindparam("pid")).values({c: bindparam(c) for c in cols}),
+            snapshots,
+            execution_options={"synchronize_session": False},
+        )
+    if lookups:
+        session.execute(
+            update(t)
+            .where(t.c.id == bindparam("pid"))
+            .values(lookup_result=bindparam("lookup_result"), population_fetched_at=bindparam("population_fetched_at")),
+            lookups,
+            execution_options={"synchronize_session": False},
+        )
+    facts = [f for pid, rec in found for f in population_facts(pid, rec)]
+    changes = replace_facts(
+        session, "PMLP", [pid for pid, _ in found], POPULATION_KINDS, facts, fetched_at, run_id
+    )
+    out.changed = len(changes.changed_persons or ())
+    return out
+
+
+def _rekey(
+    session: Session, found: list[tuple[int, dict[str, Any]]], now: datetime, out: PopulationOutcome
+) -> None:
+    """A code change re-keys the person (registries.md §1.3), never makes a second one."""
+    current = codes_of(session, [pid for pid, _ in found])
+    moves = [(pid, rec) for pid, rec in found if rec.get("personCode") and rec["personCode"] != current.get(pid)]
+    if not moves:
+        return
+    owners = resolve_codes(session, [rec["personCode"] for _, rec in moves])
+    for pid, rec in moves:
+        new = rec["personCode"]
+        owner = owners.get(new)
+        if owner is not None and owner != pid:
+            out.quarantined.append((rec, "code change collides with another person in the store"))
+            continue
+        session.execute(update(PersonCode).where(PersonCode.person_id == pid).values(is_current=False))
+        upsert(session, PersonCode.__table__, [{"code": new, "person_id": pid, "is_current": True, "recorded_at": now}], ["code"], ["is_current"])
+        for prev in rec.get("previousPersonCodes") or []:
+            upsert(session, PersonCode.__table__, [{"code": prev, "person_id": pid, "is_current": False, "recorded_at": now}], ["code"])
+        session.execute(update(Person).where(Person.id == pid).values(person_code=new, updated_at=now))
+        out.rekeyed += 1
+

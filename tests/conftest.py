@@ -1,0 +1,94 @@
+"""Shared fixtures: hermetic environment, a real store on SQLite and PostgreSQL, Prefect harness.
+
+PostgreSQL runs when ``TILTS_TEST_POSTGRES_URL`` is set (``.ci/run`` sets it); otherwise those
+runs are skipped and the summary says so. Each PostgreSQL test gets a schema of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from store.db import make_engine, session_factory
+from store.migrate import upgrade
+
+pytest_plugins: list[str] = []  # MOCKPLUGIN
+
+PG_URL = os.environ.get("TILTS_TEST_POSTGRES_URL")
+PG_SKIP = "PostgreSQL runs skipped: set TILTS_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _hermetic() -> Iterator[None]:
+    """No ambient Prefect server, proxies or config file leak into the tests."""
+    saved = {k: os.environ.pop(k) for k in list(os.environ) if k in (
+        "PREFECT_API_URL", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy", "TILTS_CONFIG"
+    )}
+    os.environ["NO_PROXY"] = "127.0.0.1,localhost"
+    yield
+    os.environ.update(saved)
+
+
+def _pg_schema_url(base: str) -> tuple[str, str]:
+    schema = "t_" + uuid.uuid4().hex[:12]
+    engine = create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options=-csearch_path%3D{schema}", schema
+
+
+def _pg_drop(base: str, schema: str) -> None:
+    engine = create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty store: SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'store.db'}"
+        upgrade(make_engine(url))
+        yield url
+        return
+    if not PG_URL:
+        pytest.skip(PG_SKIP)
+    url, schema = _pg_schema_url(PG_URL)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        _pg_drop(PG_URL, schema)
+
+
+@pytest.fixture
+def factory(store_url: str):  # type: ignore[no-untyped-def]
+    """A session factory on the migrated store."""
+    engine = make_engine(store_url)
+    yield session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """Prefect against a temporary local API (prefect_test_harness)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
+    """Say plainly when the PostgreSQL runs were skipped."""
+    if not PG_URL:
+        terminalreporter.write_line(PG_SKIP, yellow=True)

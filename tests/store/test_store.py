@@ -1,0 +1,125 @@
+"""The store on a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from store.caseload import close_case, seed_households
+from store.db import transaction
+from store.facts import Fact, facts_as_of, replace_facts
+from store.models import AuditLog, Person, PersonCode, RegistryFact
+from store.ops import StoreAuditSink, ensure_municipality, get_cursor, set_cursor
+from store.persons import apply_population, iter_open_case_subjects, resolve_codes
+from connectors.audit import AuditRecord
+
+OLD = "010190-10002".replace("-", "")
+NEW = "32345678901"
+
+
+def _rec(requested: str, current: str, **extra: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "requestedCode": requested, "result": "FOUND", "personCode": current,
+        "previousPersonCodes": [requested] if requested != current else [],
+        "givenName": "Anna", "surname": "Bērziņa", "birthDate": "1990-01-01", "sex": "F",
+        "citizenship": "LVA", "registerStatus": "ACTIVE", "deathDate": None,
+        "address": {"addressCode": "100000001", "atvk": "0040000", "text": "Ogre", "validFrom": "2020-01-01"},
+        "relations": [],
+    }
+    base.update(extra)
+    return base
+
+
+@pytest.mark.postgres
+def test_code_change_rekeys_the_person(factory) -> None:
+    t0 = datetime(2026, 11, 1, tzinfo=UTC)
+    with transaction(factory) as s:
+        mid = ensure_municipality(s, "0040000", "Ogres novads")
+        seed_households(s, mid, [("H1", [OLD])], date(2026, 1, 1))
+    with transaction(factory) as s:
+        out = apply_population(s, [_rec(OLD, NEW)], "0040000", t0, "run1")
+    assert out.rekeyed == 1
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(Person)) == 1
+        person = s.scalar(select(Person))
+        assert person is not None and person.person_code == NEW
+        ids = resolve_codes(s, [OLD, NEW])
+        assert ids[OLD] == ids[NEW] == person.id
+        current = s.scalars(select(PersonCode.code).where(PersonCode.is_current)).all()
+        assert current == [NEW]
+    # the same answer again changes nothing and creates no second person
+    with transaction(factory) as s:
+        again = apply_population(s, [_rec(OLD, NEW)], "0040000", t0 + timedelta(days=1), "run2")
+    assert again.rekeyed == 0 and again.changed == 0
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(Person)) == 1
+
+
+@pytest.mark.postgres
+def test_facts_supersede_and_answer_as_of(factory) -> None:
+    t1 = datetime(2026, 10, 1, tzinfo=UTC)
+    t2 = datetime(2026, 11, 1, tzinfo=UTC)
+    with transaction(factory) as s:
+        mid = ensure_municipality(s, "0040000", "Ogres novads")
+        seed_households(s, mid, [("H1", [OLD])], date(2026, 1, 1))
+        pid = resolve_codes(s, [OLD])[OLD]
+        replace_facts(s, "VSAA", [pid], ["PAYMENT"], [Fact(pid, "PAYMENT", "2026-09:OLD_AGE_PENSION", {"paid": "100.00"}, period="2026-09")], t1, "r1", periods=["2026-09"])
+    with transaction(factory) as s:
+        res = replace_facts(s, "VSAA", [pid], ["PAYMENT"], [Fact(pid, "PAYMENT", "2026-09:OLD_AGE_PENSION", {"paid": "120.00"}, period="2026-09")], t2, "r2", periods=["2026-09"])
+        assert res.inserted == 1 and res.superseded == 1
+    with factory() as s:
+        before = facts_as_of(s, pid, "VSAA", t1 + timedelta(days=1))
+        after = facts_as_of(s, pid, "VSAA", t2 + timedelta(days=1))
+        assert [f.payload["paid"] for f in before] == ["100.00"]
+        assert [f.payload["paid"] for f in after] == ["120.00"]
+        assert s.scalar(select(func.count()).select_from(RegistryFact)) == 2
+
+
+@pytest.mark.postgres
+def test_death_and_move_out_recorded(factory) -> None:
+    t0 = datetime(2026, 11, 1, tzinfo=UTC)
+    other = "32345678912"
+    with transaction(factory) as s:
+        mid = ensure_municipality(s, "0040000", "Ogres novads")
+        seed_households(s, mid, [("H1", [OLD, other])], date(2026, 1, 1))
+    moved = _rec(other, other, address={"addressCode": "200000002", "atvk": "0051000", "text": "Tukums", "validFrom": "2026-10-01"})
+    died = _rec(OLD, OLD, deathDate="2026-10-20", registerStatus="PASSIVE")
+    with transaction(factory) as s:
+        out = apply_population(s, [died, moved], "0040000", t0, "r1")
+    assert (out.deaths, out.moved_out) == (1, 1)
+    with factory() as s:
+        people = {p.person_code: p for p in s.scalars(select(Person))}
+        assert people[OLD].death_date == date(2026, 10, 20)
+        assert people[other].address_atvk == "0051000"
+
+
+@pytest.mark.postgres
+def test_open_cases_define_subjects_and_cursor_roundtrip(factory) -> None:
+    with transaction(factory) as s:
+        mid = ensure_municipality(s, "0040000", "Ogres novads")
+        seed_households(s, mid, [("H1", [OLD]), ("H2", [NEW, "32345678912"])], date(2026, 1, 1))
+        # seeding twice is idempotent
+        seed_households(s, mid, [("H1", [OLD])], date(2026, 1, 1))
+    with factory() as s:
+        assert sum(len(p) for p in iter_open_case_subjects(s, mid, page=2)) == 3
+    with transaction(factory) as s:
+        close_case(s, mid, "SD-H2", date(2026, 11, 1))
+        assert get_cursor(s, mid, "pmlp.changes") is None
+        set_cursor(s, mid, "pmlp.changes", "42")
+        set_cursor(s, mid, "pmlp.changes", "43")
+    with factory() as s:
+        assert sum(len(p) for p in iter_open_case_subjects(s, mid)) == 1
+        assert get_cursor(s, mid, "pmlp.changes") == "43"
+
+
+@pytest.mark.postgres
+def test_audit_sink_writes_one_row_per_message(factory) -> None:
+    sink = StoreAuditSink(factory, flush_every=2)
+    for i in range(3):
+        sink.record(AuditRecord(datetime.now(UTC), "pmlp", "getPersons", "90000000040", "LVsvc", "MK809", 100, "OK", 200, 1, 5, f"m{i}", "r"))
+    sink.record(AuditRecord(datetime.now(UTC), "pmlp", "getPersons", "90000000040", "LVsvc", "MK809", 100, "OK", 200, 1, 5, "m0", "r"))
+    sink.flush()
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(AuditLog)) == 3

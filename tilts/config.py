@@ -1,0 +1,265 @@
+"""Settings: one TOML file plus environment overrides, validated once on start (operations.md §4).
+
+The file is ``$TILTS_CONFIG`` or ``./tilts.toml``; every value can be overridden by an
+environment variable ``TILTS_<SECTION>__<KEY>`` (e.g. ``TILTS_GATEWAY__BASE_URL``). Secrets
+(OAuth client secrets, key passwords) never come from the file: they are read from
+``TILTS_SECRET_<CLIENT_ID>`` (upper-cased, ``-`` → ``_``) or, when Prefect is configured, a
+Prefect Secret block named ``tilts-<client-id>``. Unknown keys are errors: a typo is never
+silently ignored. Settings are read once into :class:`TiltsSettings` and passed in; nothing
+reads the environment at import time.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from tilts.errors import ConfigError
+
+DEFAULT_CONFIG_PATH = Path("tilts.toml")
+DEFAULT_STORE_URL = "sqlite:///.tilts/tilts.db"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServiceLimits(_Strict):
+    """Batch size and client-side rate limit of one registry operation family."""
+
+    batch_size: int = Field(gt=0)
+    rate_per_s: float = Field(gt=0)
+    concurrency: int = Field(default=4, gt=0, le=64)
+
+
+def _default_services() -> dict[str, ServiceLimits]:
+    # registries.md §1.4; the connector keeps under these on its own.
+    return {
+        "pmlp": ServiceLimits(batch_size=100, rate_per_s=20, concurrency=8),
+        "pmlp_monitoring": ServiceLimits(batch_size=1000, rate_per_s=5, concurrency=2),
+        "pmlp_changes": ServiceLimits(batch_size=1000, rate_per_s=5, concurrency=1),
+        "vdeavk": ServiceLimits(batch_size=100, rate_per_s=20, concurrency=8),
+        "vsaa": ServiceLimits(batch_size=500, rate_per_s=10, concurrency=4),
+        "vid": ServiceLimits(batch_size=200, rate_per_s=10, concurrency=4),
+        "nva": ServiceLimits(batch_size=500, rate_per_s=10, concurrency=4),
+        "spolis": ServiceLimits(batch_size=500, rate_per_s=10, concurrency=2),
+        "recipients": ServiceLimits(batch_size=1, rate_per_s=20, concurrency=4),
+    }
+
+
+class GatewaySettings(_Strict):
+    """The state API gateway (or the local mock) and how to talk to it."""
+
+    base_url: str = "http://127.0.0.1:8700"
+    token_url: str | None = None
+    cert_file: Path | None = None
+    key_file: Path | None = None
+    ca_file: Path | None = None
+    connect_timeout_s: float = Field(default=5.0, gt=0)
+    read_timeout_s: float = Field(default=30.0, gt=0)
+    max_response_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    max_attempts: int = Field(default=5, ge=1, le=20)
+    backoff_base_s: float = Field(default=0.2, ge=0)
+    backoff_max_s: float = Field(default=10.0, ge=0)
+    user_id: str = "LVsvc-nightly"
+    services: dict[str, ServiceLimits] = Field(default_factory=_default_services)
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("services", mode="before")
+    @classmethod
+    def _merge_defaults(cls, value: Any) -> Any:
+        merged: dict[str, Any] = {k: v.model_dump() for k, v in _default_services().items()}
+        for key, override in (value or {}).items():
+            if key not in merged:
+                raise ValueError(f"unknown service {key!r}; known: {', '.join(sorted(merged))}")
+            merged[key] = {**merged[key], **dict(override)}
+        return merged
+
+    @property
+    def resolved_token_url(self) -> str:
+        """The token endpoint: ``token_url`` or ``<base_url>/token``."""
+        return self.token_url or f"{self.base_url}/token"
+
+
+class ThresholdRow(_Strict):
+    """A municipality's low-income threshold in force from a date (assessment.md §3)."""
+
+    valid_from: date
+    first: Decimal
+    other: Decimal
+
+
+class RecipientRule(_Strict):
+    """Which statuses and events one recipient gets (outbound.md)."""
+
+    statuses: list[str] = Field(default_factory=lambda: ["POOR", "LOW_INCOME"])
+    events: list[str] = Field(default_factory=lambda: ["GRANTED", "EXTENDED", "REVOKED", "EXPIRED"])
+
+
+class MunicipalitySettings(_Strict):
+    """One municipality served by this installation."""
+
+    atvk: str
+    name: str
+    member_code: str
+    client_id: str
+    issue: str = "MK809-monitoring"
+    low_income_thresholds: list[ThresholdRow] = Field(default_factory=list)
+    recipients: dict[str, RecipientRule] = Field(default_factory=dict)
+    respondent: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("atvk")
+    @classmethod
+    def _atvk(cls, value: str) -> str:
+        if not re.fullmatch(r"\d{7}", value):
+            raise ValueError("ATVK must be 7 digits")
+        return value
+
+    @field_validator("member_code")
+    @classmethod
+    def _member(cls, value: str) -> str:
+        if not re.fullmatch(r"\d{11}", value):
+            raise ValueError("member code must be 11 digits")
+        return value
+
+
+class StoreSettings(_Strict):
+    """Where the case store lives."""
+
+    url: str = DEFAULT_STORE_URL
+
+
+class TiltsSettings(BaseSettings):
+    """Everything Tilts reads from its configuration file and environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TILTS_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    gateway: GatewaySettings = Field(default_factory=GatewaySettings)
+    municipalities: dict[str, MunicipalitySettings] = Field(default_factory=dict)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = _current_toml_path()
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
+        return tuple(sources)
+
+    def municipality(self, atvk: str) -> MunicipalitySettings:
+        """The configured municipality with this ATVK, or a :class:`ConfigError`."""
+        for muni in self.municipalities.values():
+            if muni.atvk == atvk:
+                return muni
+        raise ConfigError(f"municipality {atvk} is not configured")
+
+    def client_secret(self, client_id: str) -> SecretStr:
+        """The OAuth secret of ``client_id`` from the environment or a Prefect Secret block."""
+        env_key = "TILTS_SECRET_" + re.sub(r"[^A-Z0-9]", "_", client_id.upper())
+        value = os.environ.get(env_key)
+        if value:
+            return SecretStr(value)
+        try:
+            from prefect.blocks.system import Secret
+
+            block = Secret.load(f"tilts-{client_id}")
+            return SecretStr(str(block.get()))
+        except Exception as exc:
+            raise ConfigError(
+                f"no secret for client {client_id!r}: set {env_key} or a Prefect Secret "
+                f"block 'tilts-{client_id}'"
+            ) from exc
+
+
+_TOML_PATH: list[Path | None] = [None]
+
+
+def _current_toml_path() -> Path | None:
+    return _TOML_PATH[0]
+
+
+def config_path() -> Path:
+    """The configuration file path: ``$TILTS_CONFIG`` or ``./tilts.toml``."""
+    return Path(os.environ.get("TILTS_CONFIG", str(DEFAULT_CONFIG_PATH)))
+
+
+def load_settings(path: Path | None = None, *, required: bool = False) -> TiltsSettings:
+    """Load and validate the settings once.
+
+    Args:
+        path: the TOML file; defaults to :func:`config_path`.
+        required: raise when the file does not exist (otherwise embedded defaults apply).
+
+    Raises:
+        ConfigError: naming the key and the file for every problem found.
+    """
+    path = path or config_path()
+    exists = path.is_file()
+    if required and not exists:
+        raise ConfigError(f"{path}: configuration file not found")
+    _TOML_PATH[0] = path if exists else None
+    try:
+        import tomllib
+
+        if exists:
+            tomllib.loads(path.read_text(encoding="utf-8"))
+        settings = TiltsSettings()
+    except (OSError, ValueError) as exc:
+        if isinstance(exc, ValidationError):
+            raise ConfigError(_describe(exc, path if exists else None)) from None
+        raise ConfigError(f"{path}: {exc}") from None
+    finally:
+        _TOML_PATH[0] = None
+    if not settings.municipalities:
+        settings = settings.model_copy(update={"municipalities": demo_municipalities()})
+    return settings
+
+
+def _describe(exc: ValidationError, path: Path | None) -> str:
+    where = str(path) if path else "environment"
+    lines = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"])
+        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+        lines.append(f"{where}: {key}: {msg}")
+    return "\n".join(lines)
+
+
+def demo_municipalities() -> dict[str, MunicipalitySettings]:
+    """The demo world's two municipalities (spec README), used when none are configured."""
+    return {
+        "ogre": MunicipalitySettings(
+            atvk="0040000", name="Ogres novads", member_code="90000000040", client_id="demo-ogre"
+        ),
+        "tukums": MunicipalitySettings(
+            atvk="0051000",
+            name="Tukuma novads",
+            member_code="90000000051",
+            client_id="demo-tukums",
+        ),
+    }

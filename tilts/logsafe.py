@@ -1,0 +1,48 @@
+"""Defence in depth for logs: mask anything shaped like a personal code in every log record.
+
+Code paths already log only masked codes or internal ids; this filter, installed on the
+handlers of the root and Prefect loggers, catches what slipped through (e.g. a library's
+exception text quoting a request).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from tilts.personal_code import mask
+
+_CODE = re.compile(r"(?<!\d)(\d{6})-?(\d{5})(?!\d)")
+
+
+def scrub(text: str) -> str:
+    """``text`` with every 11-digit (or ``DDDDDD-DDDDD``) run masked."""
+    return _CODE.sub(lambda m: mask(m.group(1) + m.group(2)), text)
+
+
+class MaskingFilter(logging.Filter):
+    """Rewrites a record's message so that no personal code survives in clear."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string is the caller's bug, not ours to hide
+            return True
+        cleaned = scrub(message)
+        if cleaned != message or record.args:
+            record.msg, record.args = cleaned, None
+        if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
+            record.exc_text = scrub(logging.Formatter().formatException(record.exc_info))
+        return True
+
+
+def install() -> None:
+    """Add the filter to every handler of the root, ``prefect`` and ``tilts`` loggers."""
+    flt = MaskingFilter()
+    for name in (None, "prefect", "tilts", "prefect.flow_runs", "prefect.task_runs"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, MaskingFilter) for f in logger.filters):
+            logger.addFilter(flt)
+        for handler in logger.handlers:
+            if not any(isinstance(f, MaskingFilter) for f in handler.filters):
+                handler.addFilter(flt)
