@@ -59,7 +59,9 @@ class TokenCache:
         if resp.status_code in (502, 503, 504, 429):
             raise RetriableError(f"token endpoint answered {resp.status_code}")
         if resp.status_code != 200:
-            raise AuthError(f"token endpoint refused client {self._client[0]!r}: {resp.status_code}")
+            raise AuthError(
+                f"token endpoint refused client {self._client[0]!r}: {resp.status_code}"
+            )
         try:
             body = resp.json()
             self._token = str(body["access_token"])

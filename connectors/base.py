@@ -137,7 +137,9 @@ class Gateway:
         )
         self.audit = audit
         self.run_id = run_id
-        self.policy = RetryPolicy(settings.max_attempts, settings.backoff_base_s, settings.backoff_max_s)
+        self.policy = RetryPolicy(
+            settings.max_attempts, settings.backoff_base_s, settings.backoff_max_s
+        )
         self.stats = RetryStats()
         self.calls = 0
         self._limiters: dict[str, RateLimiter] = {}
@@ -191,7 +193,9 @@ class RegistryClient:
         """Run one logical call with retries; ``build`` makes the body, ``parse`` reads it."""
         limit = self.gateway.batch_size(family)
         if batch_size > limit:
-            raise FatalError(f"{self.SPEC.name}.{operation}: batch of {batch_size} over limit {limit}")
+            raise FatalError(
+                f"{self.SPEC.name}.{operation}: batch of {batch_size} over limit {limit}"
+            )
         limiter = self.gateway.limiter(family)
 
         def attempt(n: int) -> T:
@@ -271,7 +275,13 @@ class RegistryClient:
             elapsed = int((time.monotonic() - started) * 1000)
             log.debug(
                 "%s.%s batch=%d status=%s outcome=%s ms=%d id=%s",
-                self.SPEC.name, operation, batch_size, status, outcome, elapsed, headers.message_id,
+                self.SPEC.name,
+                operation,
+                batch_size,
+                status,
+                outcome,
+                elapsed,
+                headers.message_id,
             )
             if self.gateway.audit is not None:
                 self.gateway.audit.record(
@@ -301,7 +311,9 @@ class RegistryClient:
             ) as resp:
                 declared = resp.headers.get("Content-Length")
                 if declared is not None and declared.isdigit() and int(declared) > cap:
-                    raise ContractError(f"{self.SPEC.name}: response of {declared} bytes over cap {cap}")
+                    raise ContractError(
+                        f"{self.SPEC.name}: response of {declared} bytes over cap {cap}"
+                    )
                 chunks: list[bytes] = []
                 size = 0
                 for chunk in resp.iter_content(chunk_size=65536):
@@ -313,7 +325,9 @@ class RegistryClient:
         except requests.Timeout as exc:
             raise RetriableError(f"{self.SPEC.name}: timed out ({type(exc).__name__})") from exc
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-            raise RetriableError(f"{self.SPEC.name}: connection failed ({type(exc).__name__})") from exc
+            raise RetriableError(
+                f"{self.SPEC.name}: connection failed ({type(exc).__name__})"
+            ) from exc
         except requests.RequestException as exc:
             raise FatalError(f"{self.SPEC.name}: request failed ({type(exc).__name__})") from exc
 

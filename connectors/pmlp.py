@@ -93,7 +93,9 @@ class PmlpClient(SoapRegistryClient):
         if [p["requestedCode"] for p in persons] != list(codes):
             from tilts.errors import ContractError
 
-            raise ContractError("pmlp.getPersons: answer does not list the requested codes in order")
+            raise ContractError(
+                "pmlp.getPersons: answer does not list the requested codes in order"
+            )
         return persons
 
     def register_monitoring(self, codes: list[str]) -> MonitoringResult:

@@ -71,7 +71,7 @@ class SoapRegistryClient(RegistryClient):
     NS: ClassVar[str]
     STATUS_ACTIONS: ClassVar[dict[int, Action]] = DEFAULT_STATUS_ACTIONS | {500: Action.FAULT}
     FAULT_ACTIONS: ClassVar[dict[str, type[TiltsError]]] = DEFAULT_FAULT_ACTIONS
-    extra_plugins: list[Plugin] = []
+    extra_plugins: ClassVar[list[Plugin]] = []
 
     def call(self, operation: str, family: str, batch_size: int, **kwargs: Any) -> etree._Element:
         """Call ``operation`` and return its validated response body element."""
@@ -114,7 +114,9 @@ class SoapRegistryClient(RegistryClient):
         if not schema.validate(child):
             first = schema.error_log.last_error
             where = f" (line {first.line}: {first.message})" if first is not None else ""
-            raise ContractError(f"{self.SPEC.name}.{operation}: answer does not match the XSD{where}")
+            raise ContractError(
+                f"{self.SPEC.name}.{operation}: answer does not match the XSD{where}"
+            )
         return child
 
     def fault_error(self, raw: RawResponse, headers: CallHeaders) -> TiltsError:
@@ -128,9 +130,15 @@ class SoapRegistryClient(RegistryClient):
 
     def _fault(self, fault: etree._Element) -> TiltsError:
         code = (fault.findtext("faultcode") or "").split(":")[-1]
-        fault_id = "".join(fault.find("detail").itertext()).strip() if fault.find("detail") is not None else ""
+        fault_id = (
+            "".join(fault.find("detail").itertext()).strip()
+            if fault.find("detail") is not None
+            else ""
+        )
         kind = self.FAULT_ACTIONS.get(code, FatalError)
-        return kind(f"{self.SPEC.name}: SOAP fault {code or 'without code'} (faultId {fault_id or '-'})")
+        return kind(
+            f"{self.SPEC.name}: SOAP fault {code or 'without code'} (faultId {fault_id or '-'})"
+        )
 
     def problem_code(self, raw: RawResponse) -> str:
         return f"HTTP {raw.status}"

@@ -132,7 +132,11 @@ class XRoadPlugin(Plugin):  # type: ignore[misc]
     """The zeep plugin that puts the current call's X-Road headers into every envelope."""
 
     def egress(
-        self, envelope: etree._Element, http_headers: dict[str, str], operation: Any, binding_options: Any
+        self,
+        envelope: etree._Element,
+        http_headers: dict[str, str],
+        operation: Any,
+        binding_options: Any,
     ) -> tuple[etree._Element, dict[str, str]]:
         current = _CURRENT.get()
         if current is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import cast
 from uuid import UUID
 
 from prefect.artifacts import (
@@ -38,7 +39,7 @@ class Progress:
         self.done = 0
         self.id: UUID | None = None
         if _in_flow():
-            self.id = create_progress_artifact(progress=0.0, description="persons processed")
+            self.id = cast(UUID, create_progress_artifact(progress=0.0, description="persons processed"))
 
     def advance(self, n: int) -> None:
         """Count ``n`` more persons processed."""
@@ -57,9 +58,16 @@ def publish(rt: Runtime, elapsed_s: float) -> None:
         finish_run(s, rt.key, outcome, fig.as_dict())
     key = fig.flow.replace("_", "-")
     if _in_flow():
-        create_markdown_artifact(fig.markdown(), key=f"{key}-summary", description=f"{fig.flow} summary")
+        create_markdown_artifact(
+            fig.markdown(), key=f"{key}-summary", description=f"{fig.flow} summary"
+        )
         create_table_artifact(fig.table(), key=f"{key}-figures", description=f"{fig.flow} figures")
     log.info(
         "%s finished: %s persons, %s calls, %s changed, %s quarantined, %.1fs",
-        fig.flow, fig.persons_considered, fig.registry_calls, fig.records_changed, fig.quarantined, elapsed_s,
+        fig.flow,
+        fig.persons_considered,
+        fig.registry_calls,
+        fig.records_changed,
+        fig.quarantined,
+        elapsed_s,
     )

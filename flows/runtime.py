@@ -66,8 +66,13 @@ class Runtime:
                 muni = self.settings.municipality(atvk)
                 secret = self.settings.client_secret(muni.client_id).get_secret_value()
                 self.gateways[atvk] = Gateway(
-                    self.settings.gateway, muni, secret, ALL_SCOPES,
-                    session=self.session, audit=self.audit, run_id=self.key,
+                    self.settings.gateway,
+                    muni,
+                    secret,
+                    ALL_SCOPES,
+                    session=self.session,
+                    audit=self.audit,
+                    run_id=self.key,
                 )
             return self.gateways[atvk]
 
@@ -79,7 +84,9 @@ class Runtime:
         """Copy the gateways' call and retry counters into the run's figures."""
         self.figures.registry_calls = sum(g.calls for g in self.gateways.values())
         self.figures.calls_retried = sum(g.stats.retries for g in self.gateways.values())
-        self.figures.rate_limited_honoured = sum(g.stats.rate_limited for g in self.gateways.values())
+        self.figures.rate_limited_honoured = sum(
+            g.stats.rate_limited for g in self.gateways.values()
+        )
 
 
 def open_store(url: str) -> tuple[Engine, sessionmaker[Session]]:

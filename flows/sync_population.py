@@ -19,20 +19,17 @@ from flows.work import population as work
 from flows.work.batching import batches
 from tilts.errors import TiltsError
 
-TASK = {"cache_policy": NO_CACHE, "persist_result": False}
-
-
-@task(name="pmlp-monitoring", **TASK)
+@task(name="pmlp-monitoring", cache_policy=NO_CACHE, persist_result=False)
 def monitoring_task(key: str, atvk: str) -> dict[str, int]:
     return work.sync_monitoring(get_runtime(key), atvk)
 
 
-@task(name="pmlp-changes", **TASK)
+@task(name="pmlp-changes", cache_policy=NO_CACHE, persist_result=False)
 def changes_task(key: str, atvk: str) -> tuple[list[int], str | None, int]:
     return work.read_changes(get_runtime(key), atvk)
 
 
-@task(name="pmlp-fetch-chunk", **TASK)
+@task(name="pmlp-fetch-chunk", cache_policy=NO_CACHE, persist_result=False)
 def fetch_chunk_task(key: str, atvk: str, person_ids: list[int]) -> dict[str, int]:
     try:
         return work.fetch_and_store(get_runtime(key), atvk, person_ids)
@@ -40,13 +37,19 @@ def fetch_chunk_task(key: str, atvk: str, person_ids: list[int]) -> dict[str, in
         get_runtime(key).audit.flush()
 
 
-def run_population(key: str, atvk: str, full: bool, chunk_size: int, progress: Progress | None = None) -> None:
+def run_population(
+    key: str, atvk: str, full: bool, chunk_size: int, progress: Progress | None = None
+) -> None:
     """The body of the flow for one municipality (also called by ``nightly_sync``)."""
     rt = get_runtime(key)
     fig = rt.figures
     monitoring_task(key, atvk)
-    changed, cursor, duplicates = changes_task(key, atvk)
-    subjects = work.all_subjects(rt, atvk) if full else sorted(set(changed) | set(work.unfetched_subjects(rt, atvk)))
+    changed, cursor, _duplicates = changes_task(key, atvk)
+    subjects = (
+        work.all_subjects(rt, atvk)
+        if full
+        else sorted(set(changed) | set(work.unfetched_subjects(rt, atvk)))
+    )
     fig.persons_considered += len(subjects)
     progress = progress or Progress(len(subjects))
     failed = 0
@@ -66,14 +69,19 @@ def run_population(key: str, atvk: str, full: bool, chunk_size: int, progress: P
         fig.moved_out += res["moved_out"]
         progress.advance(len(chunk))
     if failed:
-        fig.will_retry.append(f"{atvk} pmlp: {failed} chunk(s) and the change feed from the stored cursor")
+        fig.will_retry.append(
+            f"{atvk} pmlp: {failed} chunk(s) and the change feed from the stored cursor"
+        )
     else:
         work.commit_cursor(rt, atvk, cursor)
 
 
 @flow(name="sync_population")
 def sync_population(
-    municipality: str | None = None, full: bool = False, chunk_size: int = 2000, config_path: str | None = None
+    municipality: str | None = None,
+    full: bool = False,
+    chunk_size: int = 2000,
+    config_path: str | None = None,
 ) -> dict[str, Any]:
     """Sync the population register for one or every configured municipality."""
     started = time.monotonic()

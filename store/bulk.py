@@ -5,19 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 
-def _insert(session: Session, table: Table) -> Any:
+def _insert(session: Session, table: Any) -> Any:
     name = session.get_bind().dialect.name
     return (postgresql if name == "postgresql" else sqlite).insert(table)
 
 
 def upsert(
     session: Session,
-    table: Table,
+    table: Any,
     rows: Sequence[dict[str, Any]],
     keys: Sequence[str],
     update: Sequence[str] | None = None,

@@ -50,7 +50,14 @@ def seed_households(
     cases: list[dict[str, Any]] = []
     for ext, codes in items:
         for code in codes:
-            members.append({"household_id": hh[ext], "person_id": ids[code], "roles": "MEMBER", "member_from": opened_on})
+            members.append(
+                {
+                    "household_id": hh[ext],
+                    "person_id": ids[code],
+                    "roles": "MEMBER",
+                    "member_from": opened_on,
+                }
+            )
         cases.append(
             {
                 "municipality_id": municipality_id,

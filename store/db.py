@@ -9,9 +9,11 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from tilts.errors import ConfigError
+from tilts.errors import ConfigError, StoreError
+from tilts.logsafe import scrub
 
 
 def normalise_url(url: str) -> str:
@@ -56,6 +58,16 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any exception."""
-    with factory() as session, session.begin():
-        yield session
+    """One unit of work: commit on success, roll back on any exception.
+
+    Database errors become :class:`StoreError` (the statement text and parameters, which may
+    hold personal codes, are not repeated in the message).
+    """
+    try:
+        with factory() as session, session.begin():
+            yield session
+    except SQLAlchemyError as exc:
+        reason = scrub(str(getattr(exc, "orig", None) or type(exc).__name__).splitlines()[0][:200])
+        raise StoreError(
+            f"store: unit of work rolled back ({type(exc).__name__}: {reason})"
+        ) from None

@@ -13,9 +13,9 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import Table, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from store.models import RegistryFact
@@ -68,7 +68,7 @@ def replace_facts(
     result = FactChanges(changed_persons=set())
     if not person_ids:
         return result
-    t = RegistryFact.__table__
+    t = cast(Table, RegistryFact.__table__)
     cond = [
         t.c.person_id.in_(list(person_ids)),
         t.c.source == source,
@@ -80,7 +80,9 @@ def replace_facts(
     current = {
         (row.person_id, row.kind, row.fact_key): (row.id, row.content_hash)
         for row in session.execute(
-            select(t.c.id, t.c.person_id, t.c.kind, t.c.fact_key, t.c.content_hash).where(and_(*cond))
+            select(t.c.id, t.c.person_id, t.c.kind, t.c.fact_key, t.c.content_hash).where(
+                and_(*cond)
+            )
         )
     }
     inserts: list[dict[str, Any]] = []
@@ -113,7 +115,11 @@ def replace_facts(
         result.changed_persons.add(fact.person_id)  # type: ignore[union-attr]
     # a fact is stale when it is no longer reported or when a new version replaces it
     replaced = {(i["person_id"], i["kind"], i["fact_key"]) for i in inserts}
-    stale = [{"fid": fid} for ident, (fid, _) in current.items() if ident not in keep or ident in replaced]
+    stale = [
+        {"fid": fid}
+        for ident, (fid, _) in current.items()
+        if ident not in keep or ident in replaced
+    ]
     for ident in current:
         if ident not in keep:
             result.changed_persons.add(ident[0])  # type: ignore[union-attr]

@@ -9,7 +9,7 @@ facts are append-and-supersede: a changed fact never overwrites the old row, it 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -42,7 +42,7 @@ class Base(DeclarativeBase):
     """Declarative base with a stable constraint-naming convention (for Alembic)."""
 
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
 class Municipality(Base):

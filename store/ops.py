@@ -8,7 +8,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.audit import AuditRecord
@@ -43,7 +43,14 @@ def set_cursor(session: Session, municipality_id: int, service: str, cursor: str
     upsert(
         session,
         SyncCursor.__table__,
-        [{"municipality_id": municipality_id, "service": service, "cursor": cursor, "updated_at": now()}],
+        [
+            {
+                "municipality_id": municipality_id,
+                "service": service,
+                "cursor": cursor,
+                "updated_at": now(),
+            }
+        ],
         ["municipality_id", "service"],
         ["cursor", "updated_at"],
     )
@@ -71,7 +78,7 @@ def quarantine(
         for ref, record, reason in items
     ]
     if rows:
-        session.execute(Quarantine.__table__.insert(), rows)
+        session.execute(insert(Quarantine), rows)
     return len(rows)
 
 
@@ -106,7 +113,16 @@ def start_run(session: Session, run_id: str, flow: str, municipality: str | None
     upsert(
         session,
         FlowRunLog.__table__,
-        [{"run_id": run_id, "flow": flow, "municipality": municipality, "started_at": now(), "outcome": "RUNNING", "figures": {}}],
+        [
+            {
+                "run_id": run_id,
+                "flow": flow,
+                "municipality": municipality,
+                "started_at": now(),
+                "outcome": "RUNNING",
+                "figures": {},
+            }
+        ],
         ["run_id"],
     )
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from store.bulk import upsert
@@ -21,7 +21,9 @@ def resolve_codes(session: Session, codes: Sequence[str]) -> dict[str, int]:
     """Map any code a person has had (current or previous) to the person's id."""
     if not codes:
         return {}
-    rows = session.execute(select(PersonCode.code, PersonCode.person_id).where(PersonCode.code.in_(list(codes))))
+    rows = session.execute(
+        select(PersonCode.code, PersonCode.person_id).where(PersonCode.code.in_(list(codes)))
+    )
     return {code: pid for code, pid in rows}
 
 
@@ -29,7 +31,9 @@ def codes_of(session: Session, person_ids: Sequence[int]) -> dict[int, str]:
     """Current code of each person id."""
     if not person_ids:
         return {}
-    rows = session.execute(select(Person.id, Person.person_code).where(Person.id.in_(list(person_ids))))
+    rows = session.execute(
+        select(Person.id, Person.person_code).where(Person.id.in_(list(person_ids)))
+    )
     return {pid: code for pid, code in rows}
 
 
@@ -38,12 +42,24 @@ def ensure_persons(session: Session, codes: Sequence[str], now: datetime) -> dic
     known = resolve_codes(session, codes)
     missing = [c for c in dict.fromkeys(codes) if c not in known]
     if missing:
-        upsert(session, Person.__table__, [{"person_code": c, "updated_at": now} for c in missing], ["person_code"])
-        created = dict(session.execute(select(Person.person_code, Person.id).where(Person.person_code.in_(missing))).all())
+        upsert(
+            session,
+            Person.__table__,
+            [{"person_code": c, "updated_at": now} for c in missing],
+            ["person_code"],
+        )
+        created = dict(
+            session.execute(
+                select(Person.person_code, Person.id).where(Person.person_code.in_(missing))
+            ).all()
+        )
         upsert(
             session,
             PersonCode.__table__,
-            [{"code": c, "person_id": created[c], "is_current": True, "recorded_at": now} for c in missing],
+            [
+                {"code": c, "person_id": created[c], "is_current": True, "recorded_at": now}
+                for c in missing
+            ],
             ["code"],
         )
         known.update(created)
@@ -70,7 +86,9 @@ def open_case_subjects(
     return list(session.scalars(stmt))
 
 
-def iter_open_case_subjects(session: Session, municipality_id: int, page: int = 5000) -> Iterator[list[int]]:
+def iter_open_case_subjects(
+    session: Session, municipality_id: int, page: int = 5000
+) -> Iterator[list[int]]:
     """Pages of subject ids (keyset pagination: memory stays flat as the caseload grows)."""
     after = 0
     while True:
@@ -110,14 +128,34 @@ def population_facts(pid: int, rec: dict[str, Any]) -> list[Fact]:
             pid,
             "BASIC",
             "basic",
-            {k: rec.get(k) for k in ("givenName", "surname", "birthDate", "sex", "citizenship", "registerStatus")},
+            {
+                k: rec.get(k)
+                for k in (
+                    "givenName",
+                    "surname",
+                    "birthDate",
+                    "sex",
+                    "citizenship",
+                    "registerStatus",
+                )
+            },
         )
     ]
     addr = rec.get("address")
     if addr:
-        facts.append(Fact(pid, "ADDRESS", "declared", dict(addr), valid_from=_d(addr.get("validFrom"))))
+        facts.append(
+            Fact(pid, "ADDRESS", "declared", dict(addr), valid_from=_d(addr.get("validFrom")))
+        )
     if rec.get("deathDate"):
-        facts.append(Fact(pid, "DEATH", "death", {"deathDate": rec["deathDate"]}, valid_from=_d(rec["deathDate"])))
+        facts.append(
+            Fact(
+                pid,
+                "DEATH",
+                "death",
+                {"deathDate": rec["deathDate"]},
+                valid_from=_d(rec["deathDate"]),
+            )
+        )
     for rel in rec.get("relations") or []:
         facts.append(
             Fact(
@@ -152,7 +190,9 @@ def apply_population(
         if rec["result"] != "FOUND":
             out.not_found += rec["result"] == "NOT_FOUND"
             out.invalid += rec["result"] == "INVALID_CODE"
-            lookups.append({"pid": pid, "lookup_result": rec["result"], "population_fetched_at": fetched_at})
+            lookups.append(
+                {"pid": pid, "lookup_result": rec["result"], "population_fetched_at": fetched_at}
+            )
             continue
         found.append((pid, rec))
     out.found = len(found)
@@ -180,7 +220,7 @@ def apply_population(
         )
         out.deaths += bool(rec.get("deathDate"))
         out.moved_out += bool(addr) and addr.get("atvk") != municipality_atvk
-    t = Person.__table__
+    t = cast(Table, Person.__table__)
     if snapshots:
         cols = [k for k in snapshots[0] if k != "pid"]
         session.execute(
@@ -192,7 +232,10 @@ def apply_population(
         session.execute(
             update(t)
             .where(t.c.id == bindparam("pid"))
-            .values(lookup_result=bindparam("lookup_result"), population_fetched_at=bindparam("population_fetched_at")),
+            .values(
+                lookup_result=bindparam("lookup_result"),
+                population_fetched_at=bindparam("population_fetched_at"),
+            ),
             lookups,
             execution_options={"synchronize_session": False},
         )
@@ -209,7 +252,11 @@ def _rekey(
 ) -> None:
     """A code change re-keys the person (registries.md §1.3), never makes a second one."""
     current = codes_of(session, [pid for pid, _ in found])
-    moves = [(pid, rec) for pid, rec in found if rec.get("personCode") and rec["personCode"] != current.get(pid)]
+    moves = [
+        (pid, rec)
+        for pid, rec in found
+        if rec.get("personCode") and rec["personCode"] != current.get(pid)
+    ]
     if not moves:
         return
     owners = resolve_codes(session, [rec["personCode"] for _, rec in moves])
@@ -219,10 +266,24 @@ def _rekey(
         if owner is not None and owner != pid:
             out.quarantined.append((rec, "code change collides with another person in the store"))
             continue
-        session.execute(update(PersonCode).where(PersonCode.person_id == pid).values(is_current=False))
-        upsert(session, PersonCode.__table__, [{"code": new, "person_id": pid, "is_current": True, "recorded_at": now}], ["code"], ["is_current"])
+        session.execute(
+            update(PersonCode).where(PersonCode.person_id == pid).values(is_current=False)
+        )
+        upsert(
+            session,
+            PersonCode.__table__,
+            [{"code": new, "person_id": pid, "is_current": True, "recorded_at": now}],
+            ["code"],
+            ["is_current"],
+        )
         for prev in rec.get("previousPersonCodes") or []:
-            upsert(session, PersonCode.__table__, [{"code": prev, "person_id": pid, "is_current": False, "recorded_at": now}], ["code"])
-        session.execute(update(Person).where(Person.id == pid).values(person_code=new, updated_at=now))
+            upsert(
+                session,
+                PersonCode.__table__,
+                [{"code": prev, "person_id": pid, "is_current": False, "recorded_at": now}],
+                ["code"],
+            )
+        session.execute(
+            update(Person).where(Person.id == pid).values(person_code=new, updated_at=now)
+        )
         out.rekeyed += 1
-

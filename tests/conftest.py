@@ -26,9 +26,21 @@ PG_SKIP = "PostgreSQL runs skipped: set TILTS_TEST_POSTGRES_URL (e.g. postgresql
 @pytest.fixture(autouse=True, scope="session")
 def _hermetic() -> Iterator[None]:
     """No ambient Prefect server, proxies or config file leak into the tests."""
-    saved = {k: os.environ.pop(k) for k in list(os.environ) if k in (
-        "PREFECT_API_URL", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy", "TILTS_CONFIG"
-    )}
+    saved = {
+        k: os.environ.pop(k)
+        for k in list(os.environ)
+        if k
+        in (
+            "PREFECT_API_URL",
+            "HTTP_PROXY",
+            "HTTPS_PROXY",
+            "http_proxy",
+            "https_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+            "TILTS_CONFIG",
+        )
+    }
     os.environ["NO_PROXY"] = "127.0.0.1,localhost"
     yield
     os.environ.update(saved)

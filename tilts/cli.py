@@ -7,34 +7,195 @@ settings once and calls into ``flows/``, ``store/``, ``mocks/`` or ``assessment/
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from tilts.errors import TiltsError
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Tilts: registry sync, assessment and SPOLIS reporting.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="Tilts: registry sync, household assessment and SPOLIS reporting.",
+)
 db_app = typer.Typer(no_args_is_help=True, help="The case store.")
 mocks_app = typer.Typer(no_args_is_help=True, help="Mock registry, SPOLIS and recipient servers.")
+quarantine_app = typer.Typer(
+    no_args_is_help=True, help="Records that failed validation or were rejected."
+)
 app.add_typer(db_app, name="db")
 app.add_typer(mocks_app, name="mocks")
+app.add_typer(quarantine_app, name="quarantine")
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", help="TOML configuration (default $TILTS_CONFIG or ./tilts.toml)."),
+]
 
 
-def _fail(exc: TiltsError) -> typer.Exit:
-    typer.echo(f"error: {exc}", err=True)
-    return typer.Exit(exc.exit_code)
+def _guard(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run ``fn``; a TiltsError becomes its message on stderr and its exit code."""
+    try:
+        return fn(*args, **kwargs)
+    except TiltsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOpt = None) -> None:
+    """Apply the store's migrations (creates the SQLite file on first use)."""
+    from store.db import make_engine
+    from store.migrate import upgrade
+    from tilts.config import load_settings
+
+    settings = _guard(load_settings, config)
+    engine = _guard(make_engine, settings.store.url)
+    try:
+        upgrade(engine)
+    except Exception as exc:  # the database itself is a dependency
+        typer.echo(f"error: store.url: cannot migrate ({type(exc).__name__})", err=True)
+        raise typer.Exit(3) from None
+    typer.echo("store is at the latest migration")
+
+
+@mocks_app.command("serve")
+def mocks_serve(
+    host: str = "127.0.0.1",
+    port: int = 8700,
+    seed: int = 42,
+    persons: int = 20000,
+    admin: Annotated[bool, typer.Option("--admin/--no-admin")] = True,
+    tls_cert: Path | None = None,
+    tls_key: Path | None = None,
+    tls_ca: Path | None = None,
+    require_client_cert: bool = False,
+    no_rate_limits: bool = False,
+    config_file: Annotated[
+        Path | None, typer.Option("--config-file", help="Mock clients (TOML).")
+    ] = None,
+) -> None:
+    """Serve every mock service until stopped."""
+    from mocks import serve_command
+
+    serve_command(
+        host=host,
+        port=port,
+        seed=seed,
+        persons=persons,
+        admin=admin,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+        tls_ca=tls_ca,
+        require_client_cert=require_client_cert,
+        no_rate_limits=no_rate_limits,
+        config_file=config_file,
+    )
+
+
+@app.command()
+def sync(
+    service: Annotated[
+        str, typer.Argument(help="population | disability | income | employment | all")
+    ] = "all",
+    municipality: Annotated[
+        str | None, typer.Option(help="ATVK; default every configured one.")
+    ] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Ignore cursors; re-fetch everyone.")
+    ] = False,
+    chunk_size: Annotated[int, typer.Option(min=1, help="Persons per Prefect task.")] = 2000,
+    config: ConfigOpt = None,
+) -> None:
+    """One sync run for the configured municipalities."""
+    from flows.catalogue import sync_flow
+
+    flow = _guard(sync_flow, service)
+    figures = _guard(
+        flow,
+        municipality=municipality,
+        full=full,
+        chunk_size=chunk_size,
+        config_path=str(config) if config else None,
+    )
+    _print_figures(figures)
+    raise typer.Exit(_exit_code(figures))
 
 
 @app.command()
 def assess(
-    case: Annotated[Path, typer.Option("--case", help="Household case as JSON (assessment.md §7).")],
+    case: Annotated[
+        Path, typer.Option("--case", help="Household case as JSON (assessment.md §7).")
+    ],
 ) -> None:
     """Assess one household case and print the result as JSON."""
     from assessment.command import run
 
     raise typer.Exit(run(case, sys.stdout, sys.stderr))
+
+
+@app.command()
+def status(
+    config: ConfigOpt = None, as_json: Annotated[bool, typer.Option("--json")] = False
+) -> None:
+    """Last runs, cursors, quarantined records (personal codes masked)."""
+    from tilts.status import collect, render
+
+    report = _guard(collect, config)
+    typer.echo(json.dumps(report, indent=2, default=str) if as_json else render(report))
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    config: ConfigOpt = None,
+    service: str | None = None,
+    run: str | None = None,
+    limit: int = 50,
+) -> None:
+    """Open quarantined records with their reasons (codes masked)."""
+    from tilts.status import quarantine_rows
+
+    for row in _guard(quarantine_rows, config, service, run, limit):
+        typer.echo(
+            f"{row['id']:>6}  {row['service']:<7} {row['kind']:<8} {row['ref']:<13} {row['reason']}"
+        )
+
+
+@app.command()
+def demo(
+    persons: Annotated[int, typer.Option(help="Size of the mock population.")] = 20000,
+    households: Annotated[
+        int, typer.Option(help="Households with an open case per municipality.")
+    ] = 600,
+    workdir: Annotated[
+        Path, typer.Option(help="Where the demo keeps its store and config.")
+    ] = Path(".tilts/demo"),
+) -> None:
+    """Start the mocks, seed a store, sync twice with a clock advance, print the figures."""
+    from tilts.demo import run_demo
+
+    raise typer.Exit(_guard(run_demo, persons=persons, households=households, workdir=workdir))
+
+
+def _print_figures(figures: dict[str, Any]) -> None:
+    keys = [k for k in figures if k not in ("failures", "will_retry")]
+    width = max(len(k) for k in keys)
+    for k in keys:
+        typer.echo(f"{k:<{width}}  {figures[k]}")
+    for label in ("failures", "will_retry"):
+        for line in figures.get(label) or []:
+            typer.echo(f"{label}: {line}")
+
+
+def _exit_code(figures: dict[str, Any]) -> int:
+    failures = figures.get("failures") or []
+    if failures and all("Unreachable" in f for f in failures):
+        return 3
+    return 1 if failures or figures.get("quarantined") else 0
 
 
 def main() -> None:

@@ -188,7 +188,7 @@ class TiltsSettings(BaseSettings):
             from prefect.blocks.system import Secret
 
             block = Secret.load(f"tilts-{client_id}")
-            return SecretStr(str(block.get()))
+            return SecretStr(str(block.get()))  # type: ignore[union-attr]
         except Exception as exc:
             raise ConfigError(
                 f"no secret for client {client_id!r}: set {env_key} or a Prefect Secret "

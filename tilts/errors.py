@@ -11,6 +11,7 @@
     │   ├── AuthError               401 after one token refresh, or token endpoint refused us
     │   ├── MissingPurposeError     refused locally: a query without purpose (userId / issue)
     │   └── UnreachableError        retries exhausted on a dependency that never answered (exit 3)
+    ├── StoreError                  the case store refused a read or a commit (exit 3)
     ├── ContractError               the other side broke the contract: unparsable body, schema
     │                               mismatch, wrong message id, oversized body, DTD / entities
     └── RecordError                 one record is bad (NOT_FOUND, INVALID_CODE, failed checks);
@@ -72,6 +73,12 @@ class MissingPurposeError(FatalError):
 
 class UnreachableError(FatalError):
     """A dependency did not answer after every retry."""
+
+    exit_code = 3
+
+
+class StoreError(TiltsError):
+    """The case store refused a read or a commit; nothing of the unit of work was kept."""
 
     exit_code = 3
 

@@ -58,7 +58,9 @@ class RunFigures:
         lines.append("")
         lines.append("**Failed:** " + ("; ".join(self.failures) if self.failures else "nothing"))
         lines.append("")
-        lines.append("**Will be retried:** " + ("; ".join(self.will_retry) if self.will_retry else "nothing"))
+        lines.append(
+            "**Will be retried:** " + ("; ".join(self.will_retry) if self.will_retry else "nothing")
+        )
         return "\n".join(lines)
 
     @property

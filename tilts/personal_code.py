@@ -61,8 +61,6 @@ def invalid_reason(code: str) -> str | None:
         return "must be 11 digits"
     if is_new_format(code):
         return None
-    if code[0] == "3":
-        return "new-format code must start with 3 and a digit 2-9"
     if code[6] not in _CENTURY:
         return "century digit must be 0, 1 or 2"
     if birth_date(code) is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from connectors.pmlp import PmlpClient
 from flows.runtime import Runtime
@@ -15,7 +15,7 @@ from store.db import transaction
 from store.models import Monitoring, Person
 from store.ops import get_cursor, now, quarantine, set_cursor
 from store.persons import apply_population, codes_of, iter_open_case_subjects, resolve_codes
-from tilts.errors import ContractError, RecordError, TiltsError
+from tilts.errors import ContractError, RecordError
 from tilts.personal_code import mask
 
 SERVICE = "pmlp"
@@ -34,7 +34,13 @@ def sync_monitoring(rt: Runtime, atvk: str) -> dict[str, int]:
     gw = rt.gateway(atvk)
     registered = rejected = unregistered = 0
     with rt.factory() as s:
-        monitored = dict(s.execute(select(Monitoring.person_id, Monitoring.person_code).where(Monitoring.municipality_id == mid)).all())
+        monitored = dict(
+            s.execute(
+                select(Monitoring.person_id, Monitoring.person_code).where(
+                    Monitoring.municipality_id == mid
+                )
+            ).all()
+        )
         subjects: set[int] = set()
         for page in iter_open_case_subjects(s, mid):
             subjects.update(page)
@@ -43,24 +49,36 @@ def sync_monitoring(rt: Runtime, atvk: str) -> dict[str, int]:
         gone = {pid: code for pid, code in monitored.items() if pid not in subjects}
     by_code = {code: pid for pid, code in codes.items()}
     size = gw.batch_size("pmlp_monitoring")
-    results = run_batches(list(by_code), size, gw.concurrency("pmlp_monitoring"), pmlp.register_monitoring)
+    results = run_batches(
+        list(by_code), size, gw.concurrency("pmlp_monitoring"), pmlp.register_monitoring
+    )
     for batch, result in results:
         if isinstance(result, BaseException):
             raise result
         rows = [
-            {"municipality_id": mid, "person_code": c, "person_id": by_code[c], "registered_at": now()}
-            for c in batch if c not in result.rejected
+            {
+                "municipality_id": mid,
+                "person_code": c,
+                "person_id": by_code[c],
+                "registered_at": now(),
+            }
+            for c in batch
+            if c not in result.rejected
         ]
         with transaction(rt.factory) as s:
             if rows:
-                s.execute(Monitoring.__table__.insert(), rows)
+                s.execute(insert(Monitoring), rows)
         registered += len(rows)
         rejected += len(result.rejected)
     for batch, result in run_batches(list(gone.values()), size, 1, pmlp.unregister_monitoring):
         if isinstance(result, BaseException):
             raise result
         with transaction(rt.factory) as s:
-            s.execute(delete(Monitoring).where(Monitoring.municipality_id == mid, Monitoring.person_code.in_(batch)))
+            s.execute(
+                delete(Monitoring).where(
+                    Monitoring.municipality_id == mid, Monitoring.person_code.in_(batch)
+                )
+            )
         unregistered += len(batch)
     return {"registered": registered, "rejected": rejected, "unregistered": unregistered}
 
@@ -95,7 +113,11 @@ def unfetched_subjects(rt: Runtime, atvk: str) -> list[int]:
     with rt.factory() as s:
         for page in iter_open_case_subjects(s, mid):
             fetched = set(
-                s.scalars(select(Person.id).where(Person.id.in_(page), Person.population_fetched_at.is_not(None)))
+                s.scalars(
+                    select(Person.id).where(
+                        Person.id.in_(page), Person.population_fetched_at.is_not(None)
+                    )
+                )
             )
             out += [pid for pid in page if pid not in fetched]
     return out
@@ -120,11 +142,11 @@ def fetch_and_store(rt: Runtime, atvk: str, person_ids: list[int]) -> dict[str, 
     gw = rt.gateway(atvk)
     records: list[dict[str, Any]] = []
     bad: list[tuple[str, dict[str, Any], str]] = []
-    for batch, result in run_batches(list(codes.values()), gw.batch_size("pmlp"), gw.concurrency("pmlp"), pmlp.get_persons):
+    for batch, result in run_batches(
+        list(codes.values()), gw.batch_size("pmlp"), gw.concurrency("pmlp"), pmlp.get_persons
+    ):
         if isinstance(result, ContractError | RecordError):
             bad += [(mask(c), {"requestedCode": c}, str(result)) for c in batch]
-        elif isinstance(result, TiltsError):
-            raise result
         elif isinstance(result, BaseException):
             raise result
         else:

@@ -7,13 +7,13 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from connectors.audit import AuditRecord
 from store.caseload import close_case, seed_households
 from store.db import transaction
 from store.facts import Fact, facts_as_of, replace_facts
 from store.models import AuditLog, Person, PersonCode, RegistryFact
 from store.ops import StoreAuditSink, ensure_municipality, get_cursor, set_cursor
 from store.persons import apply_population, iter_open_case_subjects, resolve_codes
-from connectors.audit import AuditRecord
 
 OLD = "010190-10002".replace("-", "")
 NEW = "32345678901"
@@ -21,11 +21,23 @@ NEW = "32345678901"
 
 def _rec(requested: str, current: str, **extra: object) -> dict[str, object]:
     base: dict[str, object] = {
-        "requestedCode": requested, "result": "FOUND", "personCode": current,
+        "requestedCode": requested,
+        "result": "FOUND",
+        "personCode": current,
         "previousPersonCodes": [requested] if requested != current else [],
-        "givenName": "Anna", "surname": "Bērziņa", "birthDate": "1990-01-01", "sex": "F",
-        "citizenship": "LVA", "registerStatus": "ACTIVE", "deathDate": None,
-        "address": {"addressCode": "100000001", "atvk": "0040000", "text": "Ogre", "validFrom": "2020-01-01"},
+        "givenName": "Anna",
+        "surname": "Bērziņa",
+        "birthDate": "1990-01-01",
+        "sex": "F",
+        "citizenship": "LVA",
+        "registerStatus": "ACTIVE",
+        "deathDate": None,
+        "address": {
+            "addressCode": "100000001",
+            "atvk": "0040000",
+            "text": "Ogre",
+            "validFrom": "2020-01-01",
+        },
         "relations": [],
     }
     base.update(extra)
@@ -65,9 +77,27 @@ def test_facts_supersede_and_answer_as_of(factory) -> None:
         mid = ensure_municipality(s, "0040000", "Ogres novads")
         seed_households(s, mid, [("H1", [OLD])], date(2026, 1, 1))
         pid = resolve_codes(s, [OLD])[OLD]
-        replace_facts(s, "VSAA", [pid], ["PAYMENT"], [Fact(pid, "PAYMENT", "2026-09:OLD_AGE_PENSION", {"paid": "100.00"}, period="2026-09")], t1, "r1", periods=["2026-09"])
+        replace_facts(
+            s,
+            "VSAA",
+            [pid],
+            ["PAYMENT"],
+            [Fact(pid, "PAYMENT", "2026-09:OLD_AGE_PENSION", {"paid": "100.00"}, period="2026-09")],
+            t1,
+            "r1",
+            periods=["2026-09"],
+        )
     with transaction(factory) as s:
-        res = replace_facts(s, "VSAA", [pid], ["PAYMENT"], [Fact(pid, "PAYMENT", "2026-09:OLD_AGE_PENSION", {"paid": "120.00"}, period="2026-09")], t2, "r2", periods=["2026-09"])
+        res = replace_facts(
+            s,
+            "VSAA",
+            [pid],
+            ["PAYMENT"],
+            [Fact(pid, "PAYMENT", "2026-09:OLD_AGE_PENSION", {"paid": "120.00"}, period="2026-09")],
+            t2,
+            "r2",
+            periods=["2026-09"],
+        )
         assert res.inserted == 1 and res.superseded == 1
     with factory() as s:
         before = facts_as_of(s, pid, "VSAA", t1 + timedelta(days=1))
@@ -84,7 +114,16 @@ def test_death_and_move_out_recorded(factory) -> None:
     with transaction(factory) as s:
         mid = ensure_municipality(s, "0040000", "Ogres novads")
         seed_households(s, mid, [("H1", [OLD, other])], date(2026, 1, 1))
-    moved = _rec(other, other, address={"addressCode": "200000002", "atvk": "0051000", "text": "Tukums", "validFrom": "2026-10-01"})
+    moved = _rec(
+        other,
+        other,
+        address={
+            "addressCode": "200000002",
+            "atvk": "0051000",
+            "text": "Tukums",
+            "validFrom": "2026-10-01",
+        },
+    )
     died = _rec(OLD, OLD, deathDate="2026-10-20", registerStatus="PASSIVE")
     with transaction(factory) as s:
         out = apply_population(s, [died, moved], "0040000", t0, "r1")
@@ -118,8 +157,40 @@ def test_open_cases_define_subjects_and_cursor_roundtrip(factory) -> None:
 def test_audit_sink_writes_one_row_per_message(factory) -> None:
     sink = StoreAuditSink(factory, flush_every=2)
     for i in range(3):
-        sink.record(AuditRecord(datetime.now(UTC), "pmlp", "getPersons", "90000000040", "LVsvc", "MK809", 100, "OK", 200, 1, 5, f"m{i}", "r"))
-    sink.record(AuditRecord(datetime.now(UTC), "pmlp", "getPersons", "90000000040", "LVsvc", "MK809", 100, "OK", 200, 1, 5, "m0", "r"))
+        sink.record(
+            AuditRecord(
+                datetime.now(UTC),
+                "pmlp",
+                "getPersons",
+                "90000000040",
+                "LVsvc",
+                "MK809",
+                100,
+                "OK",
+                200,
+                1,
+                5,
+                f"m{i}",
+                "r",
+            )
+        )
+    sink.record(
+        AuditRecord(
+            datetime.now(UTC),
+            "pmlp",
+            "getPersons",
+            "90000000040",
+            "LVsvc",
+            "MK809",
+            100,
+            "OK",
+            200,
+            1,
+            5,
+            "m0",
+            "r",
+        )
+    )
     sink.flush()
     with factory() as s:
         assert s.scalar(select(func.count()).select_from(AuditLog)) == 3

@@ -1,0 +1,200 @@
+"""``sync_population`` end to end: real mock server, real store (SQLite and PostgreSQL), real Prefect runs."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from mocks.harness import MockHandle
+from sqlalchemy import func, select, text
+
+from flows.runtime import open_store
+from flows.sync_population import sync_population
+from store.models import AuditLog, Person, PersonCode, Quarantine, RegistryFact, SyncCursor
+from tilts.config import load_settings
+
+
+def _factory(config: Path):  # type: ignore[no-untyped-def]
+    return open_store(load_settings(config).store.url)[1]
+
+
+def _state(config: Path) -> dict[str, object]:
+    """What a converged store looks like: persons, codes, current facts by content."""
+    with _factory(config)() as s:
+        persons = sorted(
+            s.execute(select(Person.person_code, Person.death_date, Person.address_atvk)).all()
+        )
+        codes = sorted(s.execute(select(PersonCode.code, PersonCode.is_current)).all())
+        facts = sorted(
+            s.execute(
+                select(
+                    Person.person_code,
+                    RegistryFact.kind,
+                    RegistryFact.fact_key,
+                    RegistryFact.content_hash,
+                )
+                .join(Person, Person.id == RegistryFact.person_id)
+                .where(RegistryFact.superseded_at.is_(None))
+            ).all()
+        )
+    return {"persons": persons, "codes": codes, "facts": facts}
+
+
+@pytest.mark.postgres
+def test_first_sync_then_incremental_after_clock_advance(
+    config: Path, flow_mock: MockHandle
+) -> None:
+    first = sync_population(config_path=str(config))
+    assert first["failures"] == []
+    assert first["persons_considered"] > 100
+    assert (
+        first["records_changed"]
+        == first["persons_considered"]
+        - first["not_found"]
+        - first["invalid"]
+        - first["quarantined"]
+    )
+    factory = _factory(config)
+    with factory() as s:
+        fetched = s.scalar(
+            select(func.count()).select_from(Person).where(Person.lookup_result == "FOUND")
+        )
+        assert fetched == first["records_changed"]
+        assert s.scalar(select(func.count()).select_from(SyncCursor)) == 2
+        audit_rows = s.scalar(select(func.count()).select_from(AuditLog))
+        assert audit_rows == first["registry_calls"]
+        persons_before = s.scalar(select(func.count()).select_from(Person))
+
+    flow_mock.advance(30, change_rate=0.01)
+    second = sync_population(config_path=str(config))
+    assert second["failures"] == []
+    assert 0 < second["persons_considered"] < first["persons_considered"]
+    with factory() as s:
+        # code changes re-key: never a second person
+        assert s.scalar(select(func.count()).select_from(Person)) == persons_before
+        assert (
+            second["deaths"] + second["moved_out"] + second["rekeyed"] + second["records_changed"]
+            > 0
+        )
+        assert (
+            s.scalar(
+                select(func.count()).select_from(PersonCode).where(PersonCode.is_current.is_(False))
+            )
+            >= second["rekeyed"]
+        )
+
+    # a third night with nothing new changes nothing
+    third = sync_population(config_path=str(config))
+    assert third["records_changed"] == 0
+
+
+@pytest.mark.postgres
+def test_cursor_not_advanced_when_the_commit_fails(config: Path, flow_mock: MockHandle) -> None:
+    sync_population(config_path=str(config))
+    factory = _factory(config)
+    with factory() as s:
+        cursors_before = dict(
+            s.execute(select(SyncCursor.municipality_id, SyncCursor.cursor)).all()
+        )
+    flow_mock.advance(30, change_rate=0.02)
+    engine = factory.kw["bind"]
+    dialect = engine.dialect.name
+    with engine.begin() as conn:  # a real database failure on every fact insert
+        if dialect == "sqlite":
+            conn.execute(
+                text(
+                    "CREATE TRIGGER refuse BEFORE INSERT ON registry_fact BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+                )
+            )
+        else:
+            conn.execute(
+                text(
+                    "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$ LANGUAGE plpgsql"
+                )
+            )
+            conn.execute(
+                text(
+                    "CREATE TRIGGER refuse BEFORE INSERT ON registry_fact FOR EACH ROW EXECUTE FUNCTION refuse()"
+                )
+            )
+    failed = sync_population(config_path=str(config))
+    assert failed["failures"] and "StoreError" in failed["failures"][0]
+    assert failed["will_retry"]
+    with factory() as s:
+        assert (
+            dict(s.execute(select(SyncCursor.municipality_id, SyncCursor.cursor)).all())
+            == cursors_before
+        )
+    with engine.begin() as conn:
+        conn.execute(
+            text("DROP TRIGGER refuse" + ("" if dialect == "sqlite" else " ON registry_fact"))
+        )
+    healed = sync_population(config_path=str(config))
+    assert healed["failures"] == [] and healed["records_changed"] > 0
+
+
+def test_registry_outage_fails_chunks_not_the_run(config: Path, flow_mock: MockHandle) -> None:
+    flow_mock.admin_post(
+        "/_admin/faults",
+        {
+            "service": "pmlp",
+            "operation": "getPersons",
+            "kind": "http_status",
+            "status": 503,
+            "rate": 1.0,
+        },
+    )
+    figures = sync_population(config_path=str(config))
+    assert figures["failures"] and all("Unreachable" in f for f in figures["failures"])
+    with _factory(config)() as s:
+        assert s.scalar(select(func.count()).select_from(SyncCursor)) == 0
+
+
+def test_bad_records_are_quarantined_and_the_rest_go_on(
+    config: Path, flow_mock: MockHandle
+) -> None:
+    flow_mock.admin_post(
+        "/_admin/faults",
+        {"service": "pmlp", "operation": "getPersons", "kind": "malformed", "count": 1},
+    )
+    figures = sync_population(config_path=str(config))
+    assert figures["failures"] == []
+    assert figures["quarantined"] >= 1
+    with _factory(config)() as s:
+        reasons = s.scalars(select(Quarantine.reason)).all()
+        refs = s.scalars(select(Quarantine.record_ref)).all()
+    assert any("does not parse" in r for r in reasons)
+    assert all("****" in ref for ref in refs)
+    assert figures["records_changed"] > 0
+
+
+def test_no_personal_code_in_logs_or_artifacts(
+    config: Path, flow_mock: MockHandle, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    sync_population(config_path=str(config))
+    flow_mock.advance(10, change_rate=0.02)
+    sync_population(config_path=str(config))
+    with _factory(config)() as s:
+        codes = set(s.scalars(select(PersonCode.code)))
+        names = {n for n in s.scalars(select(Person.surname)) if n}
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter
+
+    async def artifacts() -> list[str]:
+        async with get_client() as client:
+            found = await client.read_artifacts(artifact_filter=ArtifactFilter(), limit=200)
+            return [str(a.data) + str(a.description) for a in found]
+
+    import asyncio
+
+    texts = (
+        [r.getMessage() for r in caplog.records]
+        + [r.exc_text or "" for r in caplog.records]
+        + asyncio.run(artifacts())
+    )
+    blob = "\n".join(texts)
+    assert len(codes) > 100
+    assert not [c for c in codes if c in blob]
+    assert not [n for n in names if n in blob]
