@@ -1,0 +1,185 @@
+"""Counted and excluded income of each member over the income months (``assessment.md`` §1-2).
+
+Amounts stay exact here (no rounding): the only rounding is of the household average, in
+:mod:`assessment.calculator`. Records of months outside the income months are ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from assessment.categories import is_child_in_month
+from assessment.model import Case, DeclaredIncome, IncomeLine, MemberIncome, Person
+from assessment.periods import Month
+from assessment.rules import Rules
+from tilts.errors import InputError
+
+VID = "VID"
+VSAA = "VSAA"
+DECLARED = "DECLARED"
+
+COUNTED_VID = "VID income counted at its net amount (§2)"
+EXCLUDED_VID = "VID income of this type is not counted (§2)"
+CHILD_WORK_EXEMPT = "a child's work income up to the minimum wage of the month is not counted (§2)"
+CHILD_WORK_ABOVE = "a child's work income above the minimum wage of the month is counted (§2)"
+COUNTED_VSAA = "VSAA payment counted at the amount paid (§2)"
+EXCLUDED_VSAA = "VSAA benefit of this type is not counted (§2)"
+COUNTED_DECLARED = "declared regular income counted in each income month (§2)"
+SPREAD_DECLARED = "declared irregular income of the last 12 months counted as 1/12 a month (§1)"
+EXEMPT_DECLARED = "declared income up to the minimum wage of the month is not counted (§2)"
+ABOVE_EXEMPT_DECLARED = "declared income above the minimum wage of the month is counted (§2)"
+EXCLUDED_DECLARED = "declared income of this type is not counted (§2)"
+
+_Key = tuple[str, str, str]  # (source, type, reason)
+
+
+class _Ledger:
+    """Sums of counted and excluded amounts by source, type and reason, in first-seen order."""
+
+    def __init__(self) -> None:
+        self.counted: dict[_Key, Decimal] = {}
+        self.excluded: dict[_Key, Decimal] = {}
+
+    def count(self, source: str, kind: str, reason: str, amount: Decimal) -> None:
+        key = (source, kind, reason)
+        self.counted[key] = self.counted.get(key, Decimal(0)) + amount
+
+    def exclude(self, source: str, kind: str, reason: str, amount: Decimal) -> None:
+        key = (source, kind, reason)
+        self.excluded[key] = self.excluded.get(key, Decimal(0)) + amount
+
+    def exempt_up_to(
+        self,
+        source: str,
+        amounts: dict[str, Decimal],
+        limit: Decimal,
+        reasons: tuple[str, str],
+    ) -> None:
+        """Exclude the amounts up to ``limit`` together, count the rest.
+
+        The limit applies to the member's sum of these types in the month (several employers
+        in one month are normal); it is used up in the alphabetical order of the types.
+        """
+        remaining = limit
+        for kind in sorted(amounts):
+            exempt = min(amounts[kind], remaining)
+            remaining -= exempt
+            if exempt:
+                self.exclude(source, kind, reasons[0], exempt)
+            if amounts[kind] - exempt:
+                self.count(source, kind, reasons[1], amounts[kind] - exempt)
+
+    def result(self, member_id: str) -> MemberIncome:
+        return MemberIncome(
+            member_id=member_id,
+            counted=tuple(
+                IncomeLine(s, k, amount, r) for (s, k, r), amount in self.counted.items()
+            ),
+            excluded=tuple(
+                IncomeLine(s, k, amount, r) for (s, k, r), amount in self.excluded.items()
+            ),
+        )
+
+
+def _minimum_wage(month: Month, rules: Rules) -> Decimal:
+    row = rules.minimum_wage_on(month.first_day)
+    if row is None:
+        raise InputError(f"applicationDate: no minimum wage is configured for income month {month}")
+    return row.amount
+
+
+def _add(amounts: dict[str, Decimal], kind: str, amount: Decimal) -> None:
+    amounts[kind] = amounts.get(kind, Decimal(0)) + amount
+
+
+def _registry_month(
+    person: Person, month: Month, child: bool, rules: Rules, ledger: _Ledger
+) -> None:
+    income = rules.income
+    child_work: dict[str, Decimal] = {}
+    for record in person.vid:
+        if record.month != month:
+            continue
+        if child and record.income_type in income.vid_child_work:
+            _add(child_work, record.income_type, record.net_amount)
+        elif record.income_type in income.vid_counted:
+            ledger.count(VID, record.income_type, COUNTED_VID, record.net_amount)
+        else:
+            ledger.exclude(VID, record.income_type, EXCLUDED_VID, record.net_amount)
+    if child_work:
+        ledger.exempt_up_to(
+            VID, child_work, _minimum_wage(month, rules), (CHILD_WORK_EXEMPT, CHILD_WORK_ABOVE)
+        )
+    for payment in person.vsaa:
+        if payment.month != month:
+            continue
+        if payment.benefit_type in income.vsaa_counted:
+            ledger.count(VSAA, payment.benefit_type, COUNTED_VSAA, payment.paid_amount)
+        else:
+            ledger.exclude(VSAA, payment.benefit_type, EXCLUDED_VSAA, payment.paid_amount)
+
+
+def _declared_month(
+    declared: Sequence[DeclaredIncome], month: Month, rules: Rules, ledger: _Ledger
+) -> None:
+    income = rules.income
+    exempt_kinds: dict[str, Decimal] = {}
+    for line in declared:
+        if line.income_type in income.declared_counted:
+            ledger.count(DECLARED, line.income_type, COUNTED_DECLARED, line.monthly_amount)
+        elif line.income_type in income.declared_exempt_up_to_minimum_wage:
+            _add(exempt_kinds, line.income_type, line.monthly_amount)
+        elif line.income_type in income.declared_excluded:
+            ledger.exclude(DECLARED, line.income_type, EXCLUDED_DECLARED, line.monthly_amount)
+    if exempt_kinds:
+        ledger.exempt_up_to(
+            DECLARED,
+            exempt_kinds,
+            _minimum_wage(month, rules),
+            (EXEMPT_DECLARED, ABOVE_EXEMPT_DECLARED),
+        )
+
+
+def member_income(
+    person: Person, declared: Iterable[DeclaredIncome], months: Sequence[Month], rules: Rules
+) -> MemberIncome:
+    """One member's counted and excluded income over ``months``, by source and type.
+
+    Args:
+        person: the member with VID and VSAA records.
+        declared: the member's declared income lines.
+        months: the income months (the three full months before the application month).
+        rules: the income rules (``income`` section) and the minimum wage by date.
+
+    Returns:
+        Totals over all ``months`` by (source, type, reason), exact.
+
+    Raises:
+        InputError: no minimum wage is configured for an income month that needs one.
+    """
+    ledger = _Ledger()
+    declared = tuple(declared)
+    for month in months:
+        _registry_month(person, month, is_child_in_month(person, month, rules), rules, ledger)
+        _declared_month(declared, month, rules, ledger)
+    for line in declared:
+        if line.income_type in rules.income.declared_spread:
+            # assessment.md §1: irregular income of the 12 months before is spread over 12
+            # months; one division for all income months keeps the sum exact (x × 3 / 12).
+            share = line.monthly_amount * len(months) / rules.income.irregular_spread_months
+            ledger.count(DECLARED, line.income_type, SPREAD_DECLARED, share)
+    return ledger.result(person.id)
+
+
+def household_income(case: Case, months: Sequence[Month], rules: Rules) -> tuple[MemberIncome, ...]:
+    """Every member's income over ``months`` (see :func:`member_income`), in member order."""
+    return tuple(
+        member_income(
+            person,
+            (line for line in case.declared_income if line.member_id == person.id),
+            months,
+            rules,
+        )
+        for person in case.members
+    )

@@ -1,0 +1,234 @@
+"""The calculator's domain types: a household case in, an explained result out.
+
+These are plain frozen dataclasses, so flows and the SPOLIS reporting can build them from the
+store without going through JSON; :mod:`assessment.parsing` builds them from the case JSON of
+``assessment.md`` §7.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+from assessment.periods import Month
+
+
+class Status(StrEnum):
+    """Household status (``assessment.md`` §4)."""
+
+    POOR = "POOR"
+    LOW_INCOME = "LOW_INCOME"
+    NONE = "NONE"
+
+
+class PersonCategory(StrEnum):
+    """SPOLIS person category (``assessment.md`` §6), declared in the order they are tried."""
+
+    CHILD = "CHILD"
+    PENSION_AGE = "PENSION_AGE"
+    ADULT_WITH_DISABILITY = "ADULT_WITH_DISABILITY"
+    PUBLIC_WORKS = "PUBLIC_WORKS"
+    PARENTAL_LEAVE = "PARENTAL_LEAVE"
+    WORKING_AGE_EMPLOYED = "WORKING_AGE_EMPLOYED"
+    WORKING_AGE_NOT_EMPLOYED = "WORKING_AGE_NOT_EMPLOYED"
+
+
+@dataclass(frozen=True)
+class Disability:
+    """A VDEĀVK disability decision; ``valid_to`` is ``None`` for a lifelong one."""
+
+    subject: str  # "ADULT" or "CHILD"
+    valid_from: dt.date
+    group: str | None = None  # "I" / "II" / "III", adults only
+    valid_to: dt.date | None = None
+
+    def valid_on(self, day: dt.date) -> bool:
+        """True when the decision is in force on ``day`` (both ends inclusive)."""
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+@dataclass(frozen=True)
+class VidIncome:
+    """One VID income record of a month (net of taxes)."""
+
+    month: Month
+    income_type: str
+    net_amount: Decimal
+
+
+@dataclass(frozen=True)
+class VsaaPayment:
+    """One VSAA payment of a month (the amount paid out)."""
+
+    month: Month
+    benefit_type: str
+    paid_amount: Decimal
+
+
+@dataclass(frozen=True)
+class NvaMeasure:
+    """An NVA active labour-market measure; missing dates are open ends."""
+
+    type: str
+    from_date: dt.date | None = None
+    to_date: dt.date | None = None
+    stipend_paid: bool = False
+
+    def active_on(self, day: dt.date) -> bool:
+        """True when the measure runs on ``day``."""
+        return (self.from_date is None or self.from_date <= day) and (
+            self.to_date is None or day <= self.to_date
+        )
+
+
+@dataclass(frozen=True)
+class NvaStatus:
+    """A person's NVA registration (``UNEMPLOYED`` / ``JOB_SEEKER`` / ``NOT_REGISTERED``)."""
+
+    kind: str
+    active_measure: NvaMeasure | None = None
+
+
+@dataclass(frozen=True)
+class Employment:
+    """A VID employment relation; ``end`` is ``None`` while it is open."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    def open_on(self, day: dt.date) -> bool:
+        """True when the employment runs on ``day``."""
+        return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
+
+
+@dataclass(frozen=True)
+class Person:
+    """A household member with the registry facts the rules read.
+
+    ``id`` is the case's internal member id (never a personal code: results and messages
+    quote it).
+    """
+
+    id: str
+    birth_date: dt.date
+    disability: Disability | None = None
+    vid: tuple[VidIncome, ...] = ()
+    vsaa: tuple[VsaaPayment, ...] = ()
+    nva: NvaStatus | None = None
+    employments: tuple[Employment, ...] = ()
+
+
+@dataclass(frozen=True)
+class DeclaredIncome:
+    """Income declared in the case for a member (see ``income.declared`` in the rules).
+
+    ``monthly_amount`` is the amount of each month, except for the spread types
+    (``IRREGULAR``), where it is the total received in the 12 months before the application
+    month.
+    """
+
+    member_id: str
+    income_type: str
+    monthly_amount: Decimal
+
+
+@dataclass(frozen=True)
+class Case:
+    """One household case (``assessment.md`` §7)."""
+
+    municipality: str
+    application_date: dt.date
+    savings: Decimal
+    property_conditions_met: bool
+    cooperation_agreement: bool
+    members: tuple[Person, ...]
+    declared_income: tuple[DeclaredIncome, ...] = ()
+    housing_expenses: Mapping[str, Decimal] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IncomeLine:
+    """Income of one source and type over the income months, counted or excluded, and why."""
+
+    source: str  # "VID", "VSAA" or "DECLARED"
+    type: str
+    amount: Decimal
+    reason: str
+
+
+@dataclass(frozen=True)
+class MemberIncome:
+    """A member's counted and excluded income over the three income months."""
+
+    member_id: str
+    counted: tuple[IncomeLine, ...]
+    excluded: tuple[IncomeLine, ...]
+
+    @property
+    def counted_total(self) -> Decimal:
+        """Counted income of the three months together."""
+        return sum((line.amount for line in self.counted), Decimal(0))
+
+    @property
+    def excluded_total(self) -> Decimal:
+        """Excluded income of the three months together."""
+        return sum((line.amount for line in self.excluded), Decimal(0))
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The household thresholds applied (for its size), and the rows they came from."""
+
+    gmi: Decimal
+    poor: Decimal
+    low_income: Decimal
+    national_row_from: dt.date
+    municipality_row_from: dt.date
+
+
+@dataclass(frozen=True)
+class GmiBenefit:
+    """A GMI benefit: monthly amount and number of months."""
+
+    monthly_amount: Decimal
+    months: int
+
+
+@dataclass(frozen=True)
+class HousingBenefit:
+    """A housing benefit: monthly amount and the coefficient K used."""
+
+    monthly_amount: Decimal
+    coefficient: Decimal
+
+
+@dataclass(frozen=True)
+class HousingExpense:
+    """One declared housing expense and the amount allowed after the municipal norm."""
+
+    type: str
+    declared: Decimal
+    allowed: Decimal
+
+
+@dataclass(frozen=True)
+class AssessmentResult:
+    """The explained outcome of :func:`assessment.assess`."""
+
+    months: tuple[Month, ...]
+    average_monthly_income: Decimal
+    thresholds: Thresholds
+    status: Status
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    gmi_benefit: GmiBenefit | None
+    housing_benefit: HousingBenefit | None
+    categories: Mapping[str, PersonCategory]
+    children_with_disability: tuple[str, ...]
+    reasons: tuple[str, ...]
+    member_income: tuple[MemberIncome, ...]
+    housing_expenses: tuple[HousingExpense, ...]
+    counted_income_total: Decimal

@@ -1,0 +1,293 @@
+"""The case JSON of ``assessment.md`` §7, parsed into a :class:`~assessment.model.Case`.
+
+Structure is checked here with pydantic; every error becomes one ``<field path>: <what is
+wrong>`` line of an :class:`~tilts.errors.InputError` (``members[0].vid[2].netAmount:``).
+Vocabularies (income types, expense types, municipality) are checked against the rules by
+:mod:`assessment.validation`.
+
+Input decisions (where §7 is silent):
+
+* amounts are JSON strings of a non-negative amount with at most two decimals; a JSON number
+  is refused (a float cannot carry cents exactly);
+* dates are ``YYYY-MM-DD`` strings, months ``YYYY-MM``; booleans are JSON ``true``/``false``;
+* ``savings``, ``propertyConditionsMet`` and ``cooperationAgreement`` are required (a missing
+  fact is not guessed); ``housingExpenses``, ``declaredIncome``, a member's ``disability``,
+  ``vid``, ``vsaa``, ``nva`` and ``employments`` (``[{startDate, endDate}]``, Tilts'
+  extension for "an open employment" of §6) may be left out;
+* unknown keys are refused at the top level, in members and in declared income (a typo must
+  not change a decision); registry records (``disability``, ``vid``, ``vsaa``, ``nva``,
+  ``employments``) may carry the registries' other fields (``grossAmount``,
+  ``employerRegNo``, ...), which are ignored;
+* a JSON object with the same key twice is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError
+from pydantic_core import ErrorDetails, PydanticCustomError
+
+from assessment.model import (
+    Case,
+    DeclaredIncome,
+    Disability,
+    Employment,
+    NvaMeasure,
+    NvaStatus,
+    Person,
+    VidIncome,
+    VsaaPayment,
+)
+from assessment.money import parse_amount
+from assessment.periods import Month
+from tilts.errors import InputError
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return "a string"
+
+
+def _amount(value: object) -> Decimal:
+    if not isinstance(value, str):
+        raise PydanticCustomError(
+            "amount_type",
+            'must be an amount written as a string such as "12.34", not ' + _kind(value),
+        )
+    try:
+        return parse_amount(value)
+    except ValueError as exc:
+        raise PydanticCustomError("amount_format", str(exc)) from None
+
+
+def _date(value: object) -> dt.date:
+    if not isinstance(value, str) or not _DATE.match(value):
+        raise PydanticCustomError("date_format", "must be a date string YYYY-MM-DD")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise PydanticCustomError("date_value", "is not a calendar date") from None
+
+
+def _month(value: object) -> Month:
+    if not isinstance(value, str):
+        raise PydanticCustomError("month_format", "must be a month string YYYY-MM")
+    try:
+        return Month.parse(value)
+    except ValueError:
+        raise PydanticCustomError("month_format", "must be a month string YYYY-MM") from None
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise PydanticCustomError("text", "must be a non-empty string")
+    return value
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise PydanticCustomError("flag", "must be true or false")
+    return value
+
+
+Amount = Annotated[Decimal, PlainValidator(_amount)]
+DateField = Annotated[dt.date, PlainValidator(_date)]
+MonthField = Annotated[Month, PlainValidator(_month)]
+Text = Annotated[str, PlainValidator(_text)]
+Flag = Annotated[bool, PlainValidator(_flag)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Record(BaseModel):
+    # Registry records may carry the registry's other fields; they are not read.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class DisabilityIn(_Record):
+    subject: Text
+    group: Text | None = None
+    validFrom: DateField
+    validTo: DateField | None = None
+
+
+class VidIn(_Record):
+    month: MonthField
+    incomeType: Text
+    netAmount: Amount
+
+
+class VsaaIn(_Record):
+    month: MonthField
+    benefitType: Text
+    paidAmount: Amount
+
+
+class MeasureIn(_Record):
+    type: Text
+    start: DateField | None = Field(default=None, alias="from")
+    to: DateField | None = None
+    stipendPaid: Flag = False
+
+
+class NvaIn(_Record):
+    kind: Text
+    activeMeasure: MeasureIn | None = None
+
+
+class EmploymentIn(_Record):
+    startDate: DateField | None = None
+    endDate: DateField | None = None
+
+
+class MemberIn(_Strict):
+    id: Text
+    birthDate: DateField
+    disability: DisabilityIn | None = None
+    vid: list[VidIn] = Field(default_factory=list)
+    vsaa: list[VsaaIn] = Field(default_factory=list)
+    nva: NvaIn | None = None
+    employments: list[EmploymentIn] = Field(default_factory=list)
+
+
+class DeclaredIn(_Strict):
+    memberId: Text
+    type: Text
+    monthlyAmount: Amount
+
+
+class CaseIn(_Strict):
+    municipality: Text
+    applicationDate: DateField
+    savings: Amount
+    propertyConditionsMet: Flag
+    cooperationAgreement: Flag
+    housingExpenses: dict[str, Amount] = Field(default_factory=dict)
+    declaredIncome: list[DeclaredIn] = Field(default_factory=list)
+    members: list[MemberIn]
+
+
+_MESSAGES = {
+    "missing": "is required",
+    "extra_forbidden": "unknown field",
+    "model_type": "must be a JSON object",
+    "model_attributes_type": "must be a JSON object",
+    "dict_type": "must be a JSON object",
+    "list_type": "must be a JSON array",
+}
+
+
+def field_path(loc: tuple[int | str, ...]) -> str:
+    """``("members", 0, "vid", 2, "netAmount")`` -> ``members[0].vid[2].netAmount``."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part != "[key]":
+            path += f".{part}" if path else part
+    return path or "case"
+
+
+def _problem(error: ErrorDetails) -> str:
+    # pydantic's own ``msg`` never quotes the input; ours never do either.
+    return f"{field_path(error['loc'])}: {_MESSAGES.get(error['type'], error['msg'])}"
+
+
+def _person(member: MemberIn) -> Person:
+    disability = member.disability
+    measure = member.nva.activeMeasure if member.nva else None
+    return Person(
+        id=member.id,
+        birth_date=member.birthDate,
+        disability=Disability(
+            subject=disability.subject,
+            group=disability.group,
+            valid_from=disability.validFrom,
+            valid_to=disability.validTo,
+        )
+        if disability
+        else None,
+        vid=tuple(VidIncome(r.month, r.incomeType, r.netAmount) for r in member.vid),
+        vsaa=tuple(VsaaPayment(p.month, p.benefitType, p.paidAmount) for p in member.vsaa),
+        nva=NvaStatus(
+            kind=member.nva.kind,
+            active_measure=NvaMeasure(measure.type, measure.start, measure.to, measure.stipendPaid)
+            if measure
+            else None,
+        )
+        if member.nva
+        else None,
+        employments=tuple(Employment(e.startDate, e.endDate) for e in member.employments),
+    )
+
+
+def case_from_data(data: object) -> Case:
+    """Build a :class:`Case` from the decoded case JSON.
+
+    Raises:
+        InputError: one ``<field path>: <what is wrong>`` line per structural problem.
+    """
+    try:
+        parsed = CaseIn.model_validate(data)
+    except ValidationError as exc:
+        raise InputError("\n".join(_problem(error) for error in exc.errors())) from None
+    return Case(
+        municipality=parsed.municipality,
+        application_date=parsed.applicationDate,
+        savings=parsed.savings,
+        property_conditions_met=parsed.propertyConditionsMet,
+        cooperation_agreement=parsed.cooperationAgreement,
+        members=tuple(_person(member) for member in parsed.members),
+        declared_income=tuple(
+            DeclaredIncome(line.memberId, line.type, line.monthlyAmount)
+            for line in parsed.declaredIncome
+        ),
+        housing_expenses=dict(parsed.housingExpenses),
+    )
+
+
+class _DuplicateKeyError(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        duplicate = next(key for key in keys if keys.count(key) > 1)
+        raise _DuplicateKeyError(duplicate)
+    return dict(pairs)
+
+
+def parse_case(text: str) -> Case:
+    """Parse the case JSON text of ``assessment.md`` §7.
+
+    Raises:
+        InputError: the text is not JSON, or the case is malformed (field paths named).
+    """
+    try:
+        data = json.loads(text, object_pairs_hook=_unique_keys)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"--case: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
+    except _DuplicateKeyError as exc:
+        raise InputError(f"--case: a JSON object has the key {exc} twice") from None
+    return case_from_data(data)
