@@ -321,7 +321,7 @@ class RegistryClient:
                     if size > cap:
                         raise ContractError(f"{self.SPEC.name}: response over cap of {cap} bytes")
                     chunks.append(chunk)
-                return RawResponse(resp.status_code, dict(resp.headers), b"".join(chunks))
+                return RawResponse(resp.status_code, resp.headers, b"".join(chunks))
         except requests.Timeout as exc:
             raise RetriableError(f"{self.SPEC.name}: timed out ({type(exc).__name__})") from exc
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:

@@ -39,7 +39,8 @@ class Progress:
         self.done = 0
         self.id: UUID | None = None
         if _in_flow():
-            self.id = cast(UUID, create_progress_artifact(progress=0.0, description="persons processed"))
+            created = create_progress_artifact(progress=0.0, description="persons processed")
+            self.id = cast(UUID, created)
 
     def advance(self, n: int) -> None:
         """Count ``n`` more persons processed."""

@@ -19,6 +19,7 @@ from flows.work import population as work
 from flows.work.batching import batches
 from tilts.errors import TiltsError
 
+
 @task(name="pmlp-monitoring", cache_policy=NO_CACHE, persist_result=False)
 def monitoring_task(key: str, atvk: str) -> dict[str, int]:
     return work.sync_monitoring(get_runtime(key), atvk)

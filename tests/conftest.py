@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 from store.db import make_engine, session_factory
 from store.migrate import upgrade
 
-pytest_plugins: list[str] = []  # MOCKPLUGIN
+pytest_plugins = ["mocks.pytest_plugin"]
 
 PG_URL = os.environ.get("TILTS_TEST_POSTGRES_URL")
 PG_SKIP = "PostgreSQL runs skipped: set TILTS_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"

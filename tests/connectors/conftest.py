@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from mocks.harness import MockHandle, running_mocks
 
 from connectors.audit import MemoryAuditSink
 from connectors.base import Gateway
 from flows.runtime import ALL_SCOPES
+from mocks.harness import MockHandle, running_mocks
 from tilts.config import GatewaySettings, demo_municipalities
 
 OGRE = demo_municipalities()["ogre"]

@@ -9,11 +9,11 @@ import logging
 import time
 
 import pytest
-from mocks.harness import MockHandle
 
 from connectors.audit import MemoryAuditSink
 from connectors.registry import REGISTRIES, RegistryEntry
 from connectors.xroad import Purpose
+from mocks.harness import MockHandle
 from tilts.errors import ContractError, FatalError, MissingPurposeError, UnreachableError
 
 from .conftest import OGRE, make_gateway
@@ -27,11 +27,13 @@ def _client(entry: RegistryEntry, gateway):  # type: ignore[no-untyped-def]
 
 
 def _codes(mock: MockHandle, n: int) -> list[str]:
-    return [p["personCode"] for p in mock.sample(OGRE.atvk, n)][:n]
+    codes = [p["personCode"] for p in mock.sample(OGRE.atvk, n * 3 + 10)][:n]
+    assert len(codes) == n
+    return codes
 
 
 def _fault(mock: MockHandle, name: str, **rule: object) -> None:
-    mock.admin_post("/_admin/faults", {"service": name, **rule})
+    mock.admin_post("faults", {"service": name, **rule})
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -95,7 +97,7 @@ def test_token_refreshed_once_on_401(name: str, gateway, clean_mock: MockHandle)
     entry = REGISTRIES[name]
     client = _client(entry, gateway)
     entry.batch_query(client, _codes(clean_mock, 1))
-    clean_mock.admin_post("/_admin/tokens/expire", {})
+    clean_mock.admin_post("tokens/expire", {})
     entry.batch_query(client, _codes(clean_mock, 1))
     assert gateway.tokens.fetches == 2
 
@@ -138,7 +140,7 @@ def test_query_without_purpose_never_leaves_the_process(
     entry = REGISTRIES[name]
     with pytest.raises(MissingPurposeError):
         entry.client(gateway, Purpose("svc-test", ""))
-    journal = clean_mock.admin_get("/_admin/journal")
+    journal = clean_mock.admin_get("journal")
     assert not [e for e in journal["entries"] if e.get("service") == name]
 
 

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from mocks.harness import MockHandle, running_mocks
 
+from mocks.harness import MockHandle, running_mocks
 from tilts.demo import DEMO_SECRETS, seed_caseload, write_config
 
 

@@ -9,10 +9,10 @@ import sys
 import time
 from pathlib import Path
 
-from mocks.harness import MockHandle
 from sqlalchemy import func, select
 
 from flows.sync_population import sync_population
+from mocks.harness import MockHandle
 from store.models import Person, RegistryFact, SyncCursor
 from tilts.demo import seed_caseload, write_config
 
@@ -29,7 +29,7 @@ def test_killed_mid_run_then_rerun_converges(
     import prefect.settings
 
     flow_mock.admin_post(
-        "/_admin/faults",
+        "faults",
         {
             "service": "pmlp",
             "operation": "getPersons",
@@ -64,7 +64,7 @@ def test_killed_mid_run_then_rerun_converges(
         partial = s.scalar(
             select(func.count()).select_from(Person).where(Person.lookup_result.is_not(None))
         )
-    flow_mock.admin_delete("/_admin/faults")
+    flow_mock.admin_delete("faults")
     rerun = sync_population(config_path=str(config))
     assert rerun["failures"] == []
 

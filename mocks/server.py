@@ -1,0 +1,96 @@
+"""The mock server application: :func:`build_app` and :func:`serve`."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import ssl
+from collections.abc import Sequence
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from mocks import admin, tokens
+from mocks.config import MockConfig
+from mocks.faults import ResetMiddleware
+from mocks.services import SERVICES, MountedService
+from mocks.state import MockState
+
+log = logging.getLogger("mocks")
+
+
+def build_app(
+    config: MockConfig | None = None, services: Sequence[MountedService] = SERVICES
+) -> Starlette:
+    """The starlette app serving ``services`` behind the mock gateway.
+
+    Generates the population (a second for 100,000 persons). ``app.state.mock`` is the
+    :class:`~mocks.state.MockState`. ``GET /health`` answers ``{"status": "ok"}`` without a
+    token; ``/_admin/*`` exists only when ``config.admin`` is true.
+    """
+    config = config or MockConfig()
+    state = MockState(config, [s.spec for s in services])
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"status": "ok", "today": state.population.today.isoformat()})
+
+    routes: list[BaseRoute] = [
+        Route("/health", health, methods=["GET"]),
+        tokens.token_route(state),
+    ]
+    for service in services:
+        routes.extend(service.routes(state))
+    if config.admin:
+        routes.extend(admin.routes(state))
+    app = Starlette(routes=routes, middleware=[Middleware(ResetMiddleware)])
+    app.state.mock = state
+    return app
+
+
+def uvicorn_config(app: Starlette, config: MockConfig, **extra: Any) -> uvicorn.Config:
+    """A uvicorn config for ``app`` with the TLS options of ``config`` mapped onto it."""
+    tls: dict[str, Any] = {}
+    if config.tls_cert:
+        tls = {"ssl_certfile": config.tls_cert, "ssl_keyfile": config.tls_key}
+        if config.tls_ca:
+            tls["ssl_ca_certs"] = config.tls_ca
+            tls["ssl_cert_reqs"] = (
+                ssl.CERT_REQUIRED if config.require_client_cert else ssl.CERT_OPTIONAL
+            )
+    elif config.require_client_cert:
+        raise ValueError("require_client_cert needs tls_cert, tls_key and tls_ca")
+    return uvicorn.Config(
+        app,
+        host=config.host,
+        port=config.port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=2,
+        lifespan="off",
+        **tls,
+        **extra,
+    )
+
+
+def serve(config: MockConfig | None = None, sock: socket.socket | None = None) -> None:
+    """Serve the mocks until stopped (blocking). ``sock``: an already bound socket to use."""
+    config = config or MockConfig()
+    app = build_app(config)
+    server = uvicorn.Server(uvicorn_config(app, config))
+    scheme = "https" if config.tls_cert else "http"
+    host, port = sock.getsockname()[:2] if sock is not None else (config.host, config.port)
+    log.warning(
+        "tilts mocks: %s://%s:%s seed=%s persons=%s admin=%s",
+        scheme,
+        host,
+        port,
+        config.seed,
+        config.persons,
+        config.admin,
+    )
+    server.run(sockets=[sock] if sock is not None else None)
