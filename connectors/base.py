@@ -189,6 +189,7 @@ class RegistryClient:
         batch_size: int,
         build: Callable[[CallHeaders], tuple[bytes, dict[str, str]]],
         parse: Callable[[RawResponse, CallHeaders], T],
+        url: str | None = None,
     ) -> T:
         """Run one logical call with retries; ``build`` makes the body, ``parse`` reads it."""
         limit = self.gateway.batch_size(family)
@@ -199,7 +200,7 @@ class RegistryClient:
         limiter = self.gateway.limiter(family)
 
         def attempt(n: int) -> T:
-            raw, headers = self._exchange(operation, batch_size, build, limiter, n)
+            raw, headers = self._exchange(operation, batch_size, build, limiter, n, url or self.url)
             action = self.STATUS_ACTIONS.get(raw.status, Action.FATAL)
             if 200 <= raw.status < 300:
                 action = Action.OK
@@ -229,19 +230,20 @@ class RegistryClient:
         build: Callable[[CallHeaders], tuple[bytes, dict[str, str]]],
         limiter: RateLimiter,
         attempt: int,
+        url: str,
     ) -> tuple[RawResponse, CallHeaders]:
         """One message (and one repeat after a token refresh on 401)."""
         headers = self._headers(operation)
         body, http_headers = build(headers)
         limiter.acquire()
         token = self.gateway.tokens.get()
-        raw = self._post(operation, body, http_headers, token, headers, batch_size, attempt)
+        raw = self._post(operation, url, body, http_headers, token, headers, batch_size, attempt)
         if raw.status == 401:
             self.gateway.tokens.invalidate(token)
             headers = self._headers(operation)
             body, http_headers = build(headers)
             token = self.gateway.tokens.get()
-            raw = self._post(operation, body, http_headers, token, headers, batch_size, attempt)
+            raw = self._post(operation, url, body, http_headers, token, headers, batch_size, attempt)
         return raw, headers
 
     def _headers(self, operation: str) -> CallHeaders:
@@ -252,6 +254,7 @@ class RegistryClient:
     def _post(
         self,
         operation: str,
+        url: str,
         body: bytes,
         http_headers: dict[str, str],
         token: str,
@@ -263,7 +266,7 @@ class RegistryClient:
         status: int | None = None
         outcome = "OK"
         try:
-            raw = self._send(body, {**http_headers, "Authorization": f"Bearer {token}"})
+            raw = self._send(url, body, {**http_headers, "Authorization": f"Bearer {token}"})
             status = raw.status
             outcome = "OK" if 200 <= raw.status < 300 else self.problem_code(raw)
             return raw
@@ -302,12 +305,12 @@ class RegistryClient:
                     )
                 )
 
-    def _send(self, body: bytes, headers: dict[str, str]) -> RawResponse:
+    def _send(self, url: str, body: bytes, headers: dict[str, str]) -> RawResponse:
         """POST within the timeouts and the response-size cap; transport errors → retriable."""
         cap = self.gateway.settings.max_response_bytes
         try:
             with self.gateway.session.post(
-                self.url, data=body, headers=headers, timeout=self.gateway.timeout, stream=True
+                url, data=body, headers=headers, timeout=self.gateway.timeout, stream=True
             ) as resp:
                 declared = resp.headers.get("Content-Length")
                 if declared is not None and declared.isdigit() and int(declared) > cap:

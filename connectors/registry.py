@@ -2,7 +2,7 @@
 
 Each entry says which client class speaks to the service, which operation family carries its
 per-person batch query, and how to call that query on a list of codes — which is all the
-contract test and the nightly sync need to treat every registry the same way.
+contract test needs to treat every registry the same way.
 """
 
 from __future__ import annotations
@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.base import RegistryClient
+from connectors.nva import NvaClient
 from connectors.pmlp import PmlpClient
+from connectors.vdeavk import VdeavkClient
+from connectors.vid import VidClient
+from connectors.vsaa import VsaaClient
+
+PROBE_FROM, PROBE_TO = "2026-08", "2026-10"
 
 
 @dataclass(frozen=True)
@@ -27,4 +33,18 @@ class RegistryEntry:
 
 REGISTRIES: dict[str, RegistryEntry] = {
     "pmlp": RegistryEntry(PmlpClient, "pmlp", lambda c, codes: c.get_persons(codes), "result"),
+    "vdeavk": RegistryEntry(
+        VdeavkClient, "vdeavk", lambda c, codes: c.get_decisions(codes), "result"
+    ),
+    "vsaa": RegistryEntry(
+        VsaaClient, "vsaa", lambda c, codes: c.query_payments(codes, PROBE_FROM, PROBE_TO).results,
+        "status",
+    ),  # fmt: skip
+    "vid": RegistryEntry(
+        VidClient, "vid", lambda c, codes: c.query_income(codes, PROBE_FROM, PROBE_TO).results,
+        "status",
+    ),  # fmt: skip
+    "nva": RegistryEntry(
+        NvaClient, "nva", lambda c, codes: c.query_status(codes, "2026-11-01"), "status"
+    ),
 }

@@ -10,12 +10,16 @@ from tilts.errors import InputError
 
 def sync_flow(service: str) -> Callable[..., dict[str, Any]]:
     """The flow behind ``tilts sync <service>``."""
+    from flows.nightly import nightly_sync
     from flows.sync_population import sync_population
+    from flows.sync_registries import sync_disability, sync_employment, sync_income
 
     table: dict[str, Callable[..., dict[str, Any]]] = {
         "population": sync_population,
-        # Until the other registries land, the nightly sync is the population sync.
-        "all": sync_population,
+        "disability": sync_disability,
+        "income": sync_income,
+        "employment": sync_employment,
+        "all": nightly_sync,
     }
     if service not in table:
         raise InputError(f"service: {service!r} is not one of {', '.join(sorted(table))}")

@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from schemas.common import CODE, DATE, real_dates
 from tilts.personal_code import is_valid
-
-CODE = r"^\d{11}$"
-DATE = r"^\d{4}-\d{2}-\d{2}$"
-
-
-def _dates_ok(series: pd.Series[Any]) -> pd.Series[bool]:
-    def ok(v: Any) -> bool:
-        if v is None:
-            return True
-        try:
-            date.fromisoformat(str(v))
-        except ValueError:
-            return False
-        return True
-
-    return series.map(ok).astype(bool)
 
 
 class PmlpPersonSchema(pa.DataFrameModel):
@@ -52,7 +36,7 @@ class PmlpPersonSchema(pa.DataFrameModel):
     @pa.check("birthDate", "deathDate", "addressValidFrom", name="real_date")
     @classmethod
     def real_date(cls, series: Series[str]) -> Series[bool]:
-        return _dates_ok(series)
+        return real_dates(series)
 
     @pa.check("personCode", name="valid_personal_code")
     @classmethod

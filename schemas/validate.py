@@ -40,6 +40,8 @@ def validate_records(
         for case in exc.failure_cases.itertuples(index=False):
             idx = getattr(case, "index", None)
             column = getattr(case, "column", None) or "record"
+            if getattr(case, "schema_context", "") == "DataFrameSchema":
+                column = "record"  # a whole-row check names the rule, not every column
             check = str(getattr(case, "check", "check"))
             if idx is None or pd.isna(idx):
                 # a schema-level failure (missing column, wrong dtype): every row fails

@@ -88,6 +88,10 @@ def run_demo(persons: int, households: int, workdir: Path) -> int:
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True)
     os.environ.update(DEMO_SECRETS)
+    # The demo's Prefect runs go into a Prefect home of its own, so they never contend with
+    # another local Prefect process for ~/.prefect and can be browsed afterwards.
+    prefect_home = (workdir / "prefect").resolve()
+    os.environ.setdefault("PREFECT_HOME", str(prefect_home))
     config = workdir / "tilts.toml"
     with running_mocks(persons=persons) as mocks:
         console.print(f"[bold]Mocks[/] serving {persons:,} synthetic persons at {mocks.base_url}")
@@ -119,6 +123,7 @@ def run_demo(persons: int, households: int, workdir: Path) -> int:
             console.print(f"[red]{label} failed:[/] {line}")
     console.print(
         f"Store: {workdir / 'tilts.db'}  ·  config: {config}\n"
-        f"Next: `TILTS_CONFIG={config} tilts status`, or `prefect server start` to browse the runs."
+        f"Next: `TILTS_CONFIG={config} tilts status`; browse the runs with "
+        f"`PREFECT_HOME={prefect_home} prefect server start`."
     )
     return 0 if not (first.get("failures") or second.get("failures")) else 1

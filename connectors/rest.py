@@ -1,0 +1,63 @@
+"""REST registries: JSON bodies, X-Road facts as HTTP headers, problem+json errors."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar
+
+from connectors.base import RawResponse, RegistryClient
+from connectors.xroad import CallHeaders, rest_headers
+from tilts.errors import ContractError
+
+
+class RestRegistryClient(RegistryClient):
+    """A registry spoken to in JSON over HTTPS with ``X-Road-*`` headers."""
+
+    OPERATION_PATHS: ClassVar[dict[str, str]]
+
+    def post_json(
+        self, operation: str, family: str, batch_size: int, payload: dict[str, Any]
+    ) -> dict[str, Any]:
+        """POST ``payload`` to the operation's path and return the checked JSON answer."""
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        url = self.url + self.OPERATION_PATHS[operation]
+
+        def build(headers: CallHeaders) -> tuple[bytes, dict[str, str]]:
+            return body, {
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+                **rest_headers(headers),
+            }
+
+        def read(raw: RawResponse, headers: CallHeaders) -> dict[str, Any]:
+            if raw.headers.get("X-Road-Id") != headers.message_id:
+                raise ContractError(f"{self.SPEC.name}.{operation}: answer carries another message id")
+            try:
+                answer = json.loads(raw.body)
+            except (ValueError, UnicodeDecodeError):
+                raise ContractError(f"{self.SPEC.name}.{operation}: answer is not JSON") from None
+            if not isinstance(answer, dict):
+                raise ContractError(f"{self.SPEC.name}.{operation}: answer is not a JSON object")
+            return answer
+
+        return self.execute(operation, family, batch_size, build, read, url=url)
+
+    def problem_code(self, raw: RawResponse) -> str:
+        """``HTTP <status> <code>`` from a problem+json body (``code`` only, never ``detail``)."""
+        try:
+            code = json.loads(raw.body).get("code")
+        except (ValueError, AttributeError, UnicodeDecodeError):
+            code = None
+        return f"HTTP {raw.status} {code}" if isinstance(code, str) else f"HTTP {raw.status}"
+
+    @staticmethod
+    def results(
+        answer: dict[str, Any], codes: list[str], service: str, key: str = "results"
+    ) -> list[dict[str, Any]]:
+        """Per-person results, checked to answer exactly the requested codes in order."""
+        results = answer.get(key)
+        if not isinstance(results, list) or [
+            r.get("personCode") if isinstance(r, dict) else None for r in results
+        ] != list(codes):
+            raise ContractError(f"{service}: answer does not list the requested codes in order")
+        return results

@@ -1,0 +1,52 @@
+"""pandera model of VDEĀVK disability decisions (registries.md §3), one row per decision."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from schemas.common import DATE, real_dates
+
+
+class DisabilityDecisionSchema(pa.DataFrameModel):
+    """One ``decision`` of a FOUND person."""
+
+    requestedCode: Series[str]
+    decisionNumber: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 60})
+    decisionDate: Series[str] = pa.Field(str_matches=DATE)
+    subject: Series[str] = pa.Field(isin=["ADULT", "CHILD"])
+    group: Series[str] = pa.Field(nullable=True, isin=["I", "II", "III"])
+    workCapacityLossPercent: Series[str] = pa.Field(nullable=True, str_matches=r"^\d{2,3}$")
+    validFrom: Series[str] = pa.Field(str_matches=DATE)
+    validTo: Series[str] = pa.Field(nullable=True, str_matches=DATE)
+    lifelong: Series[str] = pa.Field(isin=["true", "false"])
+    specialCareNeed: Series[str] = pa.Field(isin=["true", "false"])
+
+    class Config:
+        strict = True
+
+    @pa.check("decisionDate", "validFrom", "validTo", name="real_date")
+    @classmethod
+    def real_date(cls, series: Series[str]) -> Series[bool]:
+        return real_dates(series)
+
+    @pa.dataframe_check(name="adult_has_group_child_has_none")
+    @classmethod
+    def group_by_subject(cls, df: pd.DataFrame) -> Series[bool]:
+        adult = df["subject"] == "ADULT"
+        return (adult & df["group"].notna()) | (~adult & df["group"].isna())
+
+    @pa.dataframe_check(name="valid_to_unless_lifelong")
+    @classmethod
+    def valid_to(cls, df: pd.DataFrame) -> Series[bool]:
+        lifelong = df["lifelong"] == "true"
+        ordered = df["validTo"].isna() | (df["validTo"].astype(str) >= df["validFrom"].astype(str))
+        return (lifelong | df["validTo"].notna()) & ordered
+
+
+def decision_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Frame rows of one person's answer."""
+    return [{"requestedCode": result["requestedCode"], **d} for d in result.get("decisions") or []]

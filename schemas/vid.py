@@ -1,0 +1,54 @@
+"""pandera models of VID income and employments (registries.md §5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from schemas.common import DATE, MONTH, money_ok, real_dates
+
+REG_NO = r"^\d{11}$"
+
+
+class VidRowSchema(pa.DataFrameModel):
+    """One income month or one employment of a FOUND person (``rowKind`` says which)."""
+
+    requestedCode: Series[str]
+    rowKind: Series[str] = pa.Field(isin=["INCOME", "EMPLOYMENT"])
+    employerRegNo: Series[str] = pa.Field(str_matches=REG_NO)
+    month: Series[str] = pa.Field(nullable=True, str_matches=MONTH)
+    incomeType: Series[str] = pa.Field(
+        nullable=True, isin=["SALARY", "SELF_EMPLOYMENT", "ROYALTY", "RENTAL", "OTHER"]
+    )
+    grossAmount: Series[str] = pa.Field(nullable=True)
+    taxesWithheld: Series[str] = pa.Field(nullable=True)
+    netAmount: Series[str] = pa.Field(nullable=True)
+    employerName: Series[str] = pa.Field(nullable=True, str_length={"max_value": 300})
+    startDate: Series[str] = pa.Field(nullable=True, str_matches=DATE)
+    endDate: Series[str] = pa.Field(nullable=True, str_matches=DATE)
+
+    class Config:
+        strict = True
+
+    @pa.check("grossAmount", "taxesWithheld", "netAmount", name="money_two_decimals")
+    @classmethod
+    def money(cls, series: Series[str]) -> Series[bool]:
+        return money_ok(series)
+
+    @pa.check("startDate", "endDate", name="real_date")
+    @classmethod
+    def real_date(cls, series: Series[str]) -> Series[bool]:
+        return real_dates(series)
+
+
+def vid_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Frame rows of one person's answer: income months, then employments."""
+    code = result["personCode"]
+    rows = [{"requestedCode": code, "rowKind": "INCOME", **i} for i in result.get("income") or []]
+    rows += [
+        {"requestedCode": code, "rowKind": "EMPLOYMENT", **e}
+        for e in result.get("employments") or []
+    ]
+    return rows

@@ -1,0 +1,48 @@
+"""pandera model of VSAA payments (registries.md §4), one row per payment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from schemas.common import DATE, MONTH, money_ok, real_dates
+
+BENEFIT_TYPES = [
+    "OLD_AGE_PENSION", "DISABILITY_PENSION", "SURVIVOR_PENSION", "SERVICE_PENSION",
+    "UNEMPLOYMENT_BENEFIT", "SICKNESS_BENEFIT", "MATERNITY_BENEFIT", "PATERNITY_BENEFIT",
+    "PARENTAL_BENEFIT", "CHILDCARE_BENEFIT", "FAMILY_STATE_BENEFIT",
+    "DISABLED_CHILD_CARE_BENEFIT", "DISABILITY_CARE_BENEFIT", "STATE_SOCIAL_SECURITY_BENEFIT",
+    "BIRTH_BENEFIT", "FUNERAL_BENEFIT", "MAINTENANCE_GUARANTEE_FUND",
+]  # fmt: skip
+
+
+class VsaaPaymentSchema(pa.DataFrameModel):
+    """One payment of a FOUND person."""
+
+    requestedCode: Series[str]
+    month: Series[str] = pa.Field(str_matches=MONTH)
+    benefitType: Series[str] = pa.Field(isin=BENEFIT_TYPES)
+    grossAmount: Series[str]
+    incomeTaxWithheld: Series[str]
+    paidAmount: Series[str]
+    paymentDate: Series[str] = pa.Field(str_matches=DATE)
+
+    class Config:
+        strict = True
+
+    @pa.check("grossAmount", "incomeTaxWithheld", "paidAmount", name="money_two_decimals")
+    @classmethod
+    def money(cls, series: Series[str]) -> Series[bool]:
+        return money_ok(series)
+
+    @pa.check("paymentDate", name="real_date")
+    @classmethod
+    def real_date(cls, series: Series[str]) -> Series[bool]:
+        return real_dates(series)
+
+
+def payment_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Frame rows of one person's answer."""
+    return [{"requestedCode": result["personCode"], **p} for p in result.get("payments") or []]

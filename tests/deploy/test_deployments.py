@@ -1,0 +1,121 @@
+"""``prefect deploy --all`` against a real Prefect server on loopback, a process work pool and a
+worker; the nightly deployment is triggered and runs to completion against the mocks."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from flows.runtime import open_store
+from mocks.harness import MockHandle, running_mocks
+from store.models import RegistryFact
+from tilts.config import load_settings
+from tilts.demo import DEMO_SECRETS, seed_caseload, write_config
+
+ROOT = Path(__file__).resolve().parents[2]
+PREFECT = str(Path(sys.executable).parent / "prefect")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def prefect_server(tmp_path: Path) -> Iterator[dict[str, str]]:
+    port = _free_port()
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "TILTS_"))
+    }
+    env.update(
+        PREFECT_HOME=str(tmp_path / "prefect-home"),
+        PREFECT_API_URL=f"http://127.0.0.1:{port}/api",
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_SERVER_UI_ENABLED="false",
+        PREFECT_LOGGING_LEVEL="WARNING",
+        NO_PROXY="127.0.0.1,localhost",
+    )
+    log = open(tmp_path / "server.log", "wb")
+    server = subprocess.Popen(
+        [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/api/health", timeout=2).ok:
+                    break
+            except requests.RequestException:
+                pass
+            assert server.poll() is None, (tmp_path / "server.log").read_text()[-3000:]
+            time.sleep(0.5)
+        else:
+            pytest.fail("Prefect server did not start")
+        yield env
+    finally:
+        server.terminate()
+        server.wait(30)
+        log.close()
+
+
+def _run(args: list[str], env: dict[str, str], cwd: Path = ROOT) -> str:
+    proc = subprocess.run(args, env={**env, "PWD": str(cwd)}, cwd=cwd, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc.stdout
+
+
+@pytest.mark.slow
+def test_deploy_all_and_run_the_nightly_deployment(prefect_server: dict[str, str], tmp_path: Path) -> None:
+    with running_mocks(persons=2000, seed=5) as mock:
+        _deploy_and_run(prefect_server, tmp_path, mock)
+
+
+def _deploy_and_run(env: dict[str, str], tmp_path: Path, mock: MockHandle) -> None:
+    config = tmp_path / "tilts.toml"
+    write_config(config, mock.base_url, f"sqlite:///{tmp_path / 'store.db'}")
+    os.environ.update(DEMO_SECRETS)
+    seed_caseload(config, {a: mock.sample(a, 200) for a in ("0040000", "0051000")}, households=20)
+    env = {**env, **DEMO_SECRETS, "TILTS_CONFIG": str(config)}
+
+    _run([PREFECT, "work-pool", "create", "tilts", "--type", "process"], env)
+    out = _run([PREFECT, "--no-prompt", "deploy", "--all"], env)
+    assert "nightly-sync" in out
+    found = requests.post(f"{env['PREFECT_API_URL']}/deployments/filter", json={}, timeout=30).json()
+    by_name = {d["name"]: d for d in found}
+    assert {"nightly-sync", "population-full-resync", "sync-income"} <= set(by_name)
+    nightly = by_name["nightly-sync"]
+    schedules = [sc["schedule"] for sc in nightly["schedules"]]
+    assert schedules == [{"cron": "0 2 * * *", "timezone": "Europe/Riga", "day_or": True}] or (
+        schedules and schedules[0]["cron"] == "0 2 * * *" and schedules[0]["timezone"] == "Europe/Riga"
+    )
+
+    worker_log = open(tmp_path / "worker.log", "wb")
+    worker = subprocess.Popen(
+        [PREFECT, "worker", "start", "--pool", "tilts", "--limit", "1"],
+        env=env, cwd=ROOT, stdout=worker_log, stderr=subprocess.STDOUT,
+    )
+    try:
+        out = _run([PREFECT, "deployment", "run", "nightly_sync/nightly-sync", "--watch", "--watch-timeout", "240"], env)
+        assert "Completed" in out, out[-2000:] + (tmp_path / "worker.log").read_text()[-3000:]
+    finally:
+        worker.terminate()
+        worker.wait(30)
+        worker_log.close()
+    _, factory = open_store(load_settings(config).store.url)
+    with factory() as s:
+        sources = set(s.scalars(select(RegistryFact.source).distinct()))
+        assert s.scalar(select(func.count()).select_from(RegistryFact)) > 0
+    assert {"PMLP", "VDEAVK"} <= sources
+    shutil.rmtree(tmp_path / "prefect-home", ignore_errors=True)

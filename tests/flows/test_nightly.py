@@ -1,0 +1,78 @@
+"""``nightly_sync`` across all five registries: real mocks, real store, real Prefect runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from flows.nightly import nightly_sync
+from flows.work.registries import months_to_fetch
+from mocks.harness import MockHandle
+from store.models import RegistryFact, SyncCursor
+
+from .test_sync_population import _factory
+
+
+def _facts_by_source(config: Path) -> dict[str, int]:
+    with _factory(config)() as s:
+        rows = s.execute(
+            select(RegistryFact.source, RegistryFact.kind, func.count())
+            .where(RegistryFact.superseded_at.is_(None))
+            .group_by(RegistryFact.source, RegistryFact.kind)
+        ).all()
+    return {f"{src}.{kind}": n for src, kind, n in rows}
+
+
+@pytest.mark.postgres
+def test_nightly_stores_every_registry_and_refills_late_months(config: Path, flow_mock: MockHandle) -> None:
+    today = flow_mock.admin_get("clock")["today"]
+    first = nightly_sync(config_path=str(config), as_of=today)
+    assert first["failures"] == [], first["failures"]
+    counts = _facts_by_source(config)
+    for kind in ("PMLP.BASIC", "VDEAVK.DISABILITY", "VSAA.PAYMENT", "VID.INCOME", "VID.EMPLOYMENT", "NVA.REGISTRATION"):
+        assert counts.get(kind, 0) > 0, (kind, counts)
+    factory = _factory(config)
+    with factory() as s:
+        cursors = dict(s.execute(select(SyncCursor.service, SyncCursor.cursor)).all())
+    assert "vsaa.complete_through" in cursors and "vid.complete_through" in cursors
+
+    # a month later: late VID months fill in; the re-fetched figure supersedes the old one
+    flow_mock.advance(30, change_rate=0.002)
+    later = flow_mock.admin_get("clock")["today"]
+    second = nightly_sync(config_path=str(config), as_of=later)
+    assert second["failures"] == [], second["failures"]
+    with factory() as s:
+        superseded = s.scalar(
+            select(func.count()).select_from(RegistryFact).where(
+                RegistryFact.source == "VID", RegistryFact.kind == "INCOME", RegistryFact.superseded_at.is_not(None)
+            )
+        )
+        new_months = s.scalar(
+            select(func.count()).select_from(RegistryFact).where(RegistryFact.source == "VSAA", RegistryFact.period > today[:7])
+        )
+    assert superseded > 0, "a month that filled in must replace the older figure"
+    assert new_months > 0
+
+    # nothing new: nothing changes
+    third = nightly_sync(config_path=str(config), as_of=later)
+    assert third["records_changed"] == 0
+
+
+def test_one_failing_service_does_not_stop_the_others(config: Path, flow_mock: MockHandle) -> None:
+    flow_mock.add_fault(service="nva", kind="http_status", status=503, rate=1.0)
+    figures = nightly_sync(config_path=str(config), as_of=flow_mock.admin_get("clock")["today"])
+    assert figures["failures"] and all(" nva " in f for f in figures["failures"])
+    assert any("nva" in r for r in figures["will_retry"])
+    counts = _facts_by_source(config)
+    assert counts.get("NVA.REGISTRATION", 0) == 0
+    assert counts.get("VSAA.PAYMENT", 0) > 0 and counts.get("VDEAVK.DISABILITY", 0) > 0
+
+
+def test_income_months_window() -> None:
+    from datetime import date
+
+    assert months_to_fetch(date(2026, 11, 3), None) == ("2026-08", "2026-09", "2026-10", "2026-11")
+    assert months_to_fetch(date(2026, 11, 3), "2026-06")[0] == "2026-07"
+    assert len(months_to_fetch(date(2026, 11, 3), "2020-01")) == 12
