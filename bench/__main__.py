@@ -1,79 +1,105 @@
-"""Benchmarks. ``python -m bench population --persons 10000 100000``.
+"""Benchmarks; each prints figures and no personal data.
 
-Each size runs in a fresh process (so peak memory is that size's own): the mocks start in a
-subprocess seeded with N persons, a fresh SQLite store gets every sampled person as an open
-case, then a full population sync runs, the mock clock advances so that ~1 % of persons
-change, and the incremental sync runs. Prints persons/s and peak RSS; no personal data.
+    python -m bench population --persons 10000 100000 [--changed-pct 1]
+    python -m bench nightly --persons 10000 [--changed-pct 1] [--unlimited] [--latency-ms 20]
+
+Each size runs in a fresh process so that its peak memory is its own. ``nightly`` prints a
+table and, as its last line, ``key=value`` pairs.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
 import subprocess
 import sys
-import tempfile
 import time
-from collections import defaultdict
-from datetime import date
-from pathlib import Path
 from typing import Any
 
-
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+from bench.common import bench_world, peak_rss_mb
 
 
 def population_once(persons: int, changed_pct: float) -> dict[str, Any]:
-    """One size, in this process: full then incremental sync. Returns the figures."""
-    from mocks.harness import running_mocks
-
-    from flows.runtime import open_store
+    """Full then incremental population sync of ``persons``."""
     from flows.sync_population import sync_population
-    from store.caseload import seed_households
-    from store.db import transaction
-    from store.ops import ensure_municipality
-    from tilts.config import load_settings
-    from tilts.demo import DEMO_SECRETS, write_config
 
-    os.environ.update(DEMO_SECRETS)
-    work = Path(tempfile.mkdtemp(prefix="tilts-bench-"))
-    config = work / "tilts.toml"
-    with running_mocks(persons=persons, subprocess=True) as mocks:
-        write_config(config, mocks.base_url, f"sqlite:///{work / 'bench.db'}")
-        settings = load_settings(config)
-        _, factory = open_store(settings.store.url)
-        subjects = 0
-        for muni in settings.municipalities.values():
-            groups: dict[str, list[str]] = defaultdict(list)
-            for p in mocks.sample(muni.atvk, persons):
-                groups[str(p["householdId"])].append(p["personCode"])
-            items = list(groups.items())
-            for start in range(0, len(items), 5000):
-                with transaction(factory) as s:
-                    mid = ensure_municipality(s, muni.atvk, muni.name)
-                    seed_households(s, mid, items[start : start + 5000], opened_on=date.today())
-            subjects += sum(len(v) for v in groups.values())
+    with bench_world(persons) as world:
         t0 = time.perf_counter()
-        full = sync_population(config_path=str(config), full=True, chunk_size=5000)
+        full = sync_population(config_path=str(world.config), full=True, chunk_size=5000)
         full_s = time.perf_counter() - t0
-        mocks.advance(1, change_rate=changed_pct / 100)
+        world.mocks.advance(1, change_rate=changed_pct / 100)
         t1 = time.perf_counter()
-        incr = sync_population(config_path=str(config), chunk_size=5000)
+        incr = sync_population(config_path=str(world.config), chunk_size=5000)
         incr_s = time.perf_counter() - t1
     return {
-        "persons": subjects,
+        "persons": world.subjects,
         "full_s": round(full_s, 1),
-        "full_persons_per_s": round(subjects / full_s, 1),
+        "full_persons_per_s": round(world.subjects / full_s, 1),
         "full_calls": full["registry_calls"],
         "incremental_s": round(incr_s, 1),
         "incremental_persons": incr["persons_considered"],
         "incremental_share_pct": round(100 * incr_s / full_s, 1),
-        "peak_rss_mb": round(_peak_rss_mb(), 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
         "failures": len(full["failures"]) + len(incr["failures"]),
     }
+
+
+def nightly_once(
+    persons: int, changed_pct: float, unlimited: bool, latency_ms: int
+) -> dict[str, Any]:
+    """The full nightly sync (all five registries) of ``persons``; optional incremental night."""
+    from prefect import flow
+
+    from flows.nightly import nightly_sync
+    from tilts.timing import BUSY
+
+    @flow(name="bench-warm-up")
+    def warm_up() -> None:
+        return None
+
+    warm_up()  # the first flow of a process pays for starting the local API: not ours to count
+    with bench_world(persons, unlimited=unlimited, latency_ms=latency_ms) as world:
+        today = world.mocks.admin_get("clock")["today"]
+        t0 = time.monotonic()
+        full = nightly_sync(config_path=str(world.config), as_of=today, chunk_size=5000)
+        t1 = time.monotonic()
+        ours = BUSY.covered(t0, t1)
+        out: dict[str, Any] = {
+            "persons": world.subjects,
+            "wall_s": round(t1 - t0, 1),
+            "persons_per_s": round(world.subjects / (t1 - t0), 1),
+            "calls": full["registry_calls"],
+            "calls_per_s": round(full["registry_calls"] / (t1 - t0), 1),
+            "retried": full["calls_retried"],
+            "failures": len(full["failures"]),
+            "prefect_overhead_pct": round(100 * (1 - ours / (t1 - t0)), 1),
+        }
+        if changed_pct:
+            world.mocks.advance(1, change_rate=changed_pct / 100)
+            t2 = time.monotonic()
+            incr = nightly_sync(config_path=str(world.config), as_of=today, chunk_size=5000)
+            t3 = time.monotonic()
+            out["incremental_s"] = round(t3 - t2, 1)
+            out["incremental_changed"] = incr["records_changed"]
+    out["peak_rss_mb"] = round(peak_rss_mb(), 1)
+    return out
+
+
+def _in_fresh_process(args: list[str]) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", *args], check=False, capture_output=True, text=True
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark process failed:\n{proc.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _table(rows: list[dict[str, Any]]) -> None:
+    keys = list(rows[0])
+    print(" | ".join(f"{k:>22}" for k in keys))
+    for row in rows:
+        print(" | ".join(f"{row[k]!s:>22}" for k in keys))
 
 
 def main() -> None:
@@ -82,35 +108,50 @@ def main() -> None:
     pop = sub.add_parser("population", help="population sync, full and incremental")
     pop.add_argument("--persons", type=int, nargs="+", default=[10_000, 100_000])
     pop.add_argument("--changed-pct", type=float, default=1.0)
-    once = sub.add_parser("_population_once")
-    once.add_argument("--persons", type=int)
-    once.add_argument("--changed-pct", type=float)
+    night = sub.add_parser("nightly", help="the nightly sync over all five registries")
+    night.add_argument("--persons", type=int, nargs="+", default=[10_000])
+    night.add_argument("--changed-pct", type=float, default=0.0)
+    night.add_argument("--latency-ms", type=int, default=0)
+    night.add_argument("--unlimited", action="store_true", help="mock and client rate limits off")
+    for name in ("_population", "_nightly"):
+        once = sub.add_parser(name)
+        once.add_argument("--persons", type=int)
+        once.add_argument("--changed-pct", type=float)
+        once.add_argument("--latency-ms", type=int, default=0)
+        once.add_argument("--unlimited", action="store_true")
     args = parser.parse_args()
-    if args.cmd == "_population_once":
+    if args.cmd == "_population":
         print(json.dumps(population_once(args.persons, args.changed_pct)))
-        return
-    rows = []
-    for n in args.persons:
-        out = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "bench",
-                "_population_once",
-                "--persons",
-                str(n),
-                "--changed-pct",
-                str(args.changed_pct),
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
+    elif args.cmd == "_nightly":
+        print(
+            json.dumps(
+                nightly_once(args.persons, args.changed_pct, args.unlimited, args.latency_ms)
+            )
         )
-        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    keys = list(rows[0])
-    print(" | ".join(f"{k:>20}" for k in keys))
-    for row in rows:
-        print(" | ".join(f"{row[k]!s:>20}" for k in keys))
+    elif args.cmd == "population":
+        _table(
+            [
+                _in_fresh_process(
+                    ["_population", "--persons", str(n), "--changed-pct", str(args.changed_pct)]
+                )
+                for n in args.persons
+            ]
+        )
+    else:
+        extra = ["--unlimited"] if args.unlimited else []
+        rows = [
+            _in_fresh_process(
+                ["_nightly", "--persons", str(n), "--changed-pct", str(args.changed_pct),
+                 "--latency-ms", str(args.latency_ms), *extra]
+            )
+            for n in args.persons
+        ]  # fmt: skip
+        _table(rows)
+        last = rows[-1]
+        print(
+            f"persons_per_s={last['persons_per_s']} calls_per_s={last['calls_per_s']} "
+            f"peak_rss_mb={last['peak_rss_mb']} prefect_overhead_pct={last['prefect_overhead_pct']}"
+        )
 
 
 if __name__ == "__main__":

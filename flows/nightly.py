@@ -21,6 +21,7 @@ from flows.sync_population import run_population
 from flows.sync_registries import collect, submit_registry_chunks
 from flows.work import registries as work
 from tilts.errors import TiltsError
+from tilts.timing import BUSY
 
 SERVICES = ("vdeavk", "vsaa", "vid", "nva")
 
@@ -43,7 +44,8 @@ def nightly_sync(
                 rt.figures.failures.append(f"{muni.atvk} pmlp: {type(exc).__name__}: {exc}")
                 rt.figures.will_retry.append(f"{muni.atvk} pmlp: the whole population sync")
             try:
-                subjects = work.subjects(rt, muni.atvk)
+                with BUSY.busy():
+                    subjects = work.subjects(rt, muni.atvk)
                 progress = Progress(len(subjects) * len(SERVICES))
                 submitted = [
                     item

@@ -17,6 +17,7 @@ from prefect.context import FlowRunContext
 from flows.runtime import Runtime
 from store.db import transaction
 from store.ops import finish_run, start_run
+from tilts.timing import BUSY
 
 log = logging.getLogger("tilts.flows")
 
@@ -51,6 +52,11 @@ class Progress:
 
 def publish(rt: Runtime, elapsed_s: float) -> None:
     """The summary artifact (markdown + table) and the run log row."""
+    with BUSY.busy():
+        _publish(rt, elapsed_s)
+
+
+def _publish(rt: Runtime, elapsed_s: float) -> None:
     rt.collect_call_figures()
     rt.figures.duration_s = elapsed_s
     fig = rt.figures

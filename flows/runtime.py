@@ -23,6 +23,7 @@ from store.ops import StoreAuditSink, ensure_municipality
 from tilts.config import MunicipalitySettings, TiltsSettings, load_settings
 from tilts.figures import RunFigures
 from tilts.logsafe import install as install_log_masking
+from tilts.timing import BUSY
 
 ALL_SCOPES = ["pmlp.fpr", "vdeavk.disability", "vsaa.payments", "vid.income", "nva.status"]
 
@@ -100,6 +101,11 @@ def open_store(url: str) -> tuple[Engine, sessionmaker[Session]]:
 
 def open_runtime(flow: str, config_path: str | None = None, key: str | None = None) -> Runtime:
     """Create the runtime of a flow run and register it under a fresh key."""
+    with BUSY.busy():
+        return _open_runtime(flow, config_path, key)
+
+
+def _open_runtime(flow: str, config_path: str | None, key: str | None) -> Runtime:
     install_log_masking()
     settings = load_settings(Path(config_path) if config_path else None)
     engine, factory = open_store(settings.store.url)
@@ -124,7 +130,8 @@ def get_runtime(key: str) -> Runtime:
 
 def close_runtime(rt: Runtime) -> None:
     """Flush the audit sink and release connections."""
-    rt.audit.flush()
+    with BUSY.busy():
+        rt.audit.flush()
     rt.session.close()
     rt.engine.dispose()
     with _LOCK:

@@ -18,24 +18,28 @@ from flows.runtime import close_runtime, get_runtime, open_runtime
 from flows.work import population as work
 from flows.work.batching import batches
 from tilts.errors import TiltsError
+from tilts.timing import BUSY
 
 
 @task(name="pmlp-monitoring", cache_policy=NO_CACHE, persist_result=False)
 def monitoring_task(key: str, atvk: str) -> dict[str, int]:
-    return work.sync_monitoring(get_runtime(key), atvk)
+    with BUSY.busy():
+        return work.sync_monitoring(get_runtime(key), atvk)
 
 
 @task(name="pmlp-changes", cache_policy=NO_CACHE, persist_result=False)
 def changes_task(key: str, atvk: str) -> tuple[list[int], str | None, int]:
-    return work.read_changes(get_runtime(key), atvk)
+    with BUSY.busy():
+        return work.read_changes(get_runtime(key), atvk)
 
 
 @task(name="pmlp-fetch-chunk", cache_policy=NO_CACHE, persist_result=False)
 def fetch_chunk_task(key: str, atvk: str, person_ids: list[int]) -> dict[str, int]:
-    try:
-        return work.fetch_and_store(get_runtime(key), atvk, person_ids)
-    finally:
-        get_runtime(key).audit.flush()
+    with BUSY.busy():
+        try:
+            return work.fetch_and_store(get_runtime(key), atvk, person_ids)
+        finally:
+            get_runtime(key).audit.flush()
 
 
 def run_population(
@@ -46,11 +50,12 @@ def run_population(
     fig = rt.figures
     monitoring_task(key, atvk)
     changed, cursor, _duplicates = changes_task(key, atvk)
-    subjects = (
-        work.all_subjects(rt, atvk)
-        if full
-        else sorted(set(changed) | set(work.unfetched_subjects(rt, atvk)))
-    )
+    with BUSY.busy():
+        subjects = (
+            work.all_subjects(rt, atvk)
+            if full
+            else sorted(set(changed) | set(work.unfetched_subjects(rt, atvk)))
+        )
     fig.persons_considered += len(subjects)
     progress = progress or Progress(len(subjects))
     failed = 0
@@ -74,7 +79,8 @@ def run_population(
             f"{atvk} pmlp: {failed} chunk(s) and the change feed from the stored cursor"
         )
     else:
-        work.commit_cursor(rt, atvk, cursor)
+        with BUSY.busy():
+            work.commit_cursor(rt, atvk, cursor)
 
 
 @flow(name="sync_population")

@@ -22,6 +22,7 @@ from flows.runtime import Runtime, close_runtime, get_runtime, open_runtime
 from flows.work import registries as work
 from flows.work.batching import batches
 from tilts.errors import TiltsError
+from tilts.timing import BUSY
 
 
 @task(name="registry-chunk", cache_policy=NO_CACHE, persist_result=False)
@@ -29,10 +30,13 @@ def registry_chunk_task(
     key: str, atvk: str, service: str, person_ids: list[int], window: dict[str, Any]
 ) -> dict[str, Any]:
     rt = get_runtime(key)
-    try:
-        return work.fetch_and_store(rt, atvk, service, person_ids, work.Window.from_param(window))
-    finally:
-        rt.audit.flush()
+    with BUSY.busy():
+        try:
+            return work.fetch_and_store(
+                rt, atvk, service, person_ids, work.Window.from_param(window)
+            )
+        finally:
+            rt.audit.flush()
 
 
 def submit_registry_chunks(
@@ -40,7 +44,8 @@ def submit_registry_chunks(
 ) -> list[tuple[str, int, PrefectFuture[dict[str, Any]]]]:
     """Submit one task per chunk of ``service`` (they run on the flow's task runner)."""
     rt = get_runtime(key)
-    w = work.window(rt, atvk, service, as_of).to_param()
+    with BUSY.busy():
+        w = work.window(rt, atvk, service, as_of).to_param()
     return [
         (service, len(chunk), registry_chunk_task.submit(key, atvk, service, chunk, w))
         for chunk in batches(subjects, chunk_size)
@@ -75,7 +80,8 @@ def collect(
         fig.will_retry.append(f"{atvk} {service}: {count} chunk(s) in the next run")
     for service, months in complete.items():
         if service not in failed:
-            work.commit_complete_through(rt, atvk, service, min(months))
+            with BUSY.busy():
+                work.commit_complete_through(rt, atvk, service, min(months))
 
 
 def run_services(
@@ -92,7 +98,8 @@ def run_services(
     begin(rt, municipality)
     for muni in rt.municipalities(municipality):
         try:
-            subjects = work.subjects(rt, muni.atvk)
+            with BUSY.busy():
+                subjects = work.subjects(rt, muni.atvk)
             rt.figures.persons_considered += len(subjects)
             progress = Progress(len(subjects) * len(services))
             submitted = [

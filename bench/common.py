@@ -1,0 +1,92 @@
+"""Shared set-up of the benchmarks: mocks in a subprocess, a fresh store, every person a subject."""
+
+from __future__ import annotations
+
+import os
+import resource
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from mocks.harness import MockHandle, running_mocks
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@dataclass
+class BenchWorld:
+    """A running mock, a configured store and the number of subjects seeded."""
+
+    mocks: MockHandle
+    config: Path
+    subjects: int
+
+
+def write_bench_config(path: Path, base_url: str, store_url: str, unlimited: bool) -> None:
+    """The demo configuration; ``unlimited`` lifts our client-side rate limits as well."""
+    from tilts.demo import write_config
+
+    write_config(path, base_url, store_url)
+    if unlimited:
+        text = path.read_text(encoding="utf-8")
+        services = "\n".join(
+            f"services.{name} = {{ rate_per_s = 100000 }}"
+            for name in ("pmlp", "pmlp_monitoring", "pmlp_changes", "vdeavk", "vsaa", "vid", "nva")
+        )
+        path.write_text(
+            text.replace("[gateway]\n", f"[gateway]\n{services}\n", 1), encoding="utf-8"
+        )
+
+
+@contextmanager
+def bench_world(
+    persons: int, *, unlimited: bool = False, latency_ms: int = 0
+) -> Iterator[BenchWorld]:
+    """Mocks with ``persons`` persons, a fresh SQLite store, every sampled person a subject."""
+    from flows.runtime import open_store
+    from store.caseload import seed_households
+    from store.db import transaction
+    from store.ops import ensure_municipality
+    from tilts.config import load_settings
+    from tilts.demo import DEMO_SECRETS
+
+    os.environ.update(DEMO_SECRETS)
+    work = Path(tempfile.mkdtemp(prefix="tilts-bench-"))
+    config = work / "tilts.toml"
+    options: dict[str, object] = {"persons": persons, "subprocess": True}
+    if unlimited:
+        options["rate_limits"] = False
+    with running_mocks(**options) as mocks:  # type: ignore[arg-type]
+        if latency_ms:
+            for service in ("pmlp", "vdeavk", "vsaa", "vid", "nva"):
+                mocks.add_fault(
+                    service=service, kind="delay", delaySeconds=latency_ms / 1000, rate=1.0
+                )
+        write_bench_config(config, mocks.base_url, f"sqlite:///{work / 'bench.db'}", unlimited)
+        settings = load_settings(config)
+        _, factory = open_store(settings.store.url)
+        subjects = 0
+        for muni in settings.municipalities.values():
+            groups: dict[str, list[str]] = defaultdict(list)
+            offset = 0
+            while True:
+                page = mocks.admin_get("persons", atvk=muni.atvk, limit=20000, offset=offset)
+                for p in page["persons"]:
+                    groups[str(p["householdId"])].append(p["personCode"])
+                offset = page.get("nextOffset") or 0
+                if not offset or not page["persons"]:
+                    break
+            items = list(groups.items())
+            for start in range(0, len(items), 5000):
+                with transaction(factory) as s:
+                    mid = ensure_municipality(s, muni.atvk, muni.name)
+                    seed_households(s, mid, items[start : start + 5000], opened_on=date.today())
+            subjects += sum(len(v) for v in groups.values())
+        yield BenchWorld(mocks, config, subjects)
