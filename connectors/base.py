@@ -243,7 +243,9 @@ class RegistryClient:
             headers = self._headers(operation)
             body, http_headers = build(headers)
             token = self.gateway.tokens.get()
-            raw = self._post(operation, url, body, http_headers, token, headers, batch_size, attempt)
+            raw = self._post(
+                operation, url, body, http_headers, token, headers, batch_size, attempt
+            )
         return raw, headers
 
     def _headers(self, operation: str) -> CallHeaders:

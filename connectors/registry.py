@@ -37,13 +37,17 @@ REGISTRIES: dict[str, RegistryEntry] = {
         VdeavkClient, "vdeavk", lambda c, codes: c.get_decisions(codes), "result"
     ),
     "vsaa": RegistryEntry(
-        VsaaClient, "vsaa", lambda c, codes: c.query_payments(codes, PROBE_FROM, PROBE_TO).results,
+        VsaaClient,
+        "vsaa",
+        lambda c, codes: c.query_payments(codes, PROBE_FROM, PROBE_TO).results,
         "status",
-    ),  # fmt: skip
+    ),
     "vid": RegistryEntry(
-        VidClient, "vid", lambda c, codes: c.query_income(codes, PROBE_FROM, PROBE_TO).results,
+        VidClient,
+        "vid",
+        lambda c, codes: c.query_income(codes, PROBE_FROM, PROBE_TO).results,
         "status",
-    ),  # fmt: skip
+    ),
     "nva": RegistryEntry(
         NvaClient, "nva", lambda c, codes: c.query_status(codes, "2026-11-01"), "status"
     ),

@@ -31,7 +31,9 @@ class RestRegistryClient(RegistryClient):
 
         def read(raw: RawResponse, headers: CallHeaders) -> dict[str, Any]:
             if raw.headers.get("X-Road-Id") != headers.message_id:
-                raise ContractError(f"{self.SPEC.name}.{operation}: answer carries another message id")
+                raise ContractError(
+                    f"{self.SPEC.name}.{operation}: answer carries another message id"
+                )
             try:
                 answer = json.loads(raw.body)
             except (ValueError, UnicodeDecodeError):

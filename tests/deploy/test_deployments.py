@@ -35,9 +35,7 @@ def _free_port() -> int:
 @pytest.fixture
 def prefect_server(tmp_path: Path) -> Iterator[dict[str, str]]:
     port = _free_port()
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "TILTS_"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "TILTS_"))}
     env.update(
         PREFECT_HOME=str(tmp_path / "prefect-home"),
         PREFECT_API_URL=f"http://127.0.0.1:{port}/api",
@@ -46,10 +44,12 @@ def prefect_server(tmp_path: Path) -> Iterator[dict[str, str]]:
         PREFECT_LOGGING_LEVEL="WARNING",
         NO_PROXY="127.0.0.1,localhost",
     )
-    log = open(tmp_path / "server.log", "wb")
+    log = open(tmp_path / "server.log", "wb")  # noqa: SIM115 - outlives this block
     server = subprocess.Popen(
         [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 120
@@ -71,13 +71,17 @@ def prefect_server(tmp_path: Path) -> Iterator[dict[str, str]]:
 
 
 def _run(args: list[str], env: dict[str, str], cwd: Path = ROOT) -> str:
-    proc = subprocess.run(args, env={**env, "PWD": str(cwd)}, cwd=cwd, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        args, env={**env, "PWD": str(cwd)}, cwd=cwd, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc.stdout
 
 
 @pytest.mark.slow
-def test_deploy_all_and_run_the_nightly_deployment(prefect_server: dict[str, str], tmp_path: Path) -> None:
+def test_deploy_all_and_run_the_nightly_deployment(
+    prefect_server: dict[str, str], tmp_path: Path
+) -> None:
     with running_mocks(persons=2000, seed=5) as mock:
         _deploy_and_run(prefect_server, tmp_path, mock)
 
@@ -92,22 +96,40 @@ def _deploy_and_run(env: dict[str, str], tmp_path: Path, mock: MockHandle) -> No
     _run([PREFECT, "work-pool", "create", "tilts", "--type", "process"], env)
     out = _run([PREFECT, "--no-prompt", "deploy", "--all"], env)
     assert "nightly-sync" in out
-    found = requests.post(f"{env['PREFECT_API_URL']}/deployments/filter", json={}, timeout=30).json()
+    found = requests.post(
+        f"{env['PREFECT_API_URL']}/deployments/filter", json={}, timeout=30
+    ).json()
     by_name = {d["name"]: d for d in found}
     assert {"nightly-sync", "population-full-resync", "sync-income"} <= set(by_name)
     nightly = by_name["nightly-sync"]
     schedules = [sc["schedule"] for sc in nightly["schedules"]]
     assert schedules == [{"cron": "0 2 * * *", "timezone": "Europe/Riga", "day_or": True}] or (
-        schedules and schedules[0]["cron"] == "0 2 * * *" and schedules[0]["timezone"] == "Europe/Riga"
+        schedules
+        and schedules[0]["cron"] == "0 2 * * *"
+        and schedules[0]["timezone"] == "Europe/Riga"
     )
 
-    worker_log = open(tmp_path / "worker.log", "wb")
+    worker_log = open(tmp_path / "worker.log", "wb")  # noqa: SIM115 - outlives this block
     worker = subprocess.Popen(
         [PREFECT, "worker", "start", "--pool", "tilts", "--limit", "1"],
-        env=env, cwd=ROOT, stdout=worker_log, stderr=subprocess.STDOUT,
+        env=env,
+        cwd=ROOT,
+        stdout=worker_log,
+        stderr=subprocess.STDOUT,
     )
     try:
-        out = _run([PREFECT, "deployment", "run", "nightly_sync/nightly-sync", "--watch", "--watch-timeout", "240"], env)
+        out = _run(
+            [
+                PREFECT,
+                "deployment",
+                "run",
+                "nightly_sync/nightly-sync",
+                "--watch",
+                "--watch-timeout",
+                "240",
+            ],
+            env,
+        )
         assert "Completed" in out, out[-2000:] + (tmp_path / "worker.log").read_text()[-3000:]
     finally:
         worker.terminate()
