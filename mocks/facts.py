@@ -57,6 +57,8 @@ __all__ = [
     "thresholds",
 ]
 
+_DISABILITY_INCOME = ("DISABILITY_PENSION", "STATE_SOCIAL_SECURITY_BENEFIT")
+
 
 def build_facts(
     seed: int, hh: BaseHousehold, ref: dt.date, employers: EmployerPool
@@ -126,6 +128,13 @@ def build_facts(
                 unemployed(rng, f, parts[i], employers, ref, adult_from, hist)
             else:
                 inactive(rng, f, ref, adult_from)
+        if (
+            current is not None
+            and current.subject == "ADULT"
+            and a < PENSION_AGE
+            and not any(x.kind in _DISABILITY_INCOME for x in parts[i])
+        ):  # a parent on leave or a student with a disability still draws the pension
+            disability_parts(f, parts[i], "DISABILITY_PENSION", 0.4, hist)
         if current is not None and current.subject == "ADULT" and current.special_care_need:
             f.streams.append(
                 Stream(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from starlette.routing import BaseRoute
 
-from mocks import pmlp, vdeavk
+from mocks import nva, pmlp, recipients, vdeavk, vid, vsaa
 from mocks.gateway import ServiceSpec
 from mocks.state import MockState
 
@@ -28,4 +28,9 @@ class MountedService:
 SERVICES: tuple[MountedService, ...] = (
     MountedService(pmlp.SPEC, pmlp.routes),  # type: ignore[arg-type]
     MountedService(vdeavk.SPEC, vdeavk.routes),  # type: ignore[arg-type]
+    MountedService(vsaa.SPEC, vsaa.routes),
+    MountedService(vid.SPEC, vid.routes),
+    MountedService(nva.SPEC, nva.routes),
+    MountedService(*__import__("mocks.spolis", fromlist=["MOUNT"]).MOUNT),  # SPOLIS (spolis.md)
+    *(MountedService(spec, recipients.routes_for(spec)) for spec in recipients.SPECS),
 )

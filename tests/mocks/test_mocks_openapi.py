@@ -1,0 +1,237 @@
+"""The OpenAPI 3.1 documents of the REST mocks (VSAA, VID, NVA) and the checks derived from them.
+
+Also holds the small REST helpers the VSAA, VID and NVA test modules share (:func:`post`,
+:func:`query_all`, :func:`check_answer`).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from mocks import nva, openapi, vid, vsaa
+from mocks.harness import MockHandle
+
+pytest_plugins = ["mocks.pytest_plugin"]
+MOCK_SERVER_OPTIONS = {"persons": 500}
+
+SERVICES = {m.DOC: m for m in (vsaa, vid, nva)}
+PATHS = {name: f"{m.PATH}/{m.OPERATION}" for name, m in SERVICES.items()}
+MEMBER = {"demo-ogre": "90000000040", "demo-tukums": "90000000051"}
+
+
+# ------------------------------------------------------------------------- shared helpers
+def post(
+    mocks: MockHandle,
+    service: str,
+    body: Any,
+    token: str | None = None,
+    client: str = "demo-ogre",
+    **headers: str,
+) -> requests.Response:
+    """POST ``body`` to the service's query with valid X-Road headers (``headers`` override;
+    an empty value drops the header)."""
+    h = {
+        "Authorization": f"Bearer {token or mocks.token(client)}",
+        "X-Road-Client": f"LV/GOV/{MEMBER[client]}/SOC",
+        "X-Road-Id": str(uuid.uuid4()),
+        "X-Road-UserId": "LVsvc-test",
+        "X-Road-Issue": "SD-TEST/1",
+    }
+    h.update(headers)
+    # a fresh connection per call: on a kept-alive connection to the in-thread server each
+    # answer waits ~40 ms for a delayed ACK (the harness socket lacks TCP_NODELAY)
+    return requests.post(
+        mocks.url(PATHS[service]), json=body, headers={k: v for k, v in h.items() if v}, timeout=30
+    )
+
+
+@functools.cache
+def served_validator(base_url: str, service: str, status: str) -> Draft202012Validator:
+    """A validator for the answer with ``status`` from the document the mock serves."""
+    doc = requests.get(f"{base_url}{SERVICES[service].PATH}/openapi.json", timeout=10).json()
+    uri = f"urn:test:{service}"
+    registry: Registry[Any] = Registry().with_resource(
+        uri, Resource.from_contents(doc, default_specification=DRAFT202012)
+    )
+    response = doc["paths"][PATHS[service]]["post"]["responses"][status]
+    if "$ref" in response:
+        response = registry.resolver().lookup(f"{uri}{response['$ref']}").contents
+    (schema,) = (m["schema"] for m in response["content"].values())
+    return Draft202012Validator(
+        {"$ref": f"{uri}{schema['$ref']}"},
+        registry=registry,
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
+
+
+def check_answer(service: str, r: requests.Response) -> dict[str, Any]:
+    """Validate an answer (200 body or problem+json) against the served document → JSON."""
+    media = "application/json" if r.status_code == 200 else "application/problem+json"
+    assert r.headers["content-type"].startswith(media), r.text[:200]
+    base_url = r.url.split(SERVICES[service].PATH)[0]
+    body: dict[str, Any] = r.json()
+    errors = list(served_validator(base_url, service, str(r.status_code)).iter_errors(body))
+    assert not errors, [f"{e.json_path}: {e.message}" for e in errors[:5]]
+    return body
+
+
+def query_all(
+    mocks: MockHandle, service: str, codes: list[str], client: str = "demo-ogre", **body: Any
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Query ``codes`` in batches of the service's limit, honouring 429 ``Retry-After``.
+
+    Returns the last answer's top level and all results, each answer schema-checked.
+    """
+    size = SERVICES[service].SPEC.operations[0].max_batch or 100
+    token = mocks.token(client)
+    top: dict[str, Any] = {}
+    results: list[dict[str, Any]] = []
+    for i in range(0, len(codes), size):
+        batch = codes[i : i + size]
+        for _ in range(5):
+            r = post(mocks, service, {"personCodes": batch, **body}, token=token, client=client)
+            if r.status_code != 429:
+                break
+            time.sleep(int(r.headers["retry-after"]))
+        assert r.status_code == 200, r.text[:300]
+        top = check_answer(service, r)
+        assert [x["personCode"] for x in top["results"]] == batch
+        results.extend(top["results"])
+    return top, results
+
+
+def problem_code(service: str, r: requests.Response) -> tuple[int, str, str]:
+    """(status, code, detail) of a schema-checked problem answer."""
+    body = check_answer(service, r)
+    return r.status_code, body["code"], body["detail"]
+
+
+# ------------------------------------------------------------------------- documents
+@pytest.fixture
+def mocks(mock_server: MockHandle) -> Iterator[MockHandle]:
+    mock_server.reset()
+    yield mock_server
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_document_is_served_without_a_token(mocks: MockHandle, service: str) -> None:
+    r = requests.get(mocks.url(f"{SERVICES[service].PATH}/openapi.json"), timeout=10)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
+    assert r.content == (openapi.DIR / f"{service}.json").read_bytes()
+    assert r.json()["openapi"] == "3.1.0"
+
+
+def _refs(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == "$ref" and isinstance(v, str):
+                yield v
+            else:
+                yield from _refs(v)
+    elif isinstance(node, list):
+        for x in node:
+            yield from _refs(x)
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_document_matches_the_contract(service: str) -> None:
+    doc = openapi.document(service)
+    module = SERVICES[service]
+    for ref in set(_refs(doc)):  # every reference resolves
+        assert isinstance(openapi.resolve(service, ref), dict), ref
+    for schema in doc["components"]["schemas"].values():
+        Draft202012Validator.check_schema(schema)
+    op = doc["paths"][PATHS[service]]["post"]
+    assert doc["security"] == [{"gateway": [module.SPEC.scope]}]
+    headers = {openapi.resolve(service, p["$ref"])["name"] for p in op["parameters"]}
+    assert headers == {"X-Road-Client", "X-Road-Id", "X-Road-UserId", "X-Road-Issue"}
+    assert {"200", "400", "401", "403", "413", "429", "503"} <= set(op["responses"])
+    # registries.md §1.4, taken from the document by the gateway
+    limits = {"vsaa": (500, 10.0), "vid": (200, 10.0), "nva": (500, 10.0)}[service]
+    spec_op = module.SPEC.operations[0]
+    assert (spec_op.max_batch, spec_op.rate_per_s, spec_op.batch_field) == (*limits, "personCodes")
+    assert doc["paths"][f"{module.PATH}/openapi.json"]["get"]["security"] == []
+
+
+def test_validation_follows_the_document() -> None:
+    check = openapi.request_validator("vsaa", PATHS["vsaa"], "personCodes")
+    good: dict[str, Any] = {
+        "personCodes": ["01019012345"],
+        "fromMonth": "2026-01",
+        "toMonth": "2026-12",
+    }
+    assert check(good) is None
+    assert check({**good, "personCodes": ["1"] * 501}) is None  # left to the 413 check
+    cases: dict[str, dict[str, Any]] = {
+        "$.personCodes: must hold at least 1 item(s)": {**good, "personCodes": []},
+        "$.personCodes[1]: must be of type string": {**good, "personCodes": ["1", 2]},
+        "$.personCodes[0]: must be at most 32 characters long": {**good, "personCodes": ["1" * 33]},
+        "$.fromMonth: is required": {"personCodes": ["1"], "toMonth": "2026-01"},
+        "$.toMonth: must be of type string": {**good, "toMonth": 202601},
+        "$.extra: is not allowed": {**good, "extra": True},
+        '$["odd key"]: is not allowed': {**good, "odd key": 1},
+        "$.toMonth: must not be before $.fromMonth": {**good, "toMonth": "2025-12"},
+        "$.toMonth: at most 12 months from $.fromMonth (inclusive)": {**good, "toMonth": "2027-01"},
+    }
+    for detail, body in cases.items():
+        assert check(body) == detail
+    assert (check({**good, "fromMonth": "2026-13"}) or "").startswith("$.fromMonth: must match")
+    nva_check = openapi.request_validator("nva", PATHS["nva"], "personCodes")
+    assert nva_check({"personCodes": ["1"], "asOfDate": "2026-11-26"}) is None
+    assert nva_check({"personCodes": ["1"], "asOfDate": "2026-02-30"}) == (
+        "$.asOfDate: must be a valid date"
+    )
+    # the cross-field rule JSON Schema cannot state is read from the document too
+    schema = openapi.resolve("vsaa", openapi.request_schema_ref("vsaa", PATHS["vsaa"]))
+    assert schema["x-tilts-monthRange"] == {"from": "fromMonth", "to": "toMonth", "maxMonths": 12}
+
+
+def test_inline_keeps_the_schema_meaning() -> None:
+    ref = openapi.response_schema_ref("nva", PATHS["nva"])
+    inlined = openapi.inline("nva", {"$ref": ref})
+    assert "$ref" not in json.dumps(inlined)
+    answer = {
+        "asOfDate": "2026-11-26",
+        "results": [
+            {"personCode": "x", "status": "INVALID_CODE"},
+            {
+                "personCode": "01019012345",
+                "status": "FOUND",
+                "registration": {"kind": "UNEMPLOYED", "since": "2026-01-02"},
+            },
+        ],
+    }
+    bad = {**answer, "results": [{"personCode": "x", "status": "FOUND"}]}
+    for validator in (
+        Draft202012Validator(inlined, format_checker=Draft202012Validator.FORMAT_CHECKER),
+        openapi.schema_validator("nva", ref),
+    ):
+        assert validator.is_valid(answer)
+        assert not validator.is_valid(bad)
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_problems_match_the_problem_schema(mocks: MockHandle, service: str) -> None:
+    body = {"personCodes": ["01019012345"]}
+    assert problem_code(service, post(mocks, service, body, token="nope"))[:2] == (
+        401,
+        "INVALID_TOKEN",
+    )
+    pmlp_only = mocks.token(scope="pmlp.fpr")
+    assert problem_code(service, post(mocks, service, body, token=pmlp_only))[:2] == (
+        403,
+        "FORBIDDEN",
+    )
+    status, code, detail = problem_code(service, post(mocks, service, body))
+    assert (status, code) == (400, "INVALID_REQUEST") and detail.startswith("$.")
