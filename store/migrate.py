@@ -20,7 +20,7 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Migrate the database behind ``engine`` to ``revision``."""
     cfg = alembic_config()
     with engine.begin() as conn:
