@@ -1,4 +1,5 @@
-"""``nightly_sync``: population changes first, then disability, income and employment.
+"""``nightly_sync``: population changes first, then disability, income and employment, then
+the re-assessment flags (``flows.reassess``) of every municipality, in the same flow run.
 
 The per-person registries run side by side (their chunk tasks share the flow's thread-pool
 task runner; each registry keeps to its own rate limit), so one slow or failing service does
@@ -15,6 +16,7 @@ from typing import Any
 from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows.reassess import run_reassess
 from flows.reporting import Progress, begin, publish
 from flows.runtime import close_runtime, open_runtime
 from flows.sync_population import run_population
@@ -58,6 +60,8 @@ def nightly_sync(
             except TiltsError as exc:
                 rt.figures.failures.append(f"{muni.atvk}: {type(exc).__name__}: {exc}")
                 rt.figures.will_retry.append(f"{muni.atvk}: {', '.join(SERVICES)}")
+        for muni in rt.municipalities(municipality):
+            run_reassess(rt.key, muni.atvk, day)
         publish(rt, time.monotonic() - started)
         return rt.figures.as_dict()
     finally:

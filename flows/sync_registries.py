@@ -22,6 +22,7 @@ from flows.runtime import Runtime, close_runtime, get_runtime, open_runtime
 from flows.work import registries as work
 from flows.work.batching import batches
 from tilts.errors import TiltsError
+from tilts.logsafe import scrub
 from tilts.timing import BUSY
 
 
@@ -65,9 +66,11 @@ def collect(
     for service, size, future in submitted:
         try:
             res = future.result()
-        except TiltsError as exc:
+        except Exception as exc:  # a chunk failure is that chunk's: the others go on
             failed[service] = failed.get(service, 0) + 1
-            fig.failures.append(f"{atvk} {service} chunk of {size}: {type(exc).__name__}: {exc}")
+            fig.failures.append(
+                f"{atvk} {service} chunk of {size}: {type(exc).__name__}: {scrub(str(exc))}"
+            )
             continue
         fig.records_changed += res["changed"]
         fig.not_found += res["not_found"]

@@ -26,7 +26,7 @@ class NvaRegistrationSchema(pa.DataFrameModel):
     measureType: Series[str] = pa.Field(nullable=True, str_length={"max_value": 60})
     measureFrom: Series[str] = pa.Field(nullable=True, str_matches=DATE)
     measureTo: Series[str] = pa.Field(nullable=True, str_matches=DATE)
-    stipendPaid: Series[bool] = pa.Field(nullable=True)
+    stipendPaid: Series[object] = pa.Field(nullable=True, isin=[True, False])
 
     class Config:
         strict = True

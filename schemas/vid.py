@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
@@ -17,7 +18,8 @@ class VidRowSchema(pa.DataFrameModel):
 
     requestedCode: Series[str]
     rowKind: Series[str] = pa.Field(isin=["INCOME", "EMPLOYMENT"])
-    employerRegNo: Series[str] = pa.Field(str_matches=REG_NO)
+    # absent for income without a payer (self-employment, rental, other)
+    employerRegNo: Series[str] = pa.Field(nullable=True, str_matches=REG_NO)
     month: Series[str] = pa.Field(nullable=True, str_matches=MONTH)
     incomeType: Series[str] = pa.Field(
         nullable=True, isin=["SALARY", "SELF_EMPLOYMENT", "ROYALTY", "RENTAL", "OTHER"]
@@ -31,6 +33,11 @@ class VidRowSchema(pa.DataFrameModel):
 
     class Config:
         strict = True
+
+    @pa.dataframe_check(name="employment_has_employer")
+    @classmethod
+    def employment_has_employer(cls, df: pd.DataFrame) -> Series[bool]:
+        return (df["rowKind"] != "EMPLOYMENT") | df["employerRegNo"].notna()
 
     @pa.check("grossAmount", "taxesWithheld", "netAmount", name="money_two_decimals")
     @classmethod

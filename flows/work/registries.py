@@ -75,7 +75,8 @@ class RegistrySync:
     monthly: bool = False
 
 
-def _d(value: Any) -> date | None:
+def _d(row: Row, key: str) -> date | None:
+    value = row.get(key)
     return date.fromisoformat(value) if value else None
 
 
@@ -91,8 +92,8 @@ def disability_facts(pid: int, rows: list[Row]) -> list[Fact]:
             "DISABILITY",
             r["decisionNumber"],
             _payload(r),
-            _d(r["validFrom"]),
-            _d(r["validTo"]),
+            _d(r, "validFrom"),
+            _d(r, "validTo"),
         )
         for r in rows
     ]
@@ -110,26 +111,26 @@ def payment_facts(pid: int, rows: list[Row]) -> list[Fact]:
 
 
 def vid_facts(pid: int, rows: list[Row]) -> list[Fact]:
-    """INCOME facts per month, employer and type; EMPLOYMENT facts per employer and start."""
+    """INCOME facts per month, payer and type; EMPLOYMENT facts per employer and start."""
     seen: dict[str, int] = defaultdict(int)
     out = []
     for r in rows:
+        payer = r.get("employerRegNo") or "-"  # no payer for self-employment, rental, other
         if r["rowKind"] == "INCOME":
-            base = f"{r['month']}:{r['employerRegNo']}:{r['incomeType']}"
+            base = f"{r['month']}:{payer}:{r['incomeType']}"
             seen[base] += 1
             out.append(Fact(pid, "INCOME", f"{base}:{seen[base]}", _payload(r), period=r["month"]))
         else:
-            key = f"{r['employerRegNo']}:{r['startDate']}"
-            out.append(
-                Fact(pid, "EMPLOYMENT", key, _payload(r), _d(r["startDate"]), _d(r["endDate"]))
-            )
+            key = f"{payer}:{r.get('startDate')}"
+            start, end = _d(r, "startDate"), _d(r, "endDate")
+            out.append(Fact(pid, "EMPLOYMENT", key, _payload(r), start, end))
     return out
 
 
 def registration_facts(pid: int, rows: list[Row]) -> list[Fact]:
     """The current NVA registration (a change supersedes the previous one)."""
     return [
-        Fact(pid, "REGISTRATION", "registration", _payload(r), _d(r["since"]), _d(r["endedOn"]))
+        Fact(pid, "REGISTRATION", "registration", _payload(r), _d(r, "since"), _d(r, "endedOn"))
         for r in rows
     ]
 

@@ -26,33 +26,65 @@ def _facts_by_source(config: Path) -> dict[str, int]:
 
 
 @pytest.mark.postgres
-def test_nightly_stores_every_registry_and_refills_late_months(config: Path, flow_mock: MockHandle) -> None:
+def test_nightly_stores_every_registry_and_refills_late_months(
+    config: Path, flow_mock: MockHandle
+) -> None:
     today = flow_mock.admin_get("clock")["today"]
     first = nightly_sync(config_path=str(config), as_of=today)
     assert first["failures"] == [], first["failures"]
     counts = _facts_by_source(config)
-    for kind in ("PMLP.BASIC", "VDEAVK.DISABILITY", "VSAA.PAYMENT", "VID.INCOME", "VID.EMPLOYMENT", "NVA.REGISTRATION"):
+    for kind in (
+        "PMLP.BASIC",
+        "VDEAVK.DISABILITY",
+        "VSAA.PAYMENT",
+        "VID.INCOME",
+        "VID.EMPLOYMENT",
+        "NVA.REGISTRATION",
+    ):
         assert counts.get(kind, 0) > 0, (kind, counts)
     factory = _factory(config)
     with factory() as s:
         cursors = dict(s.execute(select(SyncCursor.service, SyncCursor.cursor)).all())
     assert "vsaa.complete_through" in cursors and "vid.complete_through" in cursors
 
-    # a month later: late VID months fill in; the re-fetched figure supersedes the old one
+    # a month later: late VID months fill in; the re-fetched month's figures change, and
+    # the store still answers what we knew before
+    from datetime import UTC, datetime
+
+    between = datetime.now(UTC)
+    late_month = cursors["vid.complete_through"]
+    late_month = (
+        f"{late_month[:4]}-{int(late_month[5:]) + 1:02d}"
+        if late_month[5:] != "12"
+        else f"{int(late_month[:4]) + 1}-01"
+    )
     flow_mock.advance(30, change_rate=0.002)
     later = flow_mock.admin_get("clock")["today"]
     second = nightly_sync(config_path=str(config), as_of=later)
     assert second["failures"] == [], second["failures"]
     with factory() as s:
-        superseded = s.scalar(
-            select(func.count()).select_from(RegistryFact).where(
-                RegistryFact.source == "VID", RegistryFact.kind == "INCOME", RegistryFact.superseded_at.is_not(None)
+
+        def month_total(known_at: datetime) -> int:
+            return s.scalar(
+                select(func.count())
+                .select_from(RegistryFact)
+                .where(
+                    RegistryFact.source == "VID",
+                    RegistryFact.kind == "INCOME",
+                    RegistryFact.period == late_month,
+                    RegistryFact.fetched_at <= known_at,
+                    (RegistryFact.superseded_at.is_(None))
+                    | (RegistryFact.superseded_at > known_at),
+                )
             )
-        )
+
+        before, now_known = month_total(between), month_total(datetime.now(UTC))
         new_months = s.scalar(
-            select(func.count()).select_from(RegistryFact).where(RegistryFact.source == "VSAA", RegistryFact.period > today[:7])
+            select(func.count())
+            .select_from(RegistryFact)
+            .where(RegistryFact.source == "VSAA", RegistryFact.period > today[:7])
         )
-    assert superseded > 0, "a month that filled in must replace the older figure"
+    assert now_known > before, "a month that filled in must change the stored figures"
     assert new_months > 0
 
     # nothing new: nothing changes

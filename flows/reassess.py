@@ -1,0 +1,89 @@
+"""``reassess``: flag households whose status no longer fits the facts (assessment.md §4).
+
+Recomputes, one Prefect task per chunk of households, the households holding a valid status
+whose members' facts changed since the last run, and flags those that no longer fit (see
+:mod:`flows.work.reassess`). It never revokes or changes a decision. ``nightly_sync`` runs the
+same body at its end, inside its own flow run; this flow is for a re-run on its own.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from typing import Any
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from flows.reporting import begin, publish
+from flows.runtime import close_runtime, get_runtime, open_runtime
+from flows.work import reassess as work
+from flows.work.batching import batches
+from tilts.errors import TiltsError
+
+CHUNK_SIZE = 500
+
+
+@task(name="reassess-chunk", cache_policy=NO_CACHE, persist_result=False)
+def reassess_chunk_task(
+    key: str, atvk: str, household_ids: list[int], as_of: str
+) -> dict[str, int]:
+    return work.reassess_chunk(get_runtime(key), atvk, household_ids, date.fromisoformat(as_of))
+
+
+def run_reassess(
+    key: str, atvk: str, day: date, chunk_size: int = CHUNK_SIZE, count_persons: bool = False
+) -> None:
+    """Re-assess one municipality's changed households; the cursor moves only if all committed.
+
+    Args:
+        count_persons: add the members re-assessed to ``persons_considered`` (the nightly
+            already counts its sync subjects there).
+    """
+    rt = get_runtime(key)
+    fig = rt.figures
+    try:
+        plan = work.plan(rt, atvk, day)
+        submitted = [
+            (len(chunk), reassess_chunk_task.submit(key, atvk, chunk, day.isoformat()))
+            for chunk in batches(plan.households, chunk_size)
+        ]
+    except TiltsError as exc:
+        fig.failures.append(f"{atvk} reassess: {type(exc).__name__}: {exc}")
+        fig.will_retry.append(f"{atvk} reassess: every changed household in the next run")
+        return
+    failed = 0
+    for size, future in submitted:
+        try:
+            res = future.result()
+        except TiltsError as exc:
+            failed += 1
+            fig.failures.append(f"{atvk} reassess chunk of {size}: {type(exc).__name__}: {exc}")
+            continue
+        fig.households_flagged += res["households_flagged"]
+        if count_persons:
+            fig.persons_considered += res["persons"]
+    if failed:
+        fig.will_retry.append(f"{atvk} reassess: {failed} chunk(s) in the next run")
+    else:
+        work.commit_cursor(rt, atvk, plan.mark, day)
+
+
+@flow(name="reassess", task_runner=ThreadPoolTaskRunner(max_workers=2))  # type: ignore[arg-type]
+def reassess(
+    municipality: str | None = None, chunk_size: int = CHUNK_SIZE,
+    config_path: str | None = None, as_of: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Flag households of every configured municipality (or one) whose status no longer fits."""
+    started = time.monotonic()
+    rt = open_runtime("reassess", config_path)
+    day = date.fromisoformat(as_of) if as_of else date.today()
+    try:
+        begin(rt, municipality)
+        for muni in rt.municipalities(municipality):
+            run_reassess(rt.key, muni.atvk, day, chunk_size, count_persons=True)
+        publish(rt, time.monotonic() - started)
+        return rt.figures.as_dict()
+    finally:
+        close_runtime(rt)
