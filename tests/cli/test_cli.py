@@ -96,3 +96,50 @@ def test_help_on_every_verb(tmp_path: Path) -> None:
     ):
         proc = tilts(*verb, "--help", cwd=tmp_path)
         assert proc.returncode == 0, (verb, proc.stderr)
+
+
+def test_config_example_validates_offline(tmp_path: Path) -> None:
+    example = tilts("config", "example", cwd=tmp_path)
+    assert example.returncode == 0
+    cfg = tmp_path / "tilts.toml"
+    cfg.write_text(example.stdout, encoding="utf-8")
+    proc = tilts("config", "check", "--offline", "--config", str(cfg), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "configuration valid" in proc.stdout
+
+
+def test_config_check_tries_the_token_endpoint(tmp_path: Path) -> None:
+    from mocks.harness import running_mocks
+    from tilts.demo import write_config
+
+    with running_mocks(persons=200) as mock:
+        cfg = tmp_path / "tilts.toml"
+        write_config(cfg, mock.base_url, f"sqlite:///{tmp_path / 's.db'}")
+        good = tilts(
+            "config",
+            "check",
+            "--config",
+            str(cfg),
+            cwd=tmp_path,
+            env={
+                "TILTS_SECRET_DEMO_OGRE": "demo-ogre-secret",
+                "TILTS_SECRET_DEMO_TUKUMS": "demo-tukums-secret",
+            },
+        )
+        assert good.returncode == 0, good.stderr
+        assert "accepted client 'demo-ogre'" in good.stdout
+        bad = tilts(
+            "config",
+            "check",
+            "--config",
+            str(cfg),
+            cwd=tmp_path,
+            env={
+                "TILTS_SECRET_DEMO_OGRE": "wrong",
+                "TILTS_SECRET_DEMO_TUKUMS": "demo-tukums-secret",
+            },
+        )
+        assert bad.returncode == 2
+        assert "municipalities.ogre.client_id" in bad.stderr
+        missing = tilts("config", "check", "--config", str(cfg), cwd=tmp_path)
+        assert missing.returncode == 2 and "TILTS_SECRET_DEMO_OGRE" in missing.stderr
