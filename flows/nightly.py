@@ -16,6 +16,7 @@ from typing import Any
 from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows.notify import deliver_after_sync
 from flows.reassess import run_reassess
 from flows.reporting import Progress, begin, publish
 from flows.runtime import close_runtime, open_runtime
@@ -63,6 +64,8 @@ def nightly_sync(
         for muni in rt.municipalities(municipality):
             run_reassess(rt.key, muni.atvk, day)
         publish(rt, time.monotonic() - started)
+        # operations.md §5: notification delivery right after the nightly sync (own summary)
+        deliver_after_sync(municipality, config_path)
         return rt.figures.as_dict()
     finally:
         close_runtime(rt)

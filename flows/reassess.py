@@ -20,7 +20,7 @@ from flows.reporting import begin, publish
 from flows.runtime import close_runtime, get_runtime, open_runtime
 from flows.work import reassess as work
 from flows.work.batching import batches
-from tilts.errors import TiltsError
+from tilts.logsafe import scrub
 
 CHUNK_SIZE = 500
 
@@ -49,17 +49,19 @@ def run_reassess(
             (len(chunk), reassess_chunk_task.submit(key, atvk, chunk, day.isoformat()))
             for chunk in batches(plan.households, chunk_size)
         ]
-    except TiltsError as exc:
-        fig.failures.append(f"{atvk} reassess: {type(exc).__name__}: {exc}")
+    except Exception as exc:  # the re-assessment never stops the nightly's other work
+        fig.failures.append(f"{atvk} reassess: {type(exc).__name__}: {scrub(str(exc))}")
         fig.will_retry.append(f"{atvk} reassess: every changed household in the next run")
         return
     failed = 0
     for size, future in submitted:
         try:
             res = future.result()
-        except TiltsError as exc:
+        except Exception as exc:  # a chunk failure is that chunk's: the others go on
             failed += 1
-            fig.failures.append(f"{atvk} reassess chunk of {size}: {type(exc).__name__}: {exc}")
+            fig.failures.append(
+                f"{atvk} reassess chunk of {size}: {type(exc).__name__}: {scrub(str(exc))}"
+            )
             continue
         fig.households_flagged += res["households_flagged"]
         if count_persons:

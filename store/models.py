@@ -9,20 +9,25 @@ facts are append-and-supersede: a changed fact never overwrites the old row, it 
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -212,3 +217,176 @@ class Monitoring(Base):
     person_code: Mapped[str] = mapped_column(String(11), primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# --- What SOPA keeps about decisions (applications, declarations, decisions, payments, flags) --
+#
+# The vocabularies are SPOLIS's (spolis.md §1-§2); CHECK constraints keep a typo out of the
+# store on SQLite and PostgreSQL alike, and the repository functions in ``store.decisions``
+# name the field before the database ever sees a bad value.
+
+STATUS_KINDS = ("STATUS_POOR", "STATUS_LOW_INCOME")
+BENEFIT_KINDS = (
+    "BENEFIT_GMI",
+    "BENEFIT_HOUSING",
+    "BENEFIT_HEALTH",
+    "BENEFIT_EDUCATION",
+    "BENEFIT_CRISIS",
+    "BENEFIT_OTHER",
+)
+DECISION_KINDS = STATUS_KINDS + BENEFIT_KINDS
+# An application asks for the status assessment (and the benefits a status opens) or for one
+# benefit on its own.
+APPLICATION_KINDS = ("STATUS", *BENEFIT_KINDS)
+OUTCOMES = ("GRANTED", "REFUSED", "REVOKED")
+REFUSAL_REASONS = (
+    "INCOME_ABOVE_THRESHOLD",
+    "PROPERTY_ABOVE_LIMIT",
+    "NOT_RESIDENT",
+    "DOCUMENTS_MISSING",
+    "COOPERATION_REFUSED",
+    "OTHER",
+)
+PAYMENT_FORMS = ("CASH", "IN_KIND")
+FLAG_REASONS = ("INCOME_ABOVE_THRESHOLD", "MEMBER_DIED", "MEMBER_MOVED_OUT", "DISABILITY_ENDED")
+FLAG_STATUSES = ("OPEN", "RESOLVED")
+
+# Money: exact decimals in the database (NUMERIC) and in Python (Decimal), never floats.
+Money = Numeric(12, 2, asdecimal=True)
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Application(Base):
+    """A household's application to the social service (what it asked for, and when)."""
+
+    __tablename__ = "application"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    # the municipality's own stable reference (idempotent bulk recording)
+    reference: Mapped[str] = mapped_column(String(64))
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    submitted_on: Mapped[date] = mapped_column(Date)
+    __table_args__ = (
+        UniqueConstraint("municipality_id", "reference"),
+        Index("ix_application_household", "household_id", "submitted_on"),
+        CheckConstraint(_one_of("kind", APPLICATION_KINDS), name="kind"),
+    )
+
+
+class MeansDeclaration(Base):
+    """The means declaration of an application (iztikas līdzekļu deklarācija).
+
+    ``housing_expenses`` maps an expense type to a decimal string (``{"RENT": "120.00"}``);
+    ``declared_income`` is a list of ``{"personId", "type", "monthlyAmount"}`` with the
+    member's internal person id (never a personal code) and the amount as a decimal string.
+    """
+
+    __tablename__ = "means_declaration"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("application.id", ondelete="CASCADE"), unique=True
+    )
+    savings: Mapped[Decimal] = mapped_column(Money)
+    housing_expenses: Mapped[dict[str, Any]] = mapped_column(JSON)
+    declared_income: Mapped[list[Any]] = mapped_column(JSON)
+    property_conditions_met: Mapped[bool] = mapped_column(Boolean)
+    cooperation_agreement: Mapped[bool] = mapped_column(Boolean)
+    declared_on: Mapped[date] = mapped_column(Date)
+
+
+class Decision(Base):
+    """A decision on a status or a benefit, as SPOLIS receives it (spolis.md §1).
+
+    One row per ``record_id``: a correction rewrites the row and bumps ``version``. A
+    revocation is a decision of its own (outcome ``REVOKED``) that names the decision it ends
+    in ``revokes_decision_id`` and takes effect on its ``valid_from``.
+    """
+
+    __tablename__ = "decision"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    record_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"))
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str] = mapped_column(String(10))
+    refusal_reason: Mapped[str | None] = mapped_column(String(30))
+    request_date: Mapped[date] = mapped_column(Date)
+    decision_date: Mapped[date] = mapped_column(Date)
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    monthly_amount: Mapped[Decimal | None] = mapped_column(Money)
+    revokes_decision_id: Mapped[int | None] = mapped_column(ForeignKey("decision.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        UniqueConstraint("municipality_id", "record_id"),
+        Index("ix_decision_household", "household_id", "kind"),
+        Index("ix_decision_valid", "municipality_id", "outcome", "kind", "valid_to"),
+        Index("ix_decision_date", "municipality_id", "decision_date"),
+        Index("ix_decision_application", "application_id"),
+        Index("ix_decision_revokes", "revokes_decision_id"),
+        CheckConstraint(_one_of("kind", DECISION_KINDS), name="kind"),
+        CheckConstraint(_one_of("outcome", OUTCOMES), name="outcome"),
+        CheckConstraint("version >= 1", name="version"),
+    )
+
+
+class BenefitPayment(Base):
+    """One month's payment of a granted benefit (spolis.md §2)."""
+
+    __tablename__ = "benefit_payment"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    record_id: Mapped[str] = mapped_column(String(64))
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decision.id"))
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    amount: Mapped[Decimal] = mapped_column(Money)
+    form: Mapped[str] = mapped_column(String(10))
+    paid_on: Mapped[date] = mapped_column(Date)
+    __table_args__ = (
+        UniqueConstraint("municipality_id", "record_id"),
+        Index("ix_payment_decision", "decision_id", "month"),
+        Index("ix_payment_month", "municipality_id", "month"),
+        CheckConstraint(_one_of("form", PAYMENT_FORMS), name="form"),
+    )
+
+
+class HouseholdFlag(Base):
+    """A household flagged for review after a sync (assessment.md §4), with the reason.
+
+    ``detail`` never holds a personal code or name. At most one OPEN flag exists per household,
+    decision and reason (a partial unique index), so a re-run never duplicates one.
+    """
+
+    __tablename__ = "household_flag"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id", ondelete="CASCADE"))
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decision.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text)
+    flagged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    run_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(10), default="OPEN")
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        Index(
+            "uq_household_flag_open",
+            "household_id",
+            "decision_id",
+            "reason",
+            unique=True,
+            sqlite_where=text("status = 'OPEN'"),
+            postgresql_where=text("status = 'OPEN'"),
+        ),
+        Index("ix_household_flag_status", "status", "flagged_at"),
+        Index("ix_household_flag_decision", "decision_id"),
+        CheckConstraint(_one_of("reason", FLAG_REASONS), name="reason"),
+        CheckConstraint(_one_of("status", FLAG_STATUSES), name="status"),
+    )

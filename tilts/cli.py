@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
+from tilts.cli_spolis import spolis_app
 from tilts.errors import TiltsError
 
 app = typer.Typer(
@@ -27,9 +28,12 @@ mocks_app = typer.Typer(no_args_is_help=True, help="Mock registry, SPOLIS and re
 quarantine_app = typer.Typer(
     no_args_is_help=True, help="Records that failed validation or were rejected."
 )
+config_app = typer.Typer(no_args_is_help=True, help="Check or print the configuration.")
 app.add_typer(db_app, name="db")
 app.add_typer(mocks_app, name="mocks")
 app.add_typer(quarantine_app, name="quarantine")
+app.add_typer(config_app, name="config")
+app.add_typer(spolis_app, name="spolis")
 
 ConfigOpt = Annotated[
     Path | None,
@@ -61,6 +65,26 @@ def db_upgrade(config: ConfigOpt = None) -> None:
         typer.echo(f"error: store.url: cannot migrate ({type(exc).__name__})", err=True)
         raise typer.Exit(3) from None
     typer.echo("store is at the latest migration")
+
+
+@config_app.command("check")
+def config_check(
+    config: ConfigOpt = None,
+    offline: Annotated[bool, typer.Option("--offline", help="Validate only; no calls.")] = False,
+) -> None:
+    """Validate the configuration and try each gateway's token endpoint."""
+    from tilts.config_cli import check
+
+    for line in _guard(check, config, offline):
+        typer.echo(line)
+
+
+@config_app.command("example")
+def config_example() -> None:
+    """Print a commented example configuration for a municipality."""
+    from tilts.config_cli import EXAMPLE
+
+    typer.echo(EXAMPLE, nl=False)
 
 
 @mocks_app.command("serve")
@@ -127,6 +151,43 @@ def sync(
 
 
 @app.command()
+def notify(
+    municipality: Annotated[
+        str | None, typer.Option(help="ATVK; default every configured one.")
+    ] = None,
+    retry_parked: Annotated[
+        list[str] | None,
+        typer.Option("--retry-parked", help="Put a parked notification (id) back in line first."),
+    ] = None,
+    discard: Annotated[
+        list[str] | None,
+        typer.Option("--discard", help="Discard a parked notification (id) first."),
+    ] = None,
+    chunk_size: Annotated[int, typer.Option(min=1, help="Streams per Prefect task.")] = 200,
+    lease: Annotated[
+        float, typer.Option(min=1, help="Seconds a claim holds a notification.")
+    ] = 600.0,
+    config: ConfigOpt = None,
+) -> None:
+    """Deliver the notification outbox (outbound.md); parked ones are shown with reasons."""
+    from flows.notify import deliver_notifications
+    from tilts.status_outbox import resolve_parked
+
+    if retry_parked or discard:
+        for line in _guard(resolve_parked, config, retry_parked or [], discard or []):
+            typer.echo(line)
+    figures = _guard(
+        deliver_notifications,
+        municipality=municipality,
+        chunk_size=chunk_size,
+        lease_s=lease,
+        config_path=str(config) if config else None,
+    )
+    _print_figures(figures)
+    raise typer.Exit(_exit_code(figures))
+
+
+@app.command()
 def assess(
     case: Annotated[
         Path, typer.Option("--case", help="Household case as JSON (assessment.md §7).")
@@ -142,7 +203,7 @@ def assess(
 def status(
     config: ConfigOpt = None, as_json: Annotated[bool, typer.Option("--json")] = False
 ) -> None:
-    """Last runs, cursors, quarantined records (personal codes masked)."""
+    """Last runs, cursors, quarantined records, flagged households (no personal codes)."""
     from tilts.status import collect, render
 
     report = _guard(collect, config)
@@ -182,11 +243,11 @@ def demo(
 
 
 def _print_figures(figures: dict[str, Any]) -> None:
-    keys = [k for k in figures if k not in ("failures", "will_retry")]
+    keys = [k for k in figures if k not in ("failures", "will_retry", "parked")]
     width = max(len(k) for k in keys)
     for k in keys:
         typer.echo(f"{k:<{width}}  {figures[k]}")
-    for label in ("failures", "will_retry"):
+    for label in ("failures", "will_retry", "parked"):
         for line in figures.get(label) or []:
             typer.echo(f"{label}: {line}")
 
@@ -195,7 +256,7 @@ def _exit_code(figures: dict[str, Any]) -> int:
     failures = figures.get("failures") or []
     if failures and all("Unreachable" in f for f in failures):
         return 3
-    return 1 if failures or figures.get("quarantined") else 0
+    return 1 if failures or figures.get("quarantined") or figures.get("notifications_parked") else 0
 
 
 def main() -> None:

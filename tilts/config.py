@@ -16,7 +16,7 @@ import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -55,6 +55,7 @@ def _default_services() -> dict[str, ServiceLimits]:
         "vid": ServiceLimits(batch_size=200, rate_per_s=10, concurrency=4),
         "nva": ServiceLimits(batch_size=500, rate_per_s=10, concurrency=4),
         "spolis": ServiceLimits(batch_size=500, rate_per_s=10, concurrency=2),
+        "spolis_payments": ServiceLimits(batch_size=1000, rate_per_s=10, concurrency=2),
         "recipients": ServiceLimits(batch_size=1, rate_per_s=20, concurrency=4),
     }
 
@@ -105,11 +106,24 @@ class ThresholdRow(_Strict):
     other: Decimal
 
 
-class RecipientRule(_Strict):
-    """Which statuses and events one recipient gets (outbound.md)."""
+RecipientName = Literal["nino", "jpa", "bvkb", "nva", "baris"]
+StatusName = Literal["POOR", "LOW_INCOME"]
+EventName = Literal["GRANTED", "EXTENDED", "REVOKED", "EXPIRED"]
 
-    statuses: list[str] = Field(default_factory=lambda: ["POOR", "LOW_INCOME"])
-    events: list[str] = Field(default_factory=lambda: ["GRANTED", "EXTENDED", "REVOKED", "EXPIRED"])
+
+def _all_statuses() -> list[StatusName]:
+    return ["POOR", "LOW_INCOME"]
+
+
+def _all_events() -> list[EventName]:
+    return ["GRANTED", "EXTENDED", "REVOKED", "EXPIRED"]
+
+
+class RecipientRule(_Strict):
+    """Which statuses and events one recipient gets (outbound.md); unknown names are errors."""
+
+    statuses: list[StatusName] = Field(default_factory=_all_statuses)
+    events: list[EventName] = Field(default_factory=_all_events)
 
 
 class MunicipalitySettings(_Strict):
@@ -121,7 +135,8 @@ class MunicipalitySettings(_Strict):
     client_id: str
     issue: str = "MK809-monitoring"
     low_income_thresholds: list[ThresholdRow] = Field(default_factory=list)
-    recipients: dict[str, RecipientRule] = Field(default_factory=dict)
+    # not given: every recipient (store/outbox_rules.py); given, even empty: exactly these
+    recipients: dict[RecipientName, RecipientRule] = Field(default_factory=dict)
     respondent: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("atvk")

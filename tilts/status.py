@@ -1,4 +1,5 @@
-"""``tilts status`` and ``tilts quarantine``: what ran, where the cursors are, what is stuck."""
+"""``tilts status`` and ``tilts quarantine``: what ran, where the cursors are, what is stuck,
+which households are flagged for review (by external household id, never a personal code)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,12 @@ from sqlalchemy import func, inspect, select
 
 from store.db import make_engine, session_factory
 from store.models import FlowRunLog, Municipality, Quarantine, SyncCursor
+from store.reassess import flag_counts, list_flags
 from tilts.config import load_settings
+from tilts.status_outbox import outbox_status, render_outbox
+from tilts.status_spolis import with_crosscheck_flags
+
+NEWEST_FLAGS = 10
 
 
 def _factory(config: Path | None) -> Any:
@@ -20,11 +26,36 @@ def _factory(config: Path | None) -> Any:
     return session_factory(engine)
 
 
+def _flags(session: Any) -> dict[str, Any]:
+    """Open review flags: the count per reason and the newest ones (no personal data)."""
+    if not inspect(session.get_bind()).has_table("household_flag"):
+        return {"open": 0, "by_reason": {}, "newest": []}  # a store before migration 0002
+    counts = flag_counts(session)
+    newest = [
+        {
+            "municipality": f.municipality,
+            "household": f.household,
+            "decision": f.decision,
+            "reason": f.reason,
+            "detail": f.detail,
+            "flagged_at": f.flagged_at,
+        }
+        for f in list_flags(session, limit=NEWEST_FLAGS)
+    ]
+    return {"open": sum(counts.values()), "by_reason": counts, "newest": newest}
+
+
 def collect(config: Path | None) -> dict[str, Any]:
     """Everything ``tilts status`` shows, as plain data (no personal codes)."""
     factory = _factory(config)
     if factory is None:
-        return {"state": "nothing has run yet", "runs": [], "cursors": [], "quarantine": []}
+        return {
+            "state": "nothing has run yet",
+            "runs": [],
+            "cursors": [],
+            "quarantine": [],
+            "flags": {"open": 0, "by_reason": {}, "newest": []},
+        }
     with factory() as s:
         latest = (
             select(FlowRunLog.flow, func.max(FlowRunLog.started_at).label("started"))
@@ -66,8 +97,17 @@ def collect(config: Path | None) -> dict[str, Any]:
                 .limit(20)
             )
         ]
+        flags = with_crosscheck_flags(s, _flags(s))  # spolis.md §5 overlaps are flags too
+        outbox = outbox_status(s)  # outbound.md: backlog and parked notifications
     state = "nothing has run yet" if not run_rows else "ok"
-    return {"state": state, "runs": run_rows, "cursors": cursors, "quarantine": quarantine}
+    return {
+        "state": state,
+        "runs": run_rows,
+        "cursors": cursors,
+        "quarantine": quarantine,
+        "flags": flags,
+        "outbox": outbox,
+    }
 
 
 def render(report: dict[str, Any]) -> str:
@@ -88,6 +128,17 @@ def render(report: dict[str, Any]) -> str:
     lines += [
         f"  {q['count']:>5} {q['service']:<7} {q['reason']}" for q in report["quarantine"]
     ] or ["  none"]
+    flags = report["flags"]
+    lines.append(f"Households flagged for review (open flags: {flags['open']}):")
+    lines += [f"  {n:>5} {reason}" for reason, n in flags["by_reason"].items()] or ["  none"]
+    if flags["newest"]:
+        lines.append("  newest:")
+        lines += [
+            f"    {f['flagged_at']:%Y-%m-%d %H:%M} {f['municipality']} household {f['household']}"
+            f" ({f['decision']}) {f['reason']}: {f['detail']}"
+            for f in flags["newest"]
+        ]
+    lines += render_outbox(report.get("outbox"))
     return "\n".join(lines)
 
 

@@ -2,9 +2,10 @@
 
 A household is re-assessed when it holds a valid poor or low-income status and a member's
 registry facts changed since the last run (or a member's disability decision ran out since
-then). Its case is rebuilt from the store as if it applied today — members on that day, their
-current facts, the latest means declaration — and assessed with the real calculator. It is
-flagged for review, with the reason, when
+then, or a decision of the household was recorded since then). Its case is rebuilt from the
+store as if it applied today — members on that day, their current facts, the latest means
+declaration — and assessed with the real calculator. It is flagged for review, with the
+reason, when
 
 * ``INCOME_ABOVE_THRESHOLD``: its average income is now above the threshold of the status it
   holds (the calculator gives a worse status), or its granted GMI benefit would now be lower;
@@ -244,7 +245,8 @@ def review(
     died = [m for m in hh.members if m.of("PMLP", "DEATH")]
     if died:
         flag(status, "MEMBER_DIED", f"{len(died)} of {size} members: death registered (PMLP)")
-    gone = [m for m in hh.members if m not in died and _moved_out(m, hh.atvk)]
+    dead = {m.person_id for m in died}
+    gone = [m for m in hh.members if m.person_id not in dead and _moved_out(m, hh.atvk)]
     if gone:
         flag(
             status,
@@ -277,7 +279,7 @@ def review(
                 status,
                 "INCOME_ABOVE_THRESHOLD",
                 f"average monthly income {average} ({months}) is above the {name} threshold "
-                f"{limit} for {size} members; the calculator now gives {result.status}",
+                f"{limit} for a household of {size}; the calculator now gives {result.status}",
             )
     new_gmi = result.gmi_benefit.monthly_amount if result.gmi_benefit else Decimal("0.00")
     for decision in gmi:
@@ -300,7 +302,6 @@ class Plan:
 
     households: list[int]
     mark: str
-    considered_all: bool
 
 
 def plan(rt: Runtime, atvk: str, day: date) -> Plan:
@@ -318,11 +319,11 @@ def plan(rt: Runtime, atvk: str, day: date) -> Plan:
         while page := households_with_valid_status(s, mid, day, valid[-1] if valid else 0):
             valid += page
         if last_at is None:
-            return Plan(valid, mark.isoformat(), True)
+            return Plan(valid, mark.isoformat())
         ended = (date.fromisoformat(last_day), day) if last_day else None
         since = datetime.fromisoformat(last_at) - GRACE
         changed = changed_households(s, valid, since, last_run, ended)
-    return Plan(sorted(changed), mark.isoformat(), False)
+    return Plan(sorted(changed), mark.isoformat())
 
 
 def commit_cursor(rt: Runtime, atvk: str, mark: str, day: date) -> None:

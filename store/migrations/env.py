@@ -5,6 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+import store.models_spolis  # noqa: F401  (its tables belong to the same metadata)
+from store import models_outbox  # noqa: F401  (the outbox tables, for autogenerate)
 from store.db import make_engine
 from store.models import Base
 
