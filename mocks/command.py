@@ -51,32 +51,6 @@ def build_config(
     return config.replace(**{k: v for k, v in given.items() if v is not None})
 
 
-def serve_command(
-    host: str | None = None,
-    port: int | None = None,
-    seed: int | None = None,
-    persons: int | None = None,
-    admin: bool | None = None,
-    tls_cert: str | Path | None = None,
-    tls_key: str | Path | None = None,
-    tls_ca: str | Path | None = None,
-    require_client_cert: bool | None = None,
-    no_rate_limits: bool | None = None,
-    config_file: str | Path | None = None,
-) -> None:
-    """Serve the mocks until interrupted (``tilts mocks serve``); ``None`` = default."""
-    serve(
-        build_config(
-            host,
-            port,
-            seed,
-            persons,
-            admin,
-            tls_cert,
-            tls_key,
-            tls_ca,
-            require_client_cert,
-            no_rate_limits,
-            config_file,
-        )
-    )
+def serve_command(**options: Any) -> None:
+    """Serve the mocks until interrupted (``tilts mocks serve``); see :func:`build_config`."""
+    serve(build_config(**options))
