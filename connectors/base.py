@@ -190,8 +190,12 @@ class RegistryClient:
         build: Callable[[CallHeaders], tuple[bytes, dict[str, str]]],
         parse: Callable[[RawResponse, CallHeaders], T],
         url: str | None = None,
+        method: str = "POST",
     ) -> T:
-        """Run one logical call with retries; ``build`` makes the body, ``parse`` reads it."""
+        """Run one logical call with retries; ``build`` makes the body, ``parse`` reads it.
+
+        ``method`` is ``POST`` for every registry; SPOLIS also ``PUT``s and ``GET``s reports.
+        """
         limit = self.gateway.batch_size(family)
         if batch_size > limit:
             raise FatalError(
@@ -200,7 +204,9 @@ class RegistryClient:
         limiter = self.gateway.limiter(family)
 
         def attempt(n: int) -> T:
-            raw, headers = self._exchange(operation, batch_size, build, limiter, n, url or self.url)
+            raw, headers = self._exchange(
+                operation, batch_size, build, limiter, n, url or self.url, method
+            )
             action = self.STATUS_ACTIONS.get(raw.status, Action.FATAL)
             if 200 <= raw.status < 300:
                 action = Action.OK
@@ -231,20 +237,23 @@ class RegistryClient:
         limiter: RateLimiter,
         attempt: int,
         url: str,
+        method: str = "POST",
     ) -> tuple[RawResponse, CallHeaders]:
         """One message (and one repeat after a token refresh on 401)."""
         headers = self._headers(operation)
         body, http_headers = build(headers)
         limiter.acquire()
         token = self.gateway.tokens.get()
-        raw = self._post(operation, url, body, http_headers, token, headers, batch_size, attempt)
+        raw = self._post(
+            operation, url, body, http_headers, token, headers, batch_size, attempt, method
+        )
         if raw.status == 401:
             self.gateway.tokens.invalidate(token)
             headers = self._headers(operation)
             body, http_headers = build(headers)
             token = self.gateway.tokens.get()
             raw = self._post(
-                operation, url, body, http_headers, token, headers, batch_size, attempt
+                operation, url, body, http_headers, token, headers, batch_size, attempt, method
             )
         return raw, headers
 
@@ -263,12 +272,15 @@ class RegistryClient:
         headers: CallHeaders,
         batch_size: int,
         attempt: int,
+        method: str = "POST",
     ) -> RawResponse:
         started = time.monotonic()
         status: int | None = None
         outcome = "OK"
         try:
-            raw = self._send(url, body, {**http_headers, "Authorization": f"Bearer {token}"})
+            raw = self._send(
+                url, body, {**http_headers, "Authorization": f"Bearer {token}"}, method
+            )
             status = raw.status
             outcome = "OK" if 200 <= raw.status < 300 else self.problem_code(raw)
             return raw
@@ -307,12 +319,19 @@ class RegistryClient:
                     )
                 )
 
-    def _send(self, url: str, body: bytes, headers: dict[str, str]) -> RawResponse:
-        """POST within the timeouts and the response-size cap; transport errors → retriable."""
+    def _send(
+        self, url: str, body: bytes, headers: dict[str, str], method: str = "POST"
+    ) -> RawResponse:
+        """Send within the timeouts and the response-size cap; transport errors → retriable."""
         cap = self.gateway.settings.max_response_bytes
         try:
-            with self.gateway.session.post(
-                url, data=body, headers=headers, timeout=self.gateway.timeout, stream=True
+            with self.gateway.session.request(
+                method,
+                url,
+                data=body or None,
+                headers=headers,
+                timeout=self.gateway.timeout,
+                stream=True,
             ) as resp:
                 declared = resp.headers.get("Content-Length")
                 if declared is not None and declared.isdigit() and int(declared) > cap:

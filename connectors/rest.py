@@ -19,14 +19,30 @@ class RestRegistryClient(RegistryClient):
         self, operation: str, family: str, batch_size: int, payload: dict[str, Any]
     ) -> dict[str, Any]:
         """POST ``payload`` to the operation's path and return the checked JSON answer."""
-        body = json.dumps(payload, separators=(",", ":")).encode()
-        url = self.url + self.OPERATION_PATHS[operation]
+        return self.request_json(operation, family, batch_size, payload)
+
+    def request_json(
+        self,
+        operation: str,
+        family: str,
+        batch_size: int,
+        payload: dict[str, Any] | None,
+        *,
+        method: str = "POST",
+        path_params: dict[str, str] | None = None,
+        extra_headers: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Send ``payload`` (``None``: no body) with ``method`` to the operation's path, whose
+        ``{name}`` placeholders ``path_params`` fill, and return the checked JSON answer."""
+        body = b"" if payload is None else json.dumps(payload, separators=(",", ":")).encode()
+        url = self.url + self.OPERATION_PATHS[operation].format(**(path_params or {}))
 
         def build(headers: CallHeaders) -> tuple[bytes, dict[str, str]]:
             return body, {
-                "Content-Type": "application/json",
+                **({"Content-Type": "application/json"} if payload is not None else {}),
                 "Accept": "application/json",
                 **rest_headers(headers),
+                **(extra_headers or {}),
             }
 
         def read(raw: RawResponse, headers: CallHeaders) -> dict[str, Any]:
@@ -42,7 +58,7 @@ class RestRegistryClient(RegistryClient):
                 raise ContractError(f"{self.SPEC.name}.{operation}: answer is not a JSON object")
             return answer
 
-        return self.execute(operation, family, batch_size, build, read, url=url)
+        return self.execute(operation, family, batch_size, build, read, url=url, method=method)
 
     def problem_code(self, raw: RawResponse) -> str:
         """``HTTP <status> <code>`` from a problem+json body (``code`` only, never ``detail``)."""

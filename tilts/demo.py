@@ -1,31 +1,55 @@
 """``tilts demo``: the whole pipeline on one machine, on the embedded defaults.
 
 Starts the mocks on a free loopback port, writes its own configuration, creates a fresh store,
-seeds it with a caseload drawn from the mock population, runs the sync, advances the mock
-clock a week, runs it again, and prints the figures and where to look next.
+seeds it with a caseload drawn from the mock population, fetches a year of income history,
+runs the nightly sync (all five registries, then the re-assessment), seeds a year of
+applications, decisions and payments computed with the real calculator from the stored facts,
+advances the mock clock a week, runs the nightly sync again, and prints the figures and where
+to look next.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import shutil
-from collections import defaultdict
+from collections import Counter, defaultdict
+from dataclasses import replace
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import select
 
+from assessment import Month, Rules, Status, assess
 from flows.runtime import open_store
+from flows.work.reassess import birth_date, build_case, rules_for
 from store.caseload import seed_households
 from store.db import transaction
-from store.ops import ensure_municipality
+from store.decisions import (
+    Declaration,
+    DeclaredLine,
+    NewApplication,
+    NewDecision,
+    NewPayment,
+    record_applications,
+    record_decisions,
+    record_payments,
+)
+from store.models import Case
+from store.ops import ensure_municipality, now, set_cursor
+from store.reassess import HouseholdFacts, flag_counts, household_facts
 from tilts.config import demo_municipalities, load_settings
+from tilts.errors import InputError
 
 DEMO_SECRETS = {
     "TILTS_SECRET_DEMO_OGRE": "demo-ogre-secret",
     "TILTS_SECRET_DEMO_TUKUMS": "demo-tukums-secret",
 }
+HISTORY_DAYS = 365
 
 
 def write_config(path: Path, base_url: str, store_url: str) -> None:
@@ -54,7 +78,10 @@ def write_config(path: Path, base_url: str, store_url: str) -> None:
 
 
 def seed_caseload(
-    config: Path, sample: dict[str, list[dict[str, Any]]], households: int
+    config: Path,
+    sample: dict[str, list[dict[str, Any]]],
+    households: int,
+    opened_on: date | None = None,
 ) -> dict[str, int]:
     """Open a case for ``households`` households per municipality from the mock sample."""
     settings = load_settings(config)
@@ -67,21 +94,202 @@ def seed_caseload(
         chosen = list(groups.items())[:households]
         with transaction(factory) as s:
             mid = ensure_municipality(s, muni.atvk, muni.name)
-            seeded[muni.atvk] = seed_households(s, mid, chosen, opened_on=_today())
+            seeded[muni.atvk] = seed_households(s, mid, chosen, opened_on or date.today())
     return seeded
 
 
-def _today() -> Any:
-    from datetime import date
+# --- a year of applications, decisions and payments -------------------------------------------
 
-    return date.today()
+
+def _cents(rng: random.Random, low: float, high: float) -> Decimal:
+    return Decimal(f"{rng.uniform(low, high):.2f}")
+
+
+def _declaration(rng: random.Random, hh: HouseholdFacts, day: date) -> Declaration:
+    """A plausible means declaration: modest savings, the usual housing costs by season."""
+    heating_season = day.month in (10, 11, 12, 1, 2, 3, 4)
+    costs = {
+        "MANAGEMENT": _cents(rng, 10, 40),
+        "HEATING": _cents(rng, 60, 170) if heating_season else _cents(rng, 0, 20),
+        "ELECTRICITY": _cents(rng, 15, 60),
+        "WATER_SEWERAGE": _cents(rng, 8, 35),
+        "WASTE": _cents(rng, 4, 15),
+    }
+    if rng.random() < 0.5:
+        costs["RENT"] = _cents(rng, 60, 220)
+    if rng.random() < 0.6:
+        costs["TELECOM_INTERNET"] = _cents(rng, 10, 25)
+    children = [m for m in hh.members if (b := birth_date(m)) and (day - b).days < 18 * 365]
+    income: tuple[DeclaredLine, ...] = ()
+    if children and rng.random() < 0.15:
+        income = (DeclaredLine(children[0].person_id, "ALIMONY", _cents(rng, 50, 150)),)
+    savings = _cents(rng, 300, 1500) if rng.random() < 0.05 else _cents(rng, 0, 260)
+    return Declaration(
+        savings=savings,
+        property_conditions_met=rng.random() < 0.97,
+        cooperation_agreement=rng.random() < 0.85,
+        declared_on=day,
+        housing_expenses=costs,
+        declared_income=income,
+    )
+
+
+def _months(first: date, last: date) -> list[Month]:
+    out, m = [], Month.of(first)
+    while m <= Month.of(last):
+        out.append(m)
+        m = m.shift(1)
+    return out
+
+
+def _history(
+    rng: random.Random, hh: HouseholdFacts, atvk: str, today: date, rules: Rules, case_id: int
+) -> tuple[list[NewApplication], list[tuple[str, NewDecision]], list[NewPayment]]:
+    """One household's year: apply, decide, renew when the validity runs out, get paid."""
+    apps: list[NewApplication] = []
+    decisions: list[tuple[str, NewDecision]] = []
+    payments: list[NewPayment] = []
+    day = today - timedelta(days=HISTORY_DAYS - rng.randrange(0, 90))
+    while day <= today:
+        ref = f"{hh.external_id}-{len(apps) + 1:02d}"
+        # a member born after the application was not part of the household then
+        born = [m for m in hh.members if (b := birth_date(m)) is not None and b <= day]
+        declaration = _declaration(rng, hh, day)
+        try:
+            result = assess(build_case(replace(hh, members=born), day, declaration, atvk), rules)
+        except InputError:
+            return apps, decisions, payments  # a member the registries do not know
+        apps.append(NewApplication(ref, hh.household_id, "STATUS", day, case_id, declaration))
+        decided = min(today, day + timedelta(days=rng.randrange(2, 11)))
+        base = NewDecision(ref, hh.household_id, "", "", day, decided)
+        if result.status is Status.NONE:
+            reason = (
+                "INCOME_ABOVE_THRESHOLD"
+                if result.average_monthly_income > result.thresholds.low_income
+                else "PROPERTY_ABOVE_LIMIT"
+            )
+            refusal = replace(base, record_id=f"{ref}-S", kind="STATUS_LOW_INCOME")
+            decisions.append((ref, replace(refusal, outcome="REFUSED", refusal_reason=reason)))
+            if rng.random() < 0.5:
+                return apps, decisions, payments
+            day += timedelta(days=rng.randrange(90, 130))
+            continue
+        assert result.valid_from is not None and result.valid_to is not None
+        granted = replace(base, outcome="GRANTED", valid_from=result.valid_from)
+        kind = "STATUS_POOR" if result.status is Status.POOR else "STATUS_LOW_INCOME"
+        decisions.append(
+            (ref, replace(granted, record_id=f"{ref}-S", kind=kind, valid_to=result.valid_to))
+        )
+        benefits: list[tuple[str, Decimal, date]] = []
+        if result.gmi_benefit is not None:
+            end = Month.of(result.valid_from).shift(result.gmi_benefit.months - 1).last_day
+            benefits.append(("BENEFIT_GMI", result.gmi_benefit.monthly_amount, end))
+        if result.housing_benefit is not None:
+            benefits.append(
+                ("BENEFIT_HOUSING", result.housing_benefit.monthly_amount, result.valid_to)
+            )
+        for kind, amount, end in benefits:
+            rid = f"{ref}-{'G' if kind == 'BENEFIT_GMI' else 'H'}"
+            decisions.append(
+                (
+                    ref,
+                    replace(granted, record_id=rid, kind=kind, valid_to=end, monthly_amount=amount),
+                )
+            )
+            # housing benefit is often paid to the landlord or utility instead of the household
+            form = "IN_KIND" if kind == "BENEFIT_HOUSING" and rng.random() < 0.3 else "CASH"
+            for month in _months(result.valid_from, end):
+                paid = max(decided + timedelta(days=2), date(month.year, month.month, 15))
+                if paid <= today:
+                    payments.append(
+                        NewPayment(f"{rid}-{month}", rid, str(month), amount, form, paid)
+                    )
+        day = result.valid_to + timedelta(days=1 + rng.randrange(0, 10))
+    return apps, decisions, payments
+
+
+def seed_history(config: Path, today: date, seed: int = 809) -> dict[str, int]:
+    """A year of applications, declarations, decisions and payments for every open case.
+
+    Every decision is the real calculator's result on the facts the store holds; the random
+    parts (application days, declared savings and housing costs) come from a seeded RNG per
+    household, so the same mock world gives the same history.
+    """
+    settings = load_settings(config)
+    _, factory = open_store(settings.store.url)
+    rules = rules_for(settings)
+    counts: Counter[str] = Counter()
+    for muni in settings.municipalities.values():
+        with factory() as s:
+            mid = ensure_municipality(s, muni.atvk, muni.name)
+            cases = dict(
+                s.execute(
+                    select(Case.household_id, Case.id).where(
+                        Case.municipality_id == mid, Case.status == "OPEN"
+                    )
+                )
+                .tuples()
+                .all()
+            )
+            facts = household_facts(s, list(cases), today)
+        apps: list[NewApplication] = []
+        decided: list[tuple[str, NewDecision]] = []
+        paid: list[NewPayment] = []
+        for hid in sorted(facts):
+            hh = facts[hid]
+            rng = random.Random(f"{seed}:{muni.atvk}:{hh.external_id}")
+            a, d, p = _history(rng, hh, muni.atvk, today, rules, cases[hid])
+            apps += a
+            decided += d
+            paid += p
+        with transaction(factory) as s:
+            ids = record_applications(s, mid, apps)
+            decisions = [replace(d, application_id=ids[ref]) for ref, d in decided]
+            record_decisions(s, mid, decisions, now(), muni)
+            record_payments(s, mid, paid)
+        counts["applications"] += len(apps)
+        counts["decisions"] += len(decided)
+        counts["granted"] += sum(d.outcome == "GRANTED" for _, d in decided)
+        counts["payments"] += len(paid)
+    return dict(counts)
+
+
+# --- the demo ----------------------------------------------------------------------------------
+
+
+def _backfill_income(config: Path, today: date) -> dict[str, Any]:
+    """Fetch the income months before the nightly's window, so a year of history is computable.
+
+    The nightly fetches the last three full months; the history needs the three months before
+    each application of the past year. Telling the store that VSAA and VID were complete 16
+    months ago makes one ``sync_income`` run (as of four months ago) fetch the twelve months
+    before the nightly's window, the way it catches up after an outage.
+    """
+    from flows.sync_registries import sync_income
+
+    settings = load_settings(config)
+    _, factory = open_store(settings.store.url)
+    long_ago = str(Month.of(today).shift(-16))
+    with transaction(factory) as s:
+        for muni in settings.municipalities.values():
+            mid = ensure_municipality(s, muni.atvk, muni.name)
+            for service in ("vsaa", "vid"):
+                set_cursor(s, mid, f"{service}.complete_through", long_ago)
+    as_of = Month.of(today).shift(-4).first_day
+    return sync_income(config_path=str(config), as_of=as_of.isoformat())
+
+
+def _open_flags(config: Path) -> dict[str, int]:
+    settings = load_settings(config)
+    _, factory = open_store(settings.store.url)
+    with factory() as s:
+        return flag_counts(s)
 
 
 def run_demo(persons: int, households: int, workdir: Path) -> int:
     """Run the demo; returns the exit code."""
+    from flows.nightly import nightly_sync
     from mocks.harness import running_mocks
-
-    from flows.sync_population import sync_population
 
     console = Console()
     if workdir.exists():
@@ -95,21 +303,38 @@ def run_demo(persons: int, households: int, workdir: Path) -> int:
     config = workdir / "tilts.toml"
     with running_mocks(persons=persons) as mocks:
         console.print(f"[bold]Mocks[/] serving {persons:,} synthetic persons at {mocks.base_url}")
+        today = date.fromisoformat(mocks.admin_get("clock")["today"])
         write_config(config, mocks.base_url, f"sqlite:///{(workdir / 'tilts.db').resolve()}")
         sample = {
             m.atvk: mocks.sample(m.atvk, households * 6) for m in demo_municipalities().values()
         }
-        seeded = seed_caseload(config, sample, households)
+        opened = today - timedelta(days=HISTORY_DAYS + 30)
+        seeded = seed_caseload(config, sample, households, opened_on=opened)
         console.print(
             f"[bold]Store[/] seeded: {seeded} households with an open case per municipality"
         )
-        first = sync_population(config_path=str(config))
-        mocks.advance(7)
+        backfill = _backfill_income(config, today)
+        console.print(
+            "[bold]Income history[/] of the past year fetched from VSAA and VID "
+            f"({backfill['records_changed']:,} records changed, {backfill['registry_calls']} calls)"
+        )
+        first = nightly_sync(config_path=str(config), as_of=today.isoformat())
+        history = seed_history(config, today)
+        console.print(
+            f"[bold]History[/] of the past year: {history.get('applications', 0):,} applications, "
+            f"{history.get('decisions', 0):,} decisions ({history.get('granted', 0):,} granted), "
+            f"{history.get('payments', 0):,} monthly payments — all computed from stored facts"
+        )
+        later = mocks.advance(7)["today"]
         console.print(
             "[bold]Clock[/] advanced 7 days: deaths, moves, code changes in the change feed"
         )
-        second = sync_population(config_path=str(config))
-    table = Table(title="Population sync: first night, then a week later")
+        second = nightly_sync(config_path=str(config), as_of=later)
+        # --- SPOLIS (tilts/demo_spolis.py): decisions, payments, last month's report ---------
+        from tilts.demo_spolis import run_spolis_demo
+
+        run_spolis_demo(config, mocks.base_url, date.fromisoformat(later), console)
+    table = Table(title="Nightly sync: first night, then a week later")
     table.add_column("figure")
     table.add_column("first run", justify="right")
     table.add_column("after 7 days", justify="right")
@@ -118,6 +343,11 @@ def run_demo(persons: int, households: int, workdir: Path) -> int:
             continue
         table.add_row(key, str(first[key]), str(second[key]))
     console.print(table)
+    flags = _open_flags(config)
+    console.print(
+        "[bold]Households flagged for review[/] (open flags by reason): "
+        + (", ".join(f"{reason} {n}" for reason, n in flags.items()) or "none")
+    )
     for label, figs in (("first run", first), ("second run", second)):
         for line in figs.get("failures") or []:
             console.print(f"[red]{label} failed:[/] {line}")

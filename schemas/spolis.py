@@ -1,0 +1,193 @@
+"""pandera models of the SPOLIS reports Tilts sends (spolis.md §3, §4).
+
+They apply the ministry's own consistency rules before anything is sent, so a report SPOLIS
+would reject is caught here and never leaves: every indicator present exactly once with its
+unit, whole numbers of persons and households, nothing negative, EUR with two decimals, persons
+not fewer than households in a group, the period not in the future; for the annual rows also
+the seven categories adding up to the persons, children with a disability not above children,
+and the ``ALL`` row not below any benefit row. Each frame row carries the period and the day
+the report is built for (``asOf``), so the period check is a row check like the others.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from schemas.common import MONTH
+
+# §3: indicator code → unit, in the order of the annex.
+INDICATORS: dict[str, str] = {
+    "POOR_HOUSEHOLDS_NEW": "households",
+    "POOR_PERSONS_NEW": "persons",
+    "POOR_HOUSEHOLDS_END": "households",
+    "POOR_PERSONS_END": "persons",
+    "LOW_INCOME_HOUSEHOLDS_NEW": "households",
+    "LOW_INCOME_PERSONS_NEW": "persons",
+    "LOW_INCOME_HOUSEHOLDS_END": "households",
+    "LOW_INCOME_PERSONS_END": "persons",
+    "GMI_HOUSEHOLDS": "households",
+    "GMI_PERSONS": "persons",
+    "GMI_EUR": "EUR",
+    "HOUSING_HOUSEHOLDS": "households",
+    "HOUSING_PERSONS": "persons",
+    "HOUSING_EUR": "EUR",
+    "HEALTH_PERSONS": "persons",
+    "HEALTH_EUR": "EUR",
+    "EDUCATION_PERSONS": "persons",
+    "EDUCATION_EUR": "EUR",
+    "CRISIS_HOUSEHOLDS": "households",
+    "CRISIS_EUR": "EUR",
+    "OTHER_PERSONS": "persons",
+    "OTHER_EUR": "EUR",
+}
+#: persons indicator → the households indicator of the same group (persons may not be fewer).
+PERSONS_OF_HOUSEHOLDS = {
+    code.replace("HOUSEHOLDS", "PERSONS"): code
+    for code in INDICATORS
+    if "HOUSEHOLDS" in code and code.replace("HOUSEHOLDS", "PERSONS") in INDICATORS
+}
+ANNUAL_KINDS = (
+    "BENEFIT_GMI",
+    "BENEFIT_HOUSING",
+    "BENEFIT_HEALTH",
+    "BENEFIT_EDUCATION",
+    "BENEFIT_CRISIS",
+    "BENEFIT_OTHER",
+    "ALL",
+)
+#: The annual fields of the seven person categories, in the order of assessment.md §6.
+CATEGORY_FIELDS = {
+    "CHILD": "children",
+    "PENSION_AGE": "pensionAge",
+    "ADULT_WITH_DISABILITY": "adultsWithDisability",
+    "PUBLIC_WORKS": "publicWorks",
+    "PARENTAL_LEAVE": "parentalLeave",
+    "WORKING_AGE_EMPLOYED": "workingAgeEmployed",
+    "WORKING_AGE_NOT_EMPLOYED": "workingAgeNotEmployed",
+}
+DECIMAL = r"^-?\d{1,12}(\.\d{1,12})?$"
+EUR = r"^-?\d{1,12}\.\d{2}$"
+
+
+class MonthlyIndicatorSchema(pa.DataFrameModel):
+    """One indicator of a monthly report, with the report's month and the build day's month."""
+
+    code: Series[str] = pa.Field(isin=list(INDICATORS), unique=True)
+    unit: Series[str] = pa.Field(isin=["persons", "households", "EUR"])
+    value: Series[str] = pa.Field(str_matches=DECIMAL)
+    month: Series[str] = pa.Field(str_matches=MONTH)
+    asOfMonth: Series[str] = pa.Field(str_matches=MONTH)
+
+    class Config:
+        strict = True
+
+    @pa.check("value", name="not_negative")
+    @classmethod
+    def not_negative(cls, series: Series[str]) -> Series[bool]:
+        return ~series.str.startswith("-")
+
+    @pa.dataframe_check(name="unit_of_the_indicator")
+    @classmethod
+    def unit_of_code(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["unit"] == df["code"].map(INDICATORS)
+
+    @pa.dataframe_check(name="whole_number_of_persons_or_households")
+    @classmethod
+    def whole_numbers(cls, df: pd.DataFrame) -> Series[bool]:
+        return (df["unit"] == "EUR") | ~df["value"].str.contains(".", regex=False)
+
+    @pa.dataframe_check(name="eur_with_two_decimals")
+    @classmethod
+    def eur_two_decimals(cls, df: pd.DataFrame) -> Series[bool]:
+        return (df["unit"] != "EUR") | df["value"].str.match(EUR)
+
+    @pa.dataframe_check(name="every_indicator_present")
+    @classmethod
+    def all_present(cls, df: pd.DataFrame) -> bool:
+        return set(INDICATORS) <= set(df["code"])
+
+    @pa.dataframe_check(name="persons_not_fewer_than_households")
+    @classmethod
+    def persons_vs_households(cls, df: pd.DataFrame) -> Series[bool]:
+        values = dict(zip(df["code"], df["value"], strict=False))
+
+        def ok(code: str) -> bool:
+            households = PERSONS_OF_HOUSEHOLDS.get(code)
+            if households is None or households not in values:
+                return True
+            try:
+                return float(values[code]) >= float(values[households])
+            except ValueError:
+                return True  # the format check reports it
+
+        return df["code"].map(ok).astype(bool)
+
+    @pa.dataframe_check(name="month_not_in_future")
+    @classmethod
+    def not_in_future(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["month"] <= df["asOfMonth"]
+
+
+class AnnualRowSchema(pa.DataFrameModel):
+    """One row (a benefit kind or ``ALL``) of an annual report, with the year and build year."""
+
+    kind: Series[str] = pa.Field(isin=list(ANNUAL_KINDS), unique=True)
+    households: Series[int] = pa.Field(ge=0)
+    persons: Series[int] = pa.Field(ge=0)
+    children: Series[int] = pa.Field(ge=0)
+    childrenWithDisability: Series[int] = pa.Field(ge=0)
+    workingAgeEmployed: Series[int] = pa.Field(ge=0)
+    workingAgeNotEmployed: Series[int] = pa.Field(ge=0)
+    parentalLeave: Series[int] = pa.Field(ge=0)
+    adultsWithDisability: Series[int] = pa.Field(ge=0)
+    publicWorks: Series[int] = pa.Field(ge=0)
+    pensionAge: Series[int] = pa.Field(ge=0)
+    eurCash: Series[str] = pa.Field(str_matches=EUR)
+    eurInKind: Series[str] = pa.Field(str_matches=EUR)
+    year: Series[int]
+    asOfYear: Series[int]
+
+    class Config:
+        strict = True
+        coerce = True
+
+    @pa.check("eurCash", "eurInKind", name="not_negative")
+    @classmethod
+    def not_negative(cls, series: Series[str]) -> Series[bool]:
+        return ~series.str.startswith("-")
+
+    @pa.dataframe_check(name="persons_not_fewer_than_households")
+    @classmethod
+    def persons_vs_households(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["persons"] >= df["households"]
+
+    @pa.dataframe_check(name="categories_add_up_to_persons")
+    @classmethod
+    def categories_add_up(cls, df: pd.DataFrame) -> Series[bool]:
+        return df[list(CATEGORY_FIELDS.values())].sum(axis=1) == df["persons"]
+
+    @pa.dataframe_check(name="children_with_disability_not_above_children")
+    @classmethod
+    def children_with_disability(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["childrenWithDisability"] <= df["children"]
+
+    @pa.dataframe_check(name="every_row_present")
+    @classmethod
+    def all_present(cls, df: pd.DataFrame) -> bool:
+        return set(ANNUAL_KINDS) <= set(df["kind"])
+
+    @pa.dataframe_check(name="all_not_below_a_benefit_row")
+    @classmethod
+    def all_row(cls, df: pd.DataFrame) -> Series[bool]:
+        total = df[df["kind"] == "ALL"]
+        if total.empty:
+            return pd.Series(True, index=df.index)
+        households, persons = int(total["households"].iloc[0]), int(total["persons"].iloc[0])
+        return (df["households"] <= households) & (df["persons"] <= persons)
+
+    @pa.dataframe_check(name="year_not_in_future")
+    @classmethod
+    def not_in_future(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["year"] <= df["asOfYear"]

@@ -1,0 +1,164 @@
+"""``tilts spolis …``: SPOLIS submissions and reports (operations.md §3, spolis.md).
+
+``decisions`` / ``payments`` send what SPOLIS does not hold yet at its current version;
+``monthly --month YYYY-MM`` / ``annual --year YYYY`` build, check and send a report. With
+``--dry-run`` each builds and checks, writes what it would send (personal codes masked) and
+the check's result to a file per municipality, and sends nothing.
+
+Exit codes as everywhere: 0 ok; 1 the job ran but records or a report were rejected, failed
+the local checks or could not be built; 2 bad usage or input; 3 SPOLIS was unreachable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from tilts.errors import TiltsError
+
+spolis_app = typer.Typer(
+    no_args_is_help=True, help="SPOLIS: decision and payment records, monthly and annual reports."
+)
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", help="TOML configuration (default $TILTS_CONFIG or ./tilts.toml)."),
+]
+MunicipalityOpt = Annotated[
+    str | None, typer.Option("--municipality", help="ATVK; default every configured one.")
+]
+DryRunOpt = Annotated[
+    bool,
+    typer.Option("--dry-run", help="Build and check; write the payload to a file, send nothing."),
+]
+OutOpt = Annotated[
+    Path | None, typer.Option("--out", help="Folder of the --dry-run files (./.tilts/spolis).")
+]
+
+
+def _run(flow: Any, **kwargs: Any) -> dict[str, Any]:
+    try:
+        figures: dict[str, Any] = flow(**kwargs)
+    except TiltsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+    return figures
+
+
+def _print(figures: dict[str, Any]) -> None:
+    shown = ("persons_considered", "records_changed", "submissions_accepted",
+             "submissions_rejected", "quarantined", "households_flagged", "registry_calls",
+             "calls_retried", "duration_s")  # fmt: skip
+    for key in shown:
+        typer.echo(f"{key:<22} {figures.get(key)}")
+    for r in figures.get("reports") or []:
+        line = f"report {r['municipality']} {r['kind'].lower()} {r['period']}: {r['status']}"
+        if r.get("version") is not None:
+            line += f" version {r['version']}"
+        if r.get("receipt_id"):
+            line += f" receipt {r['receipt_id']}" + (" (late)" if r.get("late") else "")
+        typer.echo(line)
+        for w in r.get("warnings") or []:
+            typer.echo(f"  warning: {w}")
+        for e in r.get("errors") or []:
+            typer.echo(f"  error: {e}")
+    for path in figures.get("files") or []:
+        typer.echo(f"written: {path}")
+    for label in ("failures", "will_retry"):
+        for line in figures.get(label) or []:
+            typer.echo(f"{label}: {line}")
+
+
+def exit_code(figures: dict[str, Any]) -> int:
+    """0 ok; 3 when every failure was SPOLIS being unreachable; else 1 on any failure,
+    rejection or quarantined record."""
+    failures = figures.get("failures") or []
+    if failures and all("Unreachable" in f for f in failures):
+        return 3
+    bad = failures or figures.get("quarantined") or figures.get("submissions_rejected")
+    return 1 if bad else 0
+
+
+def _finish(figures: dict[str, Any]) -> None:
+    _print(figures)
+    raise typer.Exit(exit_code(figures))
+
+
+def _check_period(kind: str, period: str) -> None:
+    """Refuse a malformed ``--month`` / ``--year`` before any flow runs (exit 2)."""
+    from flows.work.spolis_reports import parse_period
+
+    try:
+        parse_period(kind, period)
+    except TiltsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+
+
+def _common(config: Path | None, out: Path | None) -> dict[str, Any]:
+    return {
+        "config_path": str(config) if config else None,
+        "out_dir": str(out) if out else None,
+    }
+
+
+@spolis_app.command("decisions")
+def decisions(
+    municipality: MunicipalityOpt = None,
+    dry_run: DryRunOpt = False,
+    out: OutOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Send new and corrected decision records (one per person of the household)."""
+    from flows.spolis import submit_decisions
+
+    _finish(_run(submit_decisions, municipality=municipality, dry_run=dry_run,
+                 **_common(config, out)))  # fmt: skip
+
+
+@spolis_app.command("payments")
+def payments(
+    municipality: MunicipalityOpt = None,
+    dry_run: DryRunOpt = False,
+    out: OutOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Send new and corrected benefit payments (those whose decision SPOLIS accepted)."""
+    from flows.spolis import submit_payments
+
+    _finish(_run(submit_payments, municipality=municipality, dry_run=dry_run,
+                 **_common(config, out)))  # fmt: skip
+
+
+@spolis_app.command("monthly")
+def monthly(
+    month: Annotated[str, typer.Option("--month", help="The month reported, YYYY-MM.")],
+    municipality: MunicipalityOpt = None,
+    dry_run: DryRunOpt = False,
+    out: OutOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Build, check and send the monthly report (a re-run after a correction: next version)."""
+    from flows.spolis import monthly_report
+
+    _check_period("MONTHLY", month)
+    _finish(_run(monthly_report, month=month, municipality=municipality, dry_run=dry_run,
+                 **_common(config, out)))  # fmt: skip
+
+
+@spolis_app.command("annual")
+def annual(
+    year: Annotated[str, typer.Option("--year", help="The year reported, YYYY.")],
+    municipality: MunicipalityOpt = None,
+    dry_run: DryRunOpt = False,
+    out: OutOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Build, check and send the annual report with the person breakdown."""
+    from flows.spolis import annual_report
+
+    _check_period("ANNUAL", year)
+    _finish(_run(annual_report, year=year, municipality=municipality, dry_run=dry_run,
+                 **_common(config, out)))  # fmt: skip
