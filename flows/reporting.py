@@ -60,7 +60,8 @@ def _publish(rt: Runtime, elapsed_s: float) -> None:
     rt.collect_call_figures()
     rt.figures.duration_s = elapsed_s
     fig = rt.figures
-    outcome = "FAILED" if fig.failures else ("PARTIAL" if fig.quarantined else "COMPLETED")
+    partial = fig.quarantined or fig.notifications_parked
+    outcome = "FAILED" if fig.failures else ("PARTIAL" if partial else "COMPLETED")
     with transaction(rt.factory) as s:
         finish_run(s, rt.key, outcome, fig.as_dict())
     key = fig.flow.replace("_", "-")

@@ -25,11 +25,14 @@ class RunFigures:
     households_flagged: int = 0
     notifications_delivered: int = 0
     notifications_parked: int = 0
+    notifications_retried: int = 0  # could not be delivered now; waiting for their backoff
+    notifications_queued: int = 0  # EXPIRED notifications written by expire_statuses
     submissions_accepted: int = 0
     submissions_rejected: int = 0
     duration_s: float = 0.0
     failures: list[str] = field(default_factory=list)
     will_retry: list[str] = field(default_factory=list)
+    parked: list[str] = field(default_factory=list)  # parked notifications with reasons
 
     @property
     def throughput_per_s(self) -> float:
@@ -48,7 +51,7 @@ class RunFigures:
         return [
             {"figure": k, "value": v}
             for k, v in self.as_dict().items()
-            if k not in ("flow", "failures", "will_retry")
+            if k not in ("flow", "failures", "will_retry", "parked")
         ]
 
     def markdown(self) -> str:
@@ -61,9 +64,12 @@ class RunFigures:
         lines.append(
             "**Will be retried:** " + ("; ".join(self.will_retry) if self.will_retry else "nothing")
         )
+        if self.parked:
+            lines += ["", "**Parked notifications** (resolve with `tilts notify --retry-parked ID`"
+                      " or `--discard ID`):", *(f"- {p}" for p in self.parked)]  # fmt: skip
         return "\n".join(lines)
 
     @property
     def exit_code(self) -> int:
         """0 ok; 1 some records failed or parts failed (operations.md §3)."""
-        return 1 if (self.failures or self.quarantined) else 0
+        return 1 if (self.failures or self.quarantined or self.notifications_parked) else 0
