@@ -30,6 +30,7 @@ ALL_SCOPES = ["pmlp.fpr", "vdeavk.disability", "vsaa.payments", "vid.income", "n
 _RUNTIMES: dict[str, Runtime] = {}
 _LOCK = threading.Lock()
 _MIGRATED: set[str] = set()
+_MIGRATE_LOCK = threading.Lock()
 
 
 @dataclass
@@ -93,9 +94,10 @@ class Runtime:
 def open_store(url: str) -> tuple[Engine, sessionmaker[Session]]:
     """Engine and session factory for ``url``, migrated to head on first use in this process."""
     engine = make_engine(url)
-    if url not in _MIGRATED:
-        upgrade(engine)
-        _MIGRATED.add(url)
+    with _MIGRATE_LOCK:  # runtimes opened from several threads must not race the migration
+        if url not in _MIGRATED:
+            upgrade(engine)
+            _MIGRATED.add(url)
     return engine, session_factory(engine)
 
 

@@ -21,11 +21,14 @@ def seed_households(
     households: Iterable[tuple[str, Sequence[str]]],
     opened_on: date,
     case_prefix: str = "SD",
+    head_roles: str = "MEMBER",
 ) -> int:
     """Create (idempotently) households with their members and one open case each.
 
     Args:
         households: (external household id, member codes) pairs.
+        head_roles: case roles of each household's first listed member (e.g.
+            ``"MEMBER,OWNER,CONTRACT_HOLDER"``); the others are ``MEMBER``.
 
     Returns:
         The number of households seeded.
@@ -49,12 +52,12 @@ def seed_households(
     members: list[dict[str, Any]] = []
     cases: list[dict[str, Any]] = []
     for ext, codes in items:
-        for code in codes:
+        for position, code in enumerate(codes):
             members.append(
                 {
                     "household_id": hh[ext],
                     "person_id": ids[code],
-                    "roles": "MEMBER",
+                    "roles": head_roles if position == 0 else "MEMBER",
                     "member_from": opened_on,
                 }
             )

@@ -235,11 +235,18 @@ def demo(
     workdir: Annotated[
         Path, typer.Option(help="Where the demo keeps its store and config.")
     ] = Path(".tilts/demo"),
+    keep_serving: Annotated[
+        bool,
+        typer.Option("--keep-serving", help="Keep the mocks and ministry view up until Ctrl-C."),
+    ] = False,
 ) -> None:
     """Start the mocks, seed a store, sync twice with a clock advance, print the figures."""
     from tilts.demo import run_demo
 
-    raise typer.Exit(_guard(run_demo, persons=persons, households=households, workdir=workdir))
+    code = _guard(
+        run_demo, persons=persons, households=households, workdir=workdir, keep_serving=keep_serving
+    )
+    raise typer.Exit(code)
 
 
 def _print_figures(figures: dict[str, Any]) -> None:

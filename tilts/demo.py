@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import random
 import shutil
+import time
 from collections import Counter, defaultdict
 from dataclasses import replace
 from datetime import date, timedelta
@@ -43,6 +44,7 @@ from store.models import Case
 from store.ops import ensure_municipality, now, set_cursor
 from store.reassess import HouseholdFacts, flag_counts, household_facts
 from tilts.config import demo_municipalities, load_settings
+from tilts.demo_notify import print_notifications
 from tilts.errors import InputError
 
 DEMO_SECRETS = {
@@ -94,7 +96,11 @@ def seed_caseload(
         chosen = list(groups.items())[:households]
         with transaction(factory) as s:
             mid = ensure_municipality(s, muni.atvk, muni.name)
-            seeded[muni.atvk] = seed_households(s, mid, chosen, opened_on or date.today())
+            # the first listed member owns the dwelling and holds the electricity contract
+            seeded[muni.atvk] = seed_households(
+                s, mid, chosen, opened_on or date.today(),
+                head_roles="MEMBER,OWNER,CONTRACT_HOLDER,LEGAL_REPRESENTATIVE",
+            )  # fmt: skip
     return seeded
 
 
@@ -286,8 +292,11 @@ def _open_flags(config: Path) -> dict[str, int]:
         return flag_counts(s)
 
 
-def run_demo(persons: int, households: int, workdir: Path) -> int:
-    """Run the demo; returns the exit code."""
+def run_demo(persons: int, households: int, workdir: Path, keep_serving: bool = False) -> int:
+    """Run the demo; returns the exit code.
+
+    With ``keep_serving`` the mocks (and so the ministry's view) stay up until Ctrl-C.
+    """
     from flows.nightly import nightly_sync
     from mocks.harness import running_mocks
 
@@ -300,6 +309,7 @@ def run_demo(persons: int, households: int, workdir: Path) -> int:
     # another local Prefect process for ~/.prefect and can be browsed afterwards.
     prefect_home = (workdir / "prefect").resolve()
     os.environ.setdefault("PREFECT_HOME", str(prefect_home))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     config = workdir / "tilts.toml"
     with running_mocks(persons=persons) as mocks:
         console.print(f"[bold]Mocks[/] serving {persons:,} synthetic persons at {mocks.base_url}")
@@ -333,7 +343,31 @@ def run_demo(persons: int, households: int, workdir: Path) -> int:
         # --- SPOLIS (tilts/demo_spolis.py): decisions, payments, last month's report ---------
         from tilts.demo_spolis import run_spolis_demo
 
-        run_spolis_demo(config, mocks.base_url, date.fromisoformat(later), console)
+        spolis_ok = run_spolis_demo(config, mocks.base_url, date.fromisoformat(later), console)
+        delivered_ok = print_notifications(config, mocks, console)
+        code = _summary(console, config, workdir, prefect_home, first, second)
+        if keep_serving:
+            console.print(
+                f"Mocks and the ministry view stay up at {mocks.base_url}/spolis/ "
+                "(demo-ministry / demo-ministry-secret) until Ctrl-C."
+            )
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                pass
+    return code or (0 if spolis_ok and delivered_ok else 1)
+
+
+def _summary(
+    console: Console,
+    config: Path,
+    workdir: Path,
+    prefect_home: Path,
+    first: dict[str, Any],
+    second: dict[str, Any],
+) -> int:
+    """Print the nightly figures, the flags and where to look next; the exit code."""
     table = Table(title="Nightly sync: first night, then a week later")
     table.add_column("figure")
     table.add_column("first run", justify="right")
