@@ -37,10 +37,12 @@ def post(
     body: Any,
     token: str | None = None,
     client: str = "demo-ogre",
+    patient: bool = True,
     **headers: str,
 ) -> requests.Response:
     """POST ``body`` to the service's query with valid X-Road headers (``headers`` override;
-    an empty value drops the header)."""
+    an empty value drops the header). ``patient`` waits out a 429 as a well-behaved client
+    would, so that only the rate-limit tests (``patient=False``) depend on timing."""
     h = {
         "Authorization": f"Bearer {token or mocks.token(client)}",
         "X-Road-Client": f"LV/GOV/{MEMBER[client]}/SOC",
@@ -49,11 +51,15 @@ def post(
         "X-Road-Issue": "SD-TEST/1",
     }
     h.update(headers)
-    # a fresh connection per call: on a kept-alive connection to the in-thread server each
-    # answer waits ~40 ms for a delayed ACK (the harness socket lacks TCP_NODELAY)
-    return requests.post(
-        mocks.url(PATHS[service]), json=body, headers={k: v for k, v in h.items() if v}, timeout=30
-    )
+    for _ in range(20):
+        answer = requests.post(
+            mocks.url(PATHS[service]), json=body, headers={k: v for k, v in h.items() if v}, timeout=30
+        )
+        if answer.status_code != 429 or not patient:
+            return answer
+        time.sleep(float(answer.headers.get("Retry-After", "1")))
+        h["X-Road-Id"] = str(uuid.uuid4())
+    return answer
 
 
 @functools.cache
