@@ -70,7 +70,7 @@ from mocks.recipients_rules import (
     semantic_problem,
     shape_check,
 )
-from mocks.rest import RestError, check_xroad_headers
+from mocks.rest import RestError, gateway_checks, json_object
 from mocks.state import MockState
 from tilts.personal_code import mask
 
@@ -254,18 +254,10 @@ def _routes(state: MockState, spec: ServiceSpec, recipient: str) -> list[BaseRou
             return refusal.response
         ctx.operation = OPERATION
         try:
-            try:
-                body = json.loads(await request.body())
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                raise RestError(400, "INVALID_REQUEST", "the body is not JSON") from exc
-            if not isinstance(body, dict):
-                raise RestError(400, "INVALID_REQUEST", "the body must be a JSON object")
-            gateway.check_rate(ctx)
-            gateway.pick_fault(ctx)
-            injected = await gateway.injected_response(ctx, request)
+            body = await json_object(request)
+            injected = await gateway_checks(ctx, request)
             if injected is not None:
                 return injected
-            check_xroad_headers(ctx, request)
             persons = body.get("persons")
             if isinstance(persons, list):
                 ctx.batch_size = len(persons)

@@ -83,6 +83,29 @@ def check_xroad_headers(ctx: CallContext, request: Request) -> None:
         raise RestError(403, "FORBIDDEN", "the X-Road client does not belong to the OAuth client")
 
 
+async def json_object(request: Request) -> dict[str, Any]:
+    """The request body as a JSON object, or a 400 ``INVALID_REQUEST``."""
+    try:
+        body = json.loads(await request.body())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RestError(400, "INVALID_REQUEST", "the body is not JSON") from exc
+    if not isinstance(body, dict):
+        raise RestError(400, "INVALID_REQUEST", "the body must be a JSON object")
+    return body
+
+
+async def gateway_checks(ctx: CallContext, request: Request) -> Response | None:
+    """Rate limit, fault injection and X-Road headers, in the gateway's order; an injected
+    fault's response when one applies."""
+    gateway.check_rate(ctx)
+    gateway.pick_fault(ctx)
+    injected = await gateway.injected_response(ctx, request)
+    if injected is not None:
+        return injected
+    check_xroad_headers(ctx, request)
+    return None
+
+
 def _echo(ctx: CallContext) -> dict[str, str]:
     if not ctx.message_id:
         return {}
@@ -110,18 +133,10 @@ def rest_route(
             return refusal.response
         ctx.operation = op.name
         try:
-            try:
-                body = json.loads(await request.body())
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                raise RestError(400, "INVALID_REQUEST", "the body is not JSON") from exc
-            if not isinstance(body, dict):
-                raise RestError(400, "INVALID_REQUEST", "the body must be a JSON object")
-            gateway.check_rate(ctx)
-            gateway.pick_fault(ctx)
-            injected = await gateway.injected_response(ctx, request)
+            body = await json_object(request)
+            injected = await gateway_checks(ctx, request)
             if injected is not None:
                 return injected
-            check_xroad_headers(ctx, request)
             error = validate(body) if validate is not None else None
             if error:
                 raise RestError(400, "INVALID_REQUEST", error)

@@ -19,7 +19,6 @@ the ``Idempotency-Key`` header and OpenAPI request validation. Order of checks:
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Callable
@@ -35,7 +34,7 @@ from starlette.routing import Route
 from assessment.periods import Month
 from mocks import gateway, openapi
 from mocks.gateway import CallContext, OperationSpec, Refusal, ServiceSpec
-from mocks.rest import RestError, check_xroad_headers
+from mocks.rest import RestError, gateway_checks, json_object
 from mocks.spolis_store import SpolisStore, digest
 from mocks.state import MockState
 
@@ -175,18 +174,10 @@ def api_route(
         try:
             body: dict[str, Any] = {}
             if method in ("POST", "PUT"):
-                try:
-                    body = json.loads(await request.body())
-                except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                    raise RestError(400, "INVALID_REQUEST", "the body is not JSON") from exc
-                if not isinstance(body, dict):
-                    raise RestError(400, "INVALID_REQUEST", "the body must be a JSON object")
-            gateway.check_rate(ctx)
-            gateway.pick_fault(ctx)
-            injected = await gateway.injected_response(ctx, request)
+                body = await json_object(request)
+            injected = await gateway_checks(ctx, request)
             if injected is not None:
                 return injected
-            check_xroad_headers(ctx, request)
             key = request.headers.get("idempotency-key", "") if idempotent else ""
             if idempotent:
                 try:
