@@ -54,6 +54,8 @@ class TokenCache:
                 auth=self._client,
                 timeout=self._timeout,
             )
+        except requests.exceptions.SSLError as exc:
+            raise AuthError("token endpoint: TLS handshake failed (certificates)") from exc
         except requests.RequestException as exc:
             raise RetriableError(f"token endpoint unreachable: {type(exc).__name__}") from exc
         if resp.status_code in (502, 503, 504, 429):

@@ -346,6 +346,9 @@ class RegistryClient:
                         raise ContractError(f"{self.SPEC.name}: response over cap of {cap} bytes")
                     chunks.append(chunk)
                 return RawResponse(resp.status_code, resp.headers, b"".join(chunks))
+        except requests.exceptions.SSLError as exc:
+            # a certificate that does not verify is configuration, not a passing fault
+            raise FatalError(f"{self.SPEC.name}: TLS handshake failed (certificates)") from exc
         except requests.Timeout as exc:
             raise RetriableError(f"{self.SPEC.name}: timed out ({type(exc).__name__})") from exc
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
