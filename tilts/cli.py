@@ -226,6 +226,47 @@ def quarantine_list(
         )
 
 
+def _quarantine_action(
+    action: str, config: Path | None, ids: list[int], run: str | None, service: str | None,
+    reason: str | None,
+) -> None:  # fmt: skip
+    from store.db import make_engine, session_factory, transaction
+    from store.quarantine import QuarantineFilter, discard, retry
+    from tilts.config import load_settings
+
+    chosen = QuarantineFilter(tuple(ids), run, service, reason)
+    if chosen.is_empty():
+        typer.echo("error: name the records: IDs, --run, --service or --reason", err=True)
+        raise typer.Exit(2)
+    settings = _guard(load_settings, config)
+    factory = session_factory(_guard(make_engine, settings.store.url))
+    with transaction(factory) as s:
+        count = (retry if action == "retry" else discard)(s, chosen)
+    done = "will be fetched again by the next sync" if action == "retry" else "discarded"
+    typer.echo(f"{count} record(s) {done}")
+
+
+QuarantineIds = Annotated[list[int] | None, typer.Argument(help="Quarantine ids (see list).")]
+
+
+@quarantine_app.command("retry")
+def quarantine_retry(
+    ids: QuarantineIds = None, config: ConfigOpt = None, run: str | None = None,
+    service: str | None = None, reason: str | None = None,
+) -> None:  # fmt: skip
+    """Retry records (by id, run, service or reason): the next sync fetches them again."""
+    _quarantine_action("retry", config, ids or [], run, service, reason)
+
+
+@quarantine_app.command("discard")
+def quarantine_discard(
+    ids: QuarantineIds = None, config: ConfigOpt = None, run: str | None = None,
+    service: str | None = None, reason: str | None = None,
+) -> None:  # fmt: skip
+    """Discard records (by id, run, service or reason); they stay in the audit trail."""
+    _quarantine_action("discard", config, ids or [], run, service, reason)
+
+
 @app.command()
 def demo(
     persons: Annotated[int, typer.Option(help="Size of the mock population.")] = 20000,

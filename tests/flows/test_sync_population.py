@@ -198,3 +198,37 @@ def test_no_personal_code_in_logs_or_artifacts(
     assert len(codes) > 100
     assert not [c for c in codes if c in blob]
     assert not [n for n in names if n in blob]
+
+
+def test_quarantine_list_retry_discard(config: Path, flow_mock: MockHandle) -> None:
+    import subprocess
+    import sys
+
+    def tilts(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "tilts.cli", *args, "--config", str(config)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    flow_mock.add_fault(service="pmlp", operation="getPersons", kind="malformed", count=2)
+    first = sync_population(config_path=str(config))
+    assert first["quarantined"] >= 2
+    listed = tilts("quarantine", "list", "--service", "pmlp")
+    assert listed.returncode == 0 and "does not parse" in listed.stdout
+    with _factory(config)() as s:
+        codes = set(s.scalars(select(PersonCode.code)))
+        ids = sorted(s.scalars(select(Quarantine.id)))
+    assert not [c for c in codes if c in listed.stdout]
+    assert tilts("quarantine", "retry").returncode == 2  # nothing named: refused
+    discarded = tilts("quarantine", "discard", str(ids[0]))
+    assert discarded.returncode == 0 and "1 record(s) discarded" in discarded.stdout
+    retried = tilts("quarantine", "retry", "--reason", "does not parse")
+    assert retried.returncode == 0 and f"{len(ids) - 1} record(s)" in retried.stdout
+    again = sync_population(config_path=str(config))
+    assert again["quarantined"] == 0 and again["records_changed"] >= len(ids) - 1
+    with _factory(config)() as s:
+        states = sorted(s.scalars(select(Quarantine.status)))
+    assert states == sorted(["DISCARDED"] + ["RETRIED"] * (len(ids) - 1))
+    assert tilts("quarantine", "list").stdout.strip() == ""
