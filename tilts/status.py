@@ -3,6 +3,7 @@ which households are flagged for review (by external household id, never a perso
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from store.models import FlowRunLog, Municipality, Quarantine, SyncCursor
 from store.reassess import flag_counts, list_flags
 from tilts.config import load_settings
 from tilts.status_outbox import outbox_status, render_outbox
-from tilts.status_spolis import with_crosscheck_flags
+from tilts.status_spolis import render_reports, reports_due, with_crosscheck_flags
 
 NEWEST_FLAGS = 10
 
@@ -99,6 +100,8 @@ def collect(config: Path | None) -> dict[str, Any]:
         ]
         flags = with_crosscheck_flags(s, _flags(s))  # spolis.md §5 overlaps are flags too
         outbox = outbox_status(s)  # outbound.md: backlog and parked notifications
+        names = {m.atvk: m.name for m in load_settings(config).municipalities.values()}
+        reports = reports_due(s, names, date.today())  # spolis.md §3-§4
     state = "nothing has run yet" if not run_rows else "ok"
     return {
         "state": state,
@@ -107,6 +110,7 @@ def collect(config: Path | None) -> dict[str, Any]:
         "quarantine": quarantine,
         "flags": flags,
         "outbox": outbox,
+        "reports": reports,
     }
 
 
@@ -139,6 +143,7 @@ def render(report: dict[str, Any]) -> str:
             for f in flags["newest"]
         ]
     lines += render_outbox(report.get("outbox"))
+    lines += render_reports(report.get("reports"))
     return "\n".join(lines)
 
 

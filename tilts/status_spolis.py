@@ -4,7 +4,7 @@ household id, month, the other municipality and the benefit; never a personal co
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import inspect
@@ -42,3 +42,56 @@ def with_crosscheck_flags(session: Session, flags: dict[str, Any]) -> dict[str, 
         "by_reason": {**flags.get("by_reason", {}), **counts},
         "newest": merged,
     }
+
+
+def reports_due(
+    session: Session, municipalities: dict[str, str], today: date
+) -> list[dict[str, Any]]:
+    """Last month's monthly report (due the 15th) and last year's annual report (due 15
+    February) of each municipality, with the state of the newest version stored."""
+    from sqlalchemy import select
+
+    from store.models import Municipality
+    from store.models_spolis import SpolisReport
+
+    if not inspect(session.get_bind()).has_table("spolis_report"):
+        return []
+    last_month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    due = [
+        ("MONTHLY", last_month, today.replace(day=15)),
+        ("ANNUAL", str(today.year - 1), date(today.year, 2, 15)),
+    ]
+    rows = []
+    for atvk, name in municipalities.items():
+        for kind, period, due_on in due:
+            newest = session.scalar(
+                select(SpolisReport)
+                .join(Municipality, Municipality.id == SpolisReport.municipality_id)
+                .where(
+                    Municipality.atvk == atvk,
+                    SpolisReport.kind == kind,
+                    SpolisReport.period == period,
+                )
+                .order_by(SpolisReport.id.desc())
+                .limit(1)
+            )
+            state = "NOT SUBMITTED" if newest is None else newest.status
+            if newest is not None and newest.late:
+                state += " (late)"
+            overdue = newest is None and today > due_on
+            rows.append(
+                {"municipality": atvk, "name": name, "kind": kind, "period": period,
+                 "due": due_on, "state": state + (" — OVERDUE" if overdue else "")}
+            )  # fmt: skip
+    return rows
+
+
+def render_reports(rows: list[dict[str, Any]] | None) -> list[str]:
+    """Lines of the reports-due section."""
+    lines = ["SPOLIS reports due:"]
+    lines += [
+        f"  {r['municipality']} {r['kind']:<7} {r['period']:<7} "
+        f"due {r['due']:%Y-%m-%d}  {r['state']}"
+        for r in rows or []
+    ] or ["  none"]
+    return lines
