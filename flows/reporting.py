@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import sys
+import time
 from typing import cast
 from uuid import UUID
 
@@ -13,6 +15,16 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 from prefect.context import FlowRunContext
+from rich.console import Console
+from rich.errors import LiveError
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.progress import Progress as RichProgress
 
 from flows.runtime import Runtime
 from store.db import transaction
@@ -33,21 +45,52 @@ def begin(rt: Runtime, municipality: str | None) -> None:
 
 
 class Progress:
-    """A Prefect progress artifact updated as chunks finish (no-op outside a flow run)."""
+    """Progress of a run: a Prefect progress artifact (inside a flow run) and, when the run
+    was started from a terminal, a progress bar with counts and rate on standard error."""
 
-    def __init__(self, total: int) -> None:
+    def __init__(self, total: int, console: Console | None = None) -> None:
         self.total = max(total, 1)
         self.done = 0
         self.id: UUID | None = None
         if _in_flow():
             created = create_progress_artifact(progress=0.0, description="persons processed")
             self.id = cast(UUID, created)
+        if console is None and sys.stderr.isatty():
+            console = Console(stderr=True)
+        self._bar: RichProgress | None = None
+        if console is not None:
+            self._bar = RichProgress(
+                TextColumn("persons"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TaskProgressColumn(),
+                TextColumn("{task.fields[rate]}/s"),
+                TimeElapsedColumn(),
+                console=console,
+            )
+            self._task = self._bar.add_task("persons", total=self.total, rate="0")
+            self._started = time.monotonic()
+            try:
+                self._bar.start()
+            except LiveError:  # another bar still shows (a run that ended early): go without
+                self._bar = None
 
     def advance(self, n: int) -> None:
         """Count ``n`` more persons processed."""
         self.done += n
         if self.id is not None:
             update_progress_artifact(self.id, progress=min(100.0, 100.0 * self.done / self.total))
+        if self._bar is not None:
+            rate = self.done / max(time.monotonic() - self._started, 1e-6)
+            self._bar.update(self._task, completed=min(self.done, self.total), rate=f"{rate:,.0f}")
+            if self.done >= self.total:
+                self.close()
+
+    def close(self) -> None:
+        """Stop the terminal bar (the artifact stays as it is)."""
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
 
 
 def publish(rt: Runtime, elapsed_s: float) -> None:
