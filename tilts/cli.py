@@ -267,6 +267,23 @@ def quarantine_discard(
     _quarantine_action("discard", config, ids or [], run, service, reason)
 
 
+automation_app = typer.Typer(no_args_is_help=True, help="Prefect automations for operators.")
+app.add_typer(automation_app, name="automation")
+
+
+@automation_app.command("create")
+def automation_create(
+    block: Annotated[
+        str, typer.Option(help="Notification block, <type-slug>/<name>, e.g. slack-webhook/ops.")
+    ],
+) -> None:
+    """Notify through a Prefect notification block when a flow run fails or crashes."""
+    from tilts.automation import create_failure_automation
+
+    automation_id = _guard(create_failure_automation, block)
+    typer.echo(f"automation {automation_id} notifies through {block} on failed or crashed runs")
+
+
 @app.command()
 def demo(
     persons: Annotated[int, typer.Option(help="Size of the mock population.")] = 20000,

@@ -144,3 +144,33 @@ def _deploy_and_run(env: dict[str, str], tmp_path: Path, mock: MockHandle) -> No
         assert s.scalar(select(func.count()).select_from(RegistryFact)) > 0
     assert {"PMLP", "VDEAVK"} <= sources
     shutil.rmtree(tmp_path / "prefect-home", ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_failure_automation_is_created_through_the_cli(prefect_server: dict[str, str]) -> None:
+    env = prefect_server
+    save_block = (
+        "from prefect.blocks.notifications import SlackWebhook; "
+        "SlackWebhook(url='http://127.0.0.1:9/hook').save('tilts-ops', overwrite=True)"
+    )
+    _run([sys.executable, "-c", save_block], env)
+    tilts = [sys.executable, "-m", "tilts.cli", "automation", "create"]
+    for _ in range(2):  # a second run replaces the first, never duplicates it
+        out = _run([*tilts, "--block", "slack-webhook/tilts-ops"], env)
+        assert "notifies through slack-webhook/tilts-ops" in out
+    found = requests.post(
+        f"{env['PREFECT_API_URL']}/automations/filter", json={}, timeout=30
+    ).json()
+    mine = [a for a in found if a["name"] == "tilts-flow-run-failures"]
+    assert len(mine) == 1
+    trigger, actions = mine[0]["trigger"], mine[0]["actions"]
+    assert set(trigger["expect"]) == {"prefect.flow-run.Failed", "prefect.flow-run.Crashed"}
+    assert actions[0]["type"] == "send-notification"
+    missing = subprocess.run(
+        [*tilts, "--block", "slack-webhook/nope"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert missing.returncode == 2 and "--block" in missing.stderr
