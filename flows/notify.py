@@ -20,10 +20,12 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
+from sqlalchemy import func, select
 
-from flows.reporting import begin, publish
+from flows.reporting import Progress, begin, publish
 from flows.runtime import Runtime, close_runtime, get_runtime, open_runtime
 from flows.work import notify as work
+from store.models_outbox import Notification
 from tilts.errors import TiltsError
 from tilts.logsafe import scrub
 from tilts.timing import BUSY
@@ -75,6 +77,11 @@ def run_delivery(
     rt = get_runtime(key)
     me = f"{socket.gethostname()[:40]}:{os.getpid()}:{key[:8]}"
     busy = [m.atvk for m in rt.municipalities(municipality)]
+    with rt.factory() as s:
+        pending = s.scalar(
+            select(func.count()).select_from(Notification).where(Notification.state == "PENDING")
+        )
+    progress = Progress(pending, unit="notifications") if pending else None
     for round_no in range(MAX_ROUNDS):
         if not busy:
             return
@@ -95,6 +102,8 @@ def run_delivery(
                 )
                 continue
             claimed[atvk] += res["claimed"]
+            if progress is not None:
+                progress.advance(res["delivered"] + res["parked"])
             _add(rt, res)
         busy = [atvk for atvk in busy if claimed[atvk]]
     for atvk in busy:

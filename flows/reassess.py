@@ -16,7 +16,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.reporting import begin, publish
+from flows.reporting import Progress, begin, publish
 from flows.runtime import close_runtime, get_runtime, open_runtime
 from flows.work import reassess as work
 from flows.work.batching import batches
@@ -54,6 +54,7 @@ def run_reassess(
         fig.will_retry.append(f"{atvk} reassess: every changed household in the next run")
         return
     failed = 0
+    progress = Progress(len(plan.households), unit="households")
     for size, future in submitted:
         try:
             res = future.result()
@@ -63,6 +64,7 @@ def run_reassess(
                 f"{atvk} reassess chunk of {size}: {type(exc).__name__}: {scrub(str(exc))}"
             )
             continue
+        progress.advance(size)
         fig.households_flagged += res["households_flagged"]
         if count_persons:
             fig.persons_considered += res["persons"]

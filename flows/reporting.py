@@ -39,28 +39,35 @@ def _in_flow() -> bool:
 
 
 def begin(rt: Runtime, municipality: str | None) -> None:
-    """Record the run's start in the store."""
+    """Record the run's start in the store and open the run's progress artifact.
+
+    Every flow run has a progress artifact from its start (0 %) to its summary (100 %); the
+    flows that work through many chunks also keep a finer one (:class:`Progress`).
+    """
     with transaction(rt.factory) as s:
         start_run(s, rt.key, rt.figures.flow, municipality)
+    if _in_flow():
+        created = create_progress_artifact(progress=0.0, description=f"{rt.figures.flow} running")
+        rt.progress_id = cast(UUID, created)
 
 
 class Progress:
     """Progress of a run: a Prefect progress artifact (inside a flow run) and, when the run
     was started from a terminal, a progress bar with counts and rate on standard error."""
 
-    def __init__(self, total: int, console: Console | None = None) -> None:
+    def __init__(self, total: int, console: Console | None = None, unit: str = "persons") -> None:
         self.total = max(total, 1)
         self.done = 0
         self.id: UUID | None = None
         if _in_flow():
-            created = create_progress_artifact(progress=0.0, description="persons processed")
+            created = create_progress_artifact(progress=0.0, description=f"{unit} processed")
             self.id = cast(UUID, created)
         if console is None and sys.stderr.isatty():
             console = Console(stderr=True)
         self._bar: RichProgress | None = None
         if console is not None:
             self._bar = RichProgress(
-                TextColumn("persons"),
+                TextColumn(unit),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TaskProgressColumn(),
@@ -68,7 +75,7 @@ class Progress:
                 TimeElapsedColumn(),
                 console=console,
             )
-            self._task = self._bar.add_task("persons", total=self.total, rate="0")
+            self._task = self._bar.add_task(unit, total=self.total, rate="0")
             self._started = time.monotonic()
             try:
                 self._bar.start()
@@ -108,6 +115,8 @@ def _publish(rt: Runtime, elapsed_s: float) -> None:
     with transaction(rt.factory) as s:
         finish_run(s, rt.key, outcome, fig.as_dict())
     key = fig.flow.replace("_", "-")
+    if rt.progress_id is not None:
+        update_progress_artifact(rt.progress_id, progress=100.0)
     if _in_flow():
         create_markdown_artifact(
             fig.markdown(), key=f"{key}-summary", description=f"{fig.flow} summary"

@@ -10,6 +10,7 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from uuid import UUID
 
 import requests
 from sqlalchemy import Engine
@@ -46,6 +47,7 @@ class Runtime:
     session: requests.Session
     gateways: dict[str, Gateway] = field(default_factory=dict)
     municipality_ids: dict[str, int] = field(default_factory=dict)
+    progress_id: UUID | None = None  # the run's progress artifact (flows/reporting.py)
 
     def municipalities(self, atvk: str | None = None) -> list[MunicipalitySettings]:
         """The configured municipalities, or just the one asked for."""

@@ -232,3 +232,21 @@ def test_quarantine_list_retry_discard(config: Path, flow_mock: MockHandle) -> N
         states = sorted(s.scalars(select(Quarantine.status)))
     assert states == sorted(["DISCARDED"] + ["RETRIED"] * (len(ids) - 1))
     assert tilts("quarantine", "list").stdout.strip() == ""
+
+
+def test_every_run_leaves_progress_and_summary_artifacts(config: Path) -> None:
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+
+    sync_population(config_path=str(config))
+
+    async def artifacts() -> list[tuple[str, str, object]]:
+        async with get_client() as client:
+            found = await client.read_artifacts(limit=200)
+            return [(a.type or "", a.description or "", a.data) for a in found]
+
+    found = asyncio.run(artifacts())
+    assert ("progress", "sync_population running", 100.0) in found
+    assert any(t == "progress" and d == "persons processed" for t, d, _ in found)
+    assert any(t == "markdown" and d == "sync_population summary" for t, d, _ in found)
