@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from assessment import Rules
 from assessment.periods import Month, add_months
 from tilts.personal_code import invalid_reason
+from tilts.spolis_indicators import INDICATORS
 
 Issue = dict[str, str]
 RIGA = ZoneInfo("Europe/Riga")
@@ -36,31 +37,6 @@ AMOUNT_KINDS = ("BENEFIT_GMI", "BENEFIT_HOUSING")
 # Longest validity of the benefits the assessment rules say nothing about (modelled).
 OTHER_BENEFIT_MAX_MONTHS = 12
 
-# §3: indicator code → unit, in the order of the annex.
-INDICATORS: dict[str, str] = {
-    "POOR_HOUSEHOLDS_NEW": "households",
-    "POOR_PERSONS_NEW": "persons",
-    "POOR_HOUSEHOLDS_END": "households",
-    "POOR_PERSONS_END": "persons",
-    "LOW_INCOME_HOUSEHOLDS_NEW": "households",
-    "LOW_INCOME_PERSONS_NEW": "persons",
-    "LOW_INCOME_HOUSEHOLDS_END": "households",
-    "LOW_INCOME_PERSONS_END": "persons",
-    "GMI_HOUSEHOLDS": "households",
-    "GMI_PERSONS": "persons",
-    "GMI_EUR": "EUR",
-    "HOUSING_HOUSEHOLDS": "households",
-    "HOUSING_PERSONS": "persons",
-    "HOUSING_EUR": "EUR",
-    "HEALTH_PERSONS": "persons",
-    "HEALTH_EUR": "EUR",
-    "EDUCATION_PERSONS": "persons",
-    "EDUCATION_EUR": "EUR",
-    "CRISIS_HOUSEHOLDS": "households",
-    "CRISIS_EUR": "EUR",
-    "OTHER_PERSONS": "persons",
-    "OTHER_EUR": "EUR",
-}
 # Groups with both a households and a persons figure: persons may not be fewer.
 PERSON_GROUPS = (
     "POOR_{}_NEW",

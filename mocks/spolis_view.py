@@ -34,6 +34,7 @@ from mocks import spolis_annual as A
 from mocks import spolis_rules as R
 from mocks.spolis_store import ReportVersion, SpolisStore
 from mocks.state import MockState
+from tilts.spolis_indicators import INDICATORS
 
 READ_SCOPE = "spolis.read-all"
 # 11 digits (a hyphen after the sixth allowed) not inside a longer run of digits or hex
@@ -179,7 +180,7 @@ def routes(state: MockState, store: SpolisStore) -> list[Route]:
         return sorted((a, n or names.municipality_name(a)) for a, n in atvks.items())
 
     def totals(month: Month) -> dict[str, Decimal]:
-        out = dict.fromkeys(R.INDICATORS, Decimal(0))
+        out = dict.fromkeys(INDICATORS, Decimal(0))
         for (_, period), versions in store.monthly.items():
             if period != str(month):
                 continue
@@ -199,7 +200,7 @@ def routes(state: MockState, store: SpolisStore) -> list[Route]:
         except ValueError:
             return _page("SPOLIS", "<h1>Bad request</h1><p>to must be YYYY-MM</p>", 400)
         indicator = q.get("indicator", "GMI_EUR")
-        if indicator not in R.INDICATORS:
+        if indicator not in INDICATORS:
             indicator = "GMI_EUR"
         months = [end.shift(-i) for i in range(11, -1, -1)]
         head = "".join(f"<th>{m}</th>" for m in months)
@@ -219,7 +220,7 @@ def routes(state: MockState, store: SpolisStore) -> list[Route]:
         legend = "".join(f'<span class="{c}">{escape(t)}</span>' for c, t in LEGEND)
         sums = {m: totals(m) for m in months}
         options = "".join(
-            f"<option{' selected' if c == indicator else ''}>{c}</option>" for c in R.INDICATORS
+            f"<option{' selected' if c == indicator else ''}>{c}</option>" for c in INDICATORS
         )
         picker = (
             f'<form method="get" action="/spolis/"><input type="hidden" name="to" value="{end}">'
@@ -229,7 +230,7 @@ def routes(state: MockState, store: SpolisStore) -> list[Route]:
         chart = _chart(months, [sums[m][indicator] for m in months], indicator)
         table = _table(
             ["indicator", "unit", *[str(m) for m in months]],
-            [[c, u, *[_figure(sums[m][c], u) for m in months]] for c, u in R.INDICATORS.items()],
+            [[c, u, *[_figure(sums[m][c], u) for m in months]] for c, u in INDICATORS.items()],
             numeric_from=2,
             css="small",
         )

@@ -16,32 +16,8 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from schemas.common import MONTH
+from tilts.spolis_indicators import INDICATORS
 
-# §3: indicator code → unit, in the order of the annex.
-INDICATORS: dict[str, str] = {
-    "POOR_HOUSEHOLDS_NEW": "households",
-    "POOR_PERSONS_NEW": "persons",
-    "POOR_HOUSEHOLDS_END": "households",
-    "POOR_PERSONS_END": "persons",
-    "LOW_INCOME_HOUSEHOLDS_NEW": "households",
-    "LOW_INCOME_PERSONS_NEW": "persons",
-    "LOW_INCOME_HOUSEHOLDS_END": "households",
-    "LOW_INCOME_PERSONS_END": "persons",
-    "GMI_HOUSEHOLDS": "households",
-    "GMI_PERSONS": "persons",
-    "GMI_EUR": "EUR",
-    "HOUSING_HOUSEHOLDS": "households",
-    "HOUSING_PERSONS": "persons",
-    "HOUSING_EUR": "EUR",
-    "HEALTH_PERSONS": "persons",
-    "HEALTH_EUR": "EUR",
-    "EDUCATION_PERSONS": "persons",
-    "EDUCATION_EUR": "EUR",
-    "CRISIS_HOUSEHOLDS": "households",
-    "CRISIS_EUR": "EUR",
-    "OTHER_PERSONS": "persons",
-    "OTHER_EUR": "EUR",
-}
 #: persons indicator → the households indicator of the same group (persons may not be fewer).
 PERSONS_OF_HOUSEHOLDS = {
     code.replace("HOUSEHOLDS", "PERSONS"): code

@@ -24,12 +24,13 @@ from sqlalchemy.orm import Session
 
 from assessment import Month, PersonCategory, Rules
 from flows.work.spolis_categories import CategoryBook, first_category
-from schemas.spolis import CATEGORY_FIELDS, INDICATORS
+from schemas.spolis import CATEGORY_FIELDS
 from store import spolis_reads as reads
 from store.models import BENEFIT_KINDS, STATUS_KINDS, Decision
 from store.reassess import valid_decisions
 from store.spolis_reads import Membership
 from tilts.errors import InputError
+from tilts.spolis_indicators import INDICATORS
 
 STATUS_PREFIX = {"STATUS_POOR": "POOR", "STATUS_LOW_INCOME": "LOW_INCOME"}
 BENEFIT_PREFIX = {

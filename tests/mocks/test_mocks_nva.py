@@ -90,7 +90,9 @@ def test_rate_limit(mocks: MockHandle) -> None:
     token = mocks.token()
     body = {"personCodes": ["01019012345"], "asOfDate": TODAY}
     with ThreadPoolExecutor(max_workers=20) as pool:
-        answers = list(pool.map(lambda _: post(mocks, "nva", body, token=token, patient=False), range(20)))
+        answers = list(
+            pool.map(lambda _: post(mocks, "nva", body, token=token, patient=False), range(20))
+        )
     limited = [r for r in answers if r.status_code == 429]
     assert limited and int(limited[0].headers["retry-after"]) >= 1
     assert problem_code("nva", limited[0])[:2] == (429, "RATE_LIMITED")

@@ -53,7 +53,10 @@ def post(
     h.update(headers)
     for _ in range(20):
         answer = requests.post(
-            mocks.url(PATHS[service]), json=body, headers={k: v for k, v in h.items() if v}, timeout=30
+            mocks.url(PATHS[service]),
+            json=body,
+            headers={k: v for k, v in h.items() if v},
+            timeout=30,
         )
         if answer.status_code != 429 or not patient:
             return answer

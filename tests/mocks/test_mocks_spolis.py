@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from mocks.harness import MockHandle
-from mocks.spolis_rules import INDICATORS
+from tilts.spolis_indicators import INDICATORS
 
 pytest_plugins = ["mocks.pytest_plugin"]
 MOCK_SERVER_OPTIONS = {"persons": 600, "rate_limits": False}

@@ -95,7 +95,9 @@ def test_rate_limit(mocks: MockHandle) -> None:
     token = mocks.token()
     body = {"personCodes": ["01019012345"], **MONTHS}
     with ThreadPoolExecutor(max_workers=20) as pool:
-        answers = list(pool.map(lambda _: post(mocks, "vid", body, token=token, patient=False), range(20)))
+        answers = list(
+            pool.map(lambda _: post(mocks, "vid", body, token=token, patient=False), range(20))
+        )
     limited = [r for r in answers if r.status_code == 429]
     assert limited and int(limited[0].headers["retry-after"]) >= 1
     assert problem_code("vid", limited[0])[:2] == (429, "RATE_LIMITED")

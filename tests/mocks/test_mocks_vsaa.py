@@ -117,7 +117,9 @@ def test_rate_limit(mocks: MockHandle) -> None:
     token = mocks.token()
     body = {"personCodes": ["01019012345"], **MONTHS}
     with ThreadPoolExecutor(max_workers=20) as pool:  # 20 calls at once, 10 calls/s allowed
-        answers = list(pool.map(lambda _: post(mocks, "vsaa", body, token=token, patient=False), range(20)))
+        answers = list(
+            pool.map(lambda _: post(mocks, "vsaa", body, token=token, patient=False), range(20))
+        )
     limited = [r for r in answers if r.status_code == 429]
     assert limited and all(r.status_code in (200, 429) for r in answers)
     assert int(limited[0].headers["retry-after"]) >= 1

@@ -15,13 +15,13 @@ from typer.testing import CliRunner
 
 from flows.spolis import annual_report, monthly_report, submit_decisions, submit_payments
 from flows.work.spolis_reports import check
-from schemas.spolis import INDICATORS
 from store.db import transaction
 from store.decisions import NewPayment, record_payments
 from store.models import Quarantine
 from store.models_spolis import SpolisReport
 from store.ops import ensure_municipality
 from tilts.cli import app
+from tilts.spolis_indicators import INDICATORS
 
 from .conftest import OGRE, TODAY, World
 
