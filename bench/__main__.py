@@ -1,10 +1,14 @@
 """Benchmarks; each prints figures and no personal data.
 
     python -m bench population --persons 10000 100000 [--changed-pct 1]
-    python -m bench nightly --persons 10000 [--changed-pct 1] [--unlimited] [--latency-ms 20]
+    python -m bench nightly --persons 100000 [--latency-ms 50] [--changed-pct 1] [--chunk-size N]
 
-Each size runs in a fresh process so that its peak memory is its own. ``nightly`` prints a
-table and, as its last line, ``key=value`` pairs.
+Each measurement runs in a fresh process so that its peak memory is its own. ``nightly``
+measures, per size: the full night under the spec's rate limits (and the incremental night
+with ``--changed-pct``), the same without rate limits, the naive client against Tilts with
+20 ms per call, and with ``--latency-ms`` the full night at that latency; it prints a table
+and, as its last line, ``persons_per_s=… unlimited_persons_per_s=… peak_rss_mb=…
+prefect_overhead_pct=… naive_ratio=…``.
 """
 
 from __future__ import annotations
@@ -16,7 +20,11 @@ import sys
 import time
 from typing import Any
 
-from bench.common import bench_world, peak_rss_mb
+from bench.common import bench_world, peak_rss_mb, sample_codes
+from bench.naive import run_naive
+
+NAIVE_SAMPLE = 200  # persons the naive client fetches (issue: at least 200, extrapolated)
+NAIVE_LATENCY_MS = 20  # per call, on both sides of the naive comparison
 
 
 def population_once(persons: int, changed_pct: float) -> dict[str, Any]:
@@ -45,9 +53,14 @@ def population_once(persons: int, changed_pct: float) -> dict[str, Any]:
 
 
 def nightly_once(
-    persons: int, changed_pct: float, unlimited: bool, latency_ms: int
+    persons: int, mode: str, changed_pct: float, latency_ms: int, chunk_size: int
 ) -> dict[str, Any]:
-    """The full nightly sync (all five registries) of ``persons``; optional incremental night."""
+    """One measurement of the nightly sync (all five registries) of ``persons``, by ``mode``:
+
+    ``full`` under the spec's rate limits (and the incremental night when ``changed_pct``);
+    ``unlimited`` with the mocks' and our rate limits off; ``latency`` with ``latency_ms`` per
+    call; ``naive`` with 20 ms per call: the naive client on a sample, then Tilts.
+    """
     from prefect import flow
 
     from flows.nightly import nightly_sync
@@ -58,14 +71,19 @@ def nightly_once(
         return None
 
     warm_up()  # the first flow of a process pays for starting the local API: not ours to count
-    with bench_world(persons, unlimited=unlimited, latency_ms=latency_ms) as world:
+    delay = {"latency": latency_ms, "naive": NAIVE_LATENCY_MS}.get(mode, 0)
+    with bench_world(persons, unlimited=mode == "unlimited", latency_ms=delay) as world:
         today = world.mocks.admin_get("clock")["today"]
+        out: dict[str, Any] = {"persons": world.subjects}
+        if mode == "naive":
+            naive = run_naive(world.config, sample_codes(world, NAIVE_SAMPLE), today, world.work)
+            out["sample_persons"] = naive.persons
+            out["client_persons_per_s"] = round(naive.persons_per_s, 2)
         t0 = time.monotonic()
-        full = nightly_sync(config_path=str(world.config), as_of=today, chunk_size=5000)
+        full = nightly_sync(config_path=str(world.config), as_of=today, chunk_size=chunk_size)
         t1 = time.monotonic()
         ours = BUSY.covered(t0, t1)
-        out: dict[str, Any] = {
-            "persons": world.subjects,
+        out |= {
             "wall_s": round(t1 - t0, 1),
             "persons_per_s": round(world.subjects / (t1 - t0), 1),
             "calls": full["registry_calls"],
@@ -74,12 +92,20 @@ def nightly_once(
             "failures": len(full["failures"]),
             "prefect_overhead_pct": round(100 * (1 - ours / (t1 - t0)), 1),
         }
-        if changed_pct:
+        if mode == "naive":
+            out["ratio"] = round(out["persons_per_s"] / out["client_persons_per_s"], 1)
+        if mode == "full" and changed_pct:
             world.mocks.advance(1, change_rate=changed_pct / 100)
             t2 = time.monotonic()
-            incr = nightly_sync(config_path=str(world.config), as_of=today, chunk_size=5000)
+            incr = nightly_sync(
+                config_path=str(world.config),
+                as_of=world.mocks.admin_get("clock")["today"],
+                chunk_size=chunk_size,
+            )
             t3 = time.monotonic()
             out["incremental_s"] = round(t3 - t2, 1)
+            out["incremental_share_pct"] = round(100 * (t3 - t2) / (t1 - t0), 1)
+            out["incremental_calls"] = incr["registry_calls"]
             out["incremental_changed"] = incr["records_changed"]
     out["peak_rss_mb"] = round(peak_rss_mb(), 1)
     return out
@@ -95,11 +121,39 @@ def _in_fresh_process(args: list[str]) -> dict[str, Any]:
     return result
 
 
-def _table(rows: list[dict[str, Any]]) -> None:
-    keys = list(rows[0])
-    print(" | ".join(f"{k:>22}" for k in keys))
-    for row in rows:
-        print(" | ".join(f"{row[k]!s:>22}" for k in keys))
+def _table(sizes: list[int], rows: dict[int, dict[str, Any]]) -> None:
+    """Figures down, sizes across."""
+    keys = list(dict.fromkeys(k for n in sizes for k in rows[n]))
+    print(f"{'':>28} | " + " | ".join(f"{n:>12,}" for n in sizes))
+    for key in keys:
+        print(f"{key:>28} | " + " | ".join(f"{rows[n].get(key, '-')!s:>12}" for n in sizes))
+
+
+def nightly(persons: list[int], changed_pct: float, latency_ms: int, chunk_size: int) -> None:
+    """Every mode for every size, each in a fresh process; the last line for the largest."""
+    modes = ["full", "unlimited", "naive"] + (["latency"] if latency_ms else [])
+    rows: dict[int, dict[str, Any]] = {}
+    for n in persons:
+        row: dict[str, Any] = {}
+        for mode in modes:
+            res = _in_fresh_process(
+                ["_nightly", "--persons", str(n), "--mode", mode, "--chunk-size", str(chunk_size),
+                 "--changed-pct", str(changed_pct), "--latency-ms", str(latency_ms)]
+            )  # fmt: skip
+            prefix = "" if mode == "full" else f"{mode}_"
+            row |= {f"{prefix}{k}": v for k, v in res.items()}
+        if latency_ms:
+            row["latency_ms"] = latency_ms
+            row["latency_wall_ratio"] = round(row["latency_wall_s"] / row["wall_s"], 2)
+        rows[n] = row
+    _table(persons, rows)
+    last = rows[persons[-1]]
+    print(
+        f"persons_per_s={last['persons_per_s']} "
+        f"unlimited_persons_per_s={last['unlimited_persons_per_s']} "
+        f"peak_rss_mb={last['peak_rss_mb']} prefect_overhead_pct={last['prefect_overhead_pct']} "
+        f"naive_ratio={last['naive_ratio']}"
+    )
 
 
 def main() -> None:
@@ -112,46 +166,34 @@ def main() -> None:
     night.add_argument("--persons", type=int, nargs="+", default=[10_000])
     night.add_argument("--changed-pct", type=float, default=0.0)
     night.add_argument("--latency-ms", type=int, default=0)
-    night.add_argument("--unlimited", action="store_true", help="mock and client rate limits off")
-    for name in ("_population", "_nightly"):
-        once = sub.add_parser(name)
-        once.add_argument("--persons", type=int)
-        once.add_argument("--changed-pct", type=float)
-        once.add_argument("--latency-ms", type=int, default=0)
-        once.add_argument("--unlimited", action="store_true")
+    night.add_argument("--chunk-size", type=int, default=5000)
+    once = sub.add_parser("_population")
+    once.add_argument("--persons", type=int)
+    once.add_argument("--changed-pct", type=float)
+    once = sub.add_parser("_nightly")
+    once.add_argument("--persons", type=int)
+    once.add_argument("--mode", choices=["full", "unlimited", "latency", "naive"])
+    once.add_argument("--changed-pct", type=float, default=0.0)
+    once.add_argument("--latency-ms", type=int, default=0)
+    once.add_argument("--chunk-size", type=int, default=5000)
     args = parser.parse_args()
     if args.cmd == "_population":
         print(json.dumps(population_once(args.persons, args.changed_pct)))
     elif args.cmd == "_nightly":
-        print(
-            json.dumps(
-                nightly_once(args.persons, args.changed_pct, args.unlimited, args.latency_ms)
-            )
+        res = nightly_once(
+            args.persons, args.mode, args.changed_pct, args.latency_ms, args.chunk_size
         )
+        print(json.dumps(res))
     elif args.cmd == "population":
-        _table(
-            [
-                _in_fresh_process(
-                    ["_population", "--persons", str(n), "--changed-pct", str(args.changed_pct)]
-                )
-                for n in args.persons
-            ]
-        )
-    else:
-        extra = ["--unlimited"] if args.unlimited else []
-        rows = [
-            _in_fresh_process(
-                ["_nightly", "--persons", str(n), "--changed-pct", str(args.changed_pct),
-                 "--latency-ms", str(args.latency_ms), *extra]
+        rows = {
+            n: _in_fresh_process(
+                ["_population", "--persons", str(n), "--changed-pct", str(args.changed_pct)]
             )
             for n in args.persons
-        ]  # fmt: skip
-        _table(rows)
-        last = rows[-1]
-        print(
-            f"persons_per_s={last['persons_per_s']} calls_per_s={last['calls_per_s']} "
-            f"peak_rss_mb={last['peak_rss_mb']} prefect_overhead_pct={last['prefect_overhead_pct']}"
-        )
+        }
+        _table(args.persons, rows)
+    else:
+        nightly(args.persons, args.changed_pct, args.latency_ms, args.chunk_size)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ class BenchWorld:
     mocks: MockHandle
     config: Path
     subjects: int
+    work: Path
 
 
 def write_bench_config(path: Path, base_url: str, store_url: str, unlimited: bool) -> None:
@@ -89,4 +90,18 @@ def bench_world(
                     mid = ensure_municipality(s, muni.atvk, muni.name)
                     seed_households(s, mid, items[start : start + 5000], opened_on=date.today())
             subjects += sum(len(v) for v in groups.values())
-        yield BenchWorld(mocks, config, subjects)
+        yield BenchWorld(mocks, config, subjects, work)
+
+
+def sample_codes(world: BenchWorld, n: int) -> list[str]:
+    """Personal codes of ``n`` subjects of the first municipality (never printed)."""
+    from sqlalchemy import select
+
+    from flows.runtime import open_store
+    from store.models import Person
+    from tilts.config import load_settings
+
+    settings = load_settings(world.config)
+    _, factory = open_store(settings.store.url)
+    with factory() as s:
+        return list(s.scalars(select(Person.person_code).order_by(Person.id).limit(n)))

@@ -1,35 +1,44 @@
-"""``nightly_sync``: population changes first, then disability, income and employment, then
-the re-assessment flags (``flows.reassess``) of every municipality, in the same flow run.
+"""``nightly_sync``: the population register and the four per-person registries side by
+side, then the re-assessment flags (``flows.reassess``) of every municipality, then the
+notification delivery, in one flow run.
 
-The per-person registries run side by side (their chunk tasks share the flow's thread-pool
-task runner; each registry keeps to its own rate limit), so one slow or failing service does
-not hold back or stop the others. The summary artifact says exactly what failed and what the
-next run will retry.
+PMLP monitoring and the change feed come first (a few calls); then the chunk tasks of every
+service run side by side as lanes (``flows.lanes``), each keeping to its own rate limit, so
+one slow or failing service does not hold back or stop the others and the night is bound by
+the slowest service rather than by the sum. A code PMLP changes tonight is still understood
+by the registries asked in parallel (they answer an old code; the store resolves every code a
+person had). The summary artifact says exactly what failed and what the next run will retry.
 """
 
 from __future__ import annotations
 
 import time
 from datetime import date
+from functools import partial
 from typing import Any
 
 from prefect import flow
+from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows.lanes import run_lanes
 from flows.notify import deliver_after_sync
 from flows.reassess import run_reassess
 from flows.reporting import Progress, begin, publish
 from flows.runtime import close_runtime, open_runtime
-from flows.sync_population import run_population
-from flows.sync_registries import collect, submit_registry_chunks
-from flows.work import registries as work
+from flows.sync_population import PopulationNight, plan_population
+from flows.sync_registries import RegistryNight, plan_registries
+from flows.work.chunks import Chunk
 from tilts.errors import TiltsError
-from tilts.timing import BUSY
 
 SERVICES = ("vdeavk", "vsaa", "vid", "nva")
+LANE_DEPTH = 2  # chunks in flight per service: one fetching while the other commits
 
 
-@flow(name="nightly_sync", task_runner=ThreadPoolTaskRunner(max_workers=4))  # type: ignore[arg-type]
+@flow(
+    name="nightly_sync",
+    task_runner=ThreadPoolTaskRunner(max_workers=LANE_DEPTH * (1 + len(SERVICES))),  # type: ignore[arg-type]
+)
 def nightly_sync(
     municipality: str | None = None, full: bool = False, chunk_size: int = 2000,
     config_path: str | None = None, as_of: str | None = None,
@@ -42,25 +51,10 @@ def nightly_sync(
         begin(rt, municipality)
         for muni in rt.municipalities(municipality):
             try:
-                run_population(rt.key, muni.atvk, full, chunk_size)
-            except TiltsError as exc:
-                rt.figures.failures.append(f"{muni.atvk} pmlp: {type(exc).__name__}: {exc}")
-                rt.figures.will_retry.append(f"{muni.atvk} pmlp: the whole population sync")
-            try:
-                with BUSY.busy():
-                    subjects = work.subjects(rt, muni.atvk)
-                progress = Progress(len(subjects) * len(SERVICES))
-                submitted = [
-                    item
-                    for service in SERVICES
-                    for item in submit_registry_chunks(
-                        rt.key, muni.atvk, service, subjects, chunk_size, day
-                    )
-                ]
-                collect(rt, muni.atvk, submitted, progress)
+                night_of(rt.key, muni.atvk, full, chunk_size, day)
             except TiltsError as exc:
                 rt.figures.failures.append(f"{muni.atvk}: {type(exc).__name__}: {exc}")
-                rt.figures.will_retry.append(f"{muni.atvk}: {', '.join(SERVICES)}")
+                rt.figures.will_retry.append(f"{muni.atvk}: pmlp, {', '.join(SERVICES)}")
         for muni in rt.municipalities(municipality):
             run_reassess(rt.key, muni.atvk, day)
         publish(rt, time.monotonic() - started)
@@ -69,3 +63,26 @@ def nightly_sync(
         return rt.figures.as_dict()
     finally:
         close_runtime(rt)
+
+
+def night_of(key: str, atvk: str, full: bool, chunk_size: int, day: date) -> None:
+    """One municipality's night: every service's chunks as lanes, then each part's end."""
+    population = plan_population(key, atvk, full, chunk_size)
+    registries = plan_registries(key, atvk, SERVICES, chunk_size, day)
+    progress = Progress(sum(c.size for c in population.chunks) + registries.persons)
+    lanes = {"pmlp": population.lane(), **registries.lanes()}
+    run_lanes(lanes, partial(_done, population, registries, progress), LANE_DEPTH)
+    population.finish()
+    registries.finish()
+
+
+def _done(
+    population: PopulationNight,
+    registries: RegistryNight,
+    progress: Progress,
+    lane: str,
+    chunk: Chunk,
+    future: PrefectFuture[Any],
+) -> None:
+    part = population if lane == "pmlp" else registries
+    part.done(lane, chunk, future, progress)

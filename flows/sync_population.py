@@ -8,15 +8,20 @@ chunk's data is committed. ``full`` re-fetches everyone.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
+from prefect.utilities.annotations import quote
 
+from flows.lanes import Lane, run_lanes
 from flows.reporting import Progress, begin, publish
 from flows.runtime import close_runtime, get_runtime, open_runtime
 from flows.work import population as work
-from flows.work.batching import batches
+from flows.work.chunks import Chunk, id_chunks, span_chunks
 from tilts.errors import TiltsError
 from tilts.timing import BUSY
 
@@ -34,38 +39,42 @@ def changes_task(key: str, atvk: str) -> tuple[list[int], str | None, int]:
 
 
 @task(name="pmlp-fetch-chunk", cache_policy=NO_CACHE, persist_result=False)
-def fetch_chunk_task(key: str, atvk: str, person_ids: list[int]) -> dict[str, int]:
+def fetch_chunk_task(key: str, atvk: str, chunk: Chunk) -> dict[str, int]:
     with BUSY.busy():
         try:
-            return work.fetch_and_store(get_runtime(key), atvk, person_ids)
+            return work.fetch_chunk(get_runtime(key), atvk, chunk)
         finally:
             get_runtime(key).audit.flush()
 
 
-def run_population(
-    key: str, atvk: str, full: bool, chunk_size: int, progress: Progress | None = None
-) -> None:
-    """The body of the flow for one municipality (also called by ``nightly_sync``)."""
-    rt = get_runtime(key)
-    fig = rt.figures
-    monitoring_task(key, atvk)
-    changed, cursor, _duplicates = changes_task(key, atvk)
-    with BUSY.busy():
-        subjects = (
-            work.all_subjects(rt, atvk)
-            if full
-            else sorted(set(changed) | set(work.unfetched_subjects(rt, atvk)))
-        )
-    fig.persons_considered += len(subjects)
-    progress = progress or Progress(len(subjects))
-    failed = 0
-    for chunk in batches(subjects, chunk_size):
+@dataclass
+class PopulationNight:
+    """The population part of a run for one municipality: its chunks, lane, tally and end."""
+
+    key: str
+    atvk: str
+    chunks: list[Chunk]
+    cursor: str | None
+    monitoring: PrefectFuture[dict[str, int]]
+    failed: int = 0
+
+    def lane(self) -> Lane:
+        """Submit one chunk task per chunk (see :func:`flows.lanes.run_lanes`)."""
+        for chunk in self.chunks:
+            yield partial(fetch_chunk_task.submit, self.key, self.atvk, quote(chunk)), chunk
+
+    def done(
+        self, _lane: str, chunk: Chunk, future: PrefectFuture[dict[str, int]], progress: Progress
+    ) -> None:
+        """Add one finished chunk's figures (a failed chunk is retried by the next run)."""
+        fig = get_runtime(self.key).figures
+        size = chunk.size
         try:
-            res: dict[str, Any] = fetch_chunk_task(key, atvk, chunk)
+            res = future.result()
         except TiltsError as exc:
-            failed += 1
-            fig.failures.append(f"{atvk} pmlp chunk of {len(chunk)}: {type(exc).__name__}: {exc}")
-            continue
+            self.failed += 1
+            fig.failures.append(f"{self.atvk} pmlp chunk of {size}: {type(exc).__name__}: {exc}")
+            return
         fig.records_changed += res["changed"]
         fig.not_found += res["not_found"]
         fig.invalid += res["invalid"]
@@ -73,14 +82,50 @@ def run_population(
         fig.rekeyed += res["rekeyed"]
         fig.deaths += res["deaths"]
         fig.moved_out += res["moved_out"]
-        progress.advance(len(chunk))
-    if failed:
-        fig.will_retry.append(
-            f"{atvk} pmlp: {failed} chunk(s) and the change feed from the stored cursor"
-        )
-    else:
+        progress.advance(size)
+
+    def finish(self) -> None:
+        """Advance the change-feed cursor only when monitoring and every chunk committed."""
+        rt = get_runtime(self.key)
+        try:
+            self.monitoring.result()
+        except TiltsError as exc:
+            self.failed += 1
+            rt.figures.failures.append(f"{self.atvk} pmlp monitoring: {type(exc).__name__}: {exc}")
+        if self.failed:
+            rt.figures.will_retry.append(
+                f"{self.atvk} pmlp: {self.failed} chunk(s) and the change feed from the cursor"
+            )
+            return
         with BUSY.busy():
-            work.commit_cursor(rt, atvk, cursor)
+            work.commit_cursor(rt, self.atvk, self.cursor)
+
+
+def plan_population(key: str, atvk: str, full: bool, chunk_size: int) -> PopulationNight:
+    """Monitoring (in the background), the change feed (a few calls), the chunks to fetch.
+
+    Registration does not gate the fetch: a person registered tonight is fetched in full as
+    never fetched, and the feed only speaks of persons registered before.
+    """
+    rt = get_runtime(key)
+    monitoring = monitoring_task.submit(key, atvk)
+    changed, cursor, _duplicates = changes_task(key, atvk)
+    with BUSY.busy():
+        if full:
+            chunks = span_chunks(rt, atvk, chunk_size)
+        else:
+            todo = sorted(set(changed) | set(work.unfetched_subjects(rt, atvk)))
+            chunks = id_chunks(todo, chunk_size)
+    rt.figures.persons_considered += sum(c.size for c in chunks)
+    return PopulationNight(key, atvk, chunks, cursor, monitoring)
+
+
+def run_population(key: str, atvk: str, full: bool, chunk_size: int) -> None:
+    """The body of the flow for one municipality."""
+    night = plan_population(key, atvk, full, chunk_size)
+    progress = Progress(sum(c.size for c in night.chunks))
+    run_lanes({"pmlp": night.lane()}, partial(night.done, progress=progress))
+    night.finish()
 
 
 @flow(name="sync_population")

@@ -9,18 +9,21 @@ complete through is remembered only after every chunk committed.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import Any
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
+from prefect.utilities.annotations import quote
 
+from flows.lanes import Lane, run_lanes
 from flows.reporting import Progress, begin, publish
-from flows.runtime import Runtime, close_runtime, get_runtime, open_runtime
+from flows.runtime import close_runtime, get_runtime, open_runtime
 from flows.work import registries as work
-from flows.work.batching import batches
+from flows.work.chunks import Chunk, span_chunks
 from tilts.errors import TiltsError
 from tilts.logsafe import scrub
 from tilts.timing import BUSY
@@ -28,63 +31,85 @@ from tilts.timing import BUSY
 
 @task(name="registry-chunk", cache_policy=NO_CACHE, persist_result=False)
 def registry_chunk_task(
-    key: str, atvk: str, service: str, person_ids: list[int], window: dict[str, Any]
+    key: str, atvk: str, service: str, chunk: Chunk, window: dict[str, Any]
 ) -> dict[str, Any]:
     rt = get_runtime(key)
     with BUSY.busy():
         try:
-            return work.fetch_and_store(
-                rt, atvk, service, person_ids, work.Window.from_param(window)
-            )
+            return work.fetch_chunk(rt, atvk, service, chunk, work.Window.from_param(window))
         finally:
             rt.audit.flush()
 
 
-def submit_registry_chunks(
-    key: str, atvk: str, service: str, subjects: list[int], chunk_size: int, as_of: date
-) -> list[tuple[str, int, PrefectFuture[dict[str, Any]]]]:
-    """Submit one task per chunk of ``service`` (they run on the flow's task runner)."""
-    rt = get_runtime(key)
-    with BUSY.busy():
-        w = work.window(rt, atvk, service, as_of).to_param()
-    return [
-        (service, len(chunk), registry_chunk_task.submit(key, atvk, service, chunk, w))
-        for chunk in batches(subjects, chunk_size)
-    ]
+@dataclass
+class RegistryNight:
+    """The per-person registries of a run for one municipality: lanes, tally and end."""
 
+    key: str
+    atvk: str
+    chunks: list[Chunk]
+    windows: dict[str, dict[str, Any]]
+    failed: dict[str, int] = field(default_factory=dict)
+    complete: dict[str, set[str]] = field(default_factory=dict)
 
-def collect(
-    rt: Runtime,
-    atvk: str,
-    submitted: Iterable[tuple[str, int, PrefectFuture[dict[str, Any]]]],
-    progress: Progress,
-) -> None:
-    """Wait for submitted chunks; add their figures; remember complete months per service."""
-    fig = rt.figures
-    failed: dict[str, int] = {}
-    complete: dict[str, set[str]] = {}
-    for service, size, future in submitted:
+    @property
+    def persons(self) -> int:
+        """Subjects times services: the work the progress bar counts."""
+        return sum(c.size for c in self.chunks) * len(self.windows)
+
+    def lanes(self) -> dict[str, Lane]:
+        """One lane per service, each submitting one chunk task per chunk."""
+        return {service: self._lane(service, w) for service, w in self.windows.items()}
+
+    def _lane(self, service: str, w: dict[str, Any]) -> Lane:
+        for chunk in self.chunks:
+            submit = partial(
+                registry_chunk_task.submit, self.key, self.atvk, service, quote(chunk), w
+            )
+            yield submit, chunk
+
+    def done(
+        self, service: str, chunk: Chunk, future: PrefectFuture[dict[str, Any]], progress: Progress
+    ) -> None:
+        """Add one finished chunk's figures; a chunk failure is that chunk's alone."""
+        fig = get_runtime(self.key).figures
         try:
             res = future.result()
-        except Exception as exc:  # a chunk failure is that chunk's: the others go on
-            failed[service] = failed.get(service, 0) + 1
+        except Exception as exc:
+            self.failed[service] = self.failed.get(service, 0) + 1
             fig.failures.append(
-                f"{atvk} {service} chunk of {size}: {type(exc).__name__}: {scrub(str(exc))}"
+                f"{self.atvk} {service} chunk of {chunk.size}: "
+                f"{type(exc).__name__}: {scrub(str(exc))}"
             )
-            continue
+            return
         fig.records_changed += res["changed"]
         fig.not_found += res["not_found"]
         fig.invalid += res["invalid"]
         fig.quarantined += res["quarantined"]
         if res["complete_through"]:
-            complete.setdefault(service, set()).add(res["complete_through"])
-        progress.advance(size)
-    for service, count in failed.items():
-        fig.will_retry.append(f"{atvk} {service}: {count} chunk(s) in the next run")
-    for service, months in complete.items():
-        if service not in failed:
-            with BUSY.busy():
-                work.commit_complete_through(rt, atvk, service, min(months))
+            self.complete.setdefault(service, set()).add(res["complete_through"])
+        progress.advance(chunk.size)
+
+    def finish(self) -> None:
+        """Remember the month each monthly source is complete through, if no chunk failed."""
+        rt = get_runtime(self.key)
+        for service, count in self.failed.items():
+            rt.figures.will_retry.append(f"{self.atvk} {service}: {count} chunk(s) in the next run")
+        for service, months in self.complete.items():
+            if service not in self.failed:
+                with BUSY.busy():
+                    work.commit_complete_through(rt, self.atvk, service, min(months))
+
+
+def plan_registries(
+    key: str, atvk: str, services: tuple[str, ...], chunk_size: int, as_of: date
+) -> RegistryNight:
+    """Spans of the open-case subjects and the window each service is asked for."""
+    rt = get_runtime(key)
+    with BUSY.busy():
+        chunks = span_chunks(rt, atvk, chunk_size)
+        windows = {s: work.window(rt, atvk, s, as_of).to_param() for s in services}
+    return RegistryNight(key, atvk, chunks, windows)
 
 
 def run_services(
@@ -101,18 +126,11 @@ def run_services(
     begin(rt, municipality)
     for muni in rt.municipalities(municipality):
         try:
-            with BUSY.busy():
-                subjects = work.subjects(rt, muni.atvk)
-            rt.figures.persons_considered += len(subjects)
-            progress = Progress(len(subjects) * len(services))
-            submitted = [
-                item
-                for service in services
-                for item in submit_registry_chunks(
-                    key, muni.atvk, service, subjects, chunk_size, day
-                )
-            ]
-            collect(rt, muni.atvk, submitted, progress)
+            night = plan_registries(key, muni.atvk, services, chunk_size, day)
+            rt.figures.persons_considered += sum(c.size for c in night.chunks)
+            progress = Progress(night.persons)
+            run_lanes(night.lanes(), partial(night.done, progress=progress))
+            night.finish()
         except TiltsError as exc:
             rt.figures.failures.append(f"{muni.atvk}: {type(exc).__name__}: {exc}")
             rt.figures.will_retry.append(f"{muni.atvk}: {', '.join(services)} in the next run")

@@ -67,9 +67,13 @@ def ensure_persons(session: Session, codes: Sequence[str], now: datetime) -> dic
 
 
 def open_case_subjects(
-    session: Session, municipality_id: int, after_id: int = 0, limit: int = 5000
+    session: Session,
+    municipality_id: int,
+    after_id: int = 0,
+    limit: int | None = 5000,
+    upto_id: int | None = None,
 ) -> list[int]:
-    """Ids of persons in households with an open case, in id order after ``after_id``."""
+    """Ids of persons in households with an open case, in id order, ``after_id < id <= upto_id``."""
     stmt = (
         select(HouseholdMember.person_id)
         .join(Case, Case.household_id == HouseholdMember.household_id)
@@ -81,8 +85,11 @@ def open_case_subjects(
         )
         .distinct()
         .order_by(HouseholdMember.person_id)
-        .limit(limit)
     )
+    if upto_id is not None:
+        stmt = stmt.where(HouseholdMember.person_id <= upto_id)
+    if limit is not None:
+        stmt = stmt.limit(limit)
     return list(session.scalars(stmt))
 
 
@@ -97,6 +104,16 @@ def iter_open_case_subjects(
             return
         yield ids
         after = ids[-1]
+
+
+def subject_spans(session: Session, municipality_id: int, size: int) -> list[tuple[int, int, int]]:
+    """``(after, upto, count)`` id spans of at most ``size`` open-case subjects each."""
+    spans: list[tuple[int, int, int]] = []
+    after = 0
+    for page in iter_open_case_subjects(session, municipality_id, size):
+        spans.append((after, page[-1], len(page)))
+        after = page[-1]
+    return spans
 
 
 @dataclass

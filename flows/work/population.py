@@ -9,12 +9,14 @@ from sqlalchemy import delete, insert, select
 from connectors.pmlp import PmlpClient
 from flows.runtime import Runtime
 from flows.work.batching import run_batches
+from flows.work.chunks import Chunk, chunk_ids
 from schemas.pmlp import PmlpChangeSchema, PmlpPersonSchema, flatten_person
 from schemas.validate import validate_records
 from store.db import transaction
 from store.models import Monitoring, Person
 from store.ops import get_cursor, now, quarantine, set_cursor
 from store.persons import apply_population, codes_of, iter_open_case_subjects, resolve_codes
+from tilts.crashpoints import crash_point
 from tilts.errors import ContractError, RecordError
 from tilts.personal_code import mask
 
@@ -65,6 +67,7 @@ def sync_monitoring(rt: Runtime, atvk: str) -> dict[str, int]:
             for c in batch
             if c not in result.rejected
         ]
+        crash_point("pmlp.monitored")  # registered at PMLP, not yet in the store
         with transaction(rt.factory) as s:
             if rows:
                 s.execute(insert(Monitoring), rows)
@@ -130,6 +133,11 @@ def all_subjects(rt: Runtime, atvk: str) -> list[int]:
         return [pid for page in iter_open_case_subjects(s, mid) for pid in page]
 
 
+def fetch_chunk(rt: Runtime, atvk: str, chunk: Chunk) -> dict[str, int]:
+    """:func:`fetch_and_store` for the subjects of one chunk."""
+    return fetch_and_store(rt, atvk, chunk_ids(rt, atvk, chunk))
+
+
 def fetch_and_store(rt: Runtime, atvk: str, person_ids: list[int]) -> dict[str, int]:
     """Fetch full records of one chunk, validate, quarantine the bad, upsert the rest, commit.
 
@@ -153,10 +161,12 @@ def fetch_and_store(rt: Runtime, atvk: str, person_ids: list[int]) -> dict[str, 
             records += result
     valid, invalid = validate_records(records, PmlpPersonSchema, flatten_person)
     bad += [(mask(r.get("requestedCode")), r, reason) for r, reason in invalid]
+    crash_point("pmlp.fetched")  # answers in memory, nothing committed
     with transaction(rt.factory) as s:
         outcome = apply_population(s, valid, atvk, now(), rt.key)
         bad += [(mask(r.get("requestedCode")), r, reason) for r, reason in outcome.quarantined]
         quarantine(s, SERVICE, "person", bad, rt.key)
+    crash_point("pmlp.committed")  # chunk committed, cursor not advanced
     return {
         "persons": len(person_ids),
         "changed": outcome.changed,

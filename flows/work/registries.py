@@ -15,6 +15,7 @@ from typing import Any
 
 import pandera.pandas as pa
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from connectors.base import RegistryClient
 from connectors.nva import NvaClient
@@ -23,6 +24,7 @@ from connectors.vid import VidClient
 from connectors.vsaa import VsaaClient
 from flows.runtime import Runtime
 from flows.work.batching import run_batches
+from flows.work.chunks import Chunk, chunk_ids
 from schemas.nva import NvaRegistrationSchema, registration_rows
 from schemas.validate import validate_records
 from schemas.vdeavk import DisabilityDecisionSchema, decision_rows
@@ -33,6 +35,7 @@ from store.facts import Fact, replace_facts
 from store.models import Person
 from store.ops import get_cursor, now, quarantine, set_cursor
 from store.persons import codes_of, iter_open_case_subjects, resolve_codes
+from tilts.crashpoints import crash_point
 from tilts.errors import ContractError, RecordError
 from tilts.personal_code import mask
 
@@ -201,21 +204,33 @@ def window(rt: Runtime, atvk: str, service: str, as_of: date) -> Window:
     return Window(as_of.isoformat(), months_to_fetch(as_of, complete))
 
 
+def _answerable(s: Session, ids: list[int]) -> list[int]:
+    skip = set(
+        s.scalars(
+            select(Person.id).where(
+                Person.id.in_(ids), Person.lookup_result.in_(["INVALID_CODE", "NOT_FOUND"])
+            )
+        )
+    )
+    return [pid for pid in ids if pid not in skip]
+
+
 def subjects(rt: Runtime, atvk: str) -> list[int]:
     """Open-case subjects the registries can answer for (not known to be invalid or absent)."""
     mid = rt.municipality_id(atvk)
     out: list[int] = []
     with rt.factory() as s:
         for page in iter_open_case_subjects(s, mid):
-            skip = set(
-                s.scalars(
-                    select(Person.id).where(
-                        Person.id.in_(page), Person.lookup_result.in_(["INVALID_CODE", "NOT_FOUND"])
-                    )
-                )
-            )
-            out += [pid for pid in page if pid not in skip]
+            out += _answerable(s, page)
     return out
+
+
+def fetch_chunk(rt: Runtime, atvk: str, service: str, chunk: Chunk, w: Window) -> dict[str, Any]:
+    """:func:`fetch_and_store` for the answerable subjects of one chunk."""
+    ids = chunk_ids(rt, atvk, chunk)
+    with rt.factory() as s:
+        ids = _answerable(s, ids)
+    return fetch_and_store(rt, atvk, service, ids, w)
 
 
 def fetch_and_store(
@@ -259,6 +274,7 @@ def fetch_and_store(
     valid, invalid = validate_records(rows, sync.schema)
     spoiled = {r["requestedCode"] for r, _ in invalid}
     bad += [(mask(r["requestedCode"]), r, reason) for r, reason in invalid]
+    crash_point("registry.fetched")  # answers in memory, nothing committed
     with transaction(rt.factory) as s:
         ids = resolve_codes(s, found)
         by_person: dict[int, list[Row]] = defaultdict(list)
@@ -272,6 +288,7 @@ def fetch_and_store(
             periods=list(w.months) if sync.monthly else None,
         )  # fmt: skip
         quarantine(s, service, "record", bad, rt.key)
+    crash_point("registry.committed")  # chunk committed, complete-through not stored
     return {
         "persons": len(person_ids),
         "changed": len(changes.changed_persons or ()),
