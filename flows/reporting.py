@@ -51,6 +51,9 @@ def begin(rt: Runtime, municipality: str | None) -> None:
         rt.progress_id = cast(UUID, created)
 
 
+ARTIFACT_EVERY_S = 5.0
+
+
 class Progress:
     """Progress of a run: a Prefect progress artifact (inside a flow run) and, when the run
     was started from a terminal, a progress bar with counts and rate on standard error."""
@@ -59,6 +62,7 @@ class Progress:
         self.total = max(total, 1)
         self.done = 0
         self.id: UUID | None = None
+        self._updated = time.monotonic()
         if _in_flow():
             created = create_progress_artifact(progress=0.0, description=f"{unit} processed")
             self.id = cast(UUID, created)
@@ -83,9 +87,13 @@ class Progress:
                 self._bar = None
 
     def advance(self, n: int) -> None:
-        """Count ``n`` more persons processed."""
+        """Count ``n`` more persons processed (the artifact follows every few seconds: each
+        update is an API call, ~50 ms, which a night of many chunks should not pay per chunk)."""
         self.done += n
-        if self.id is not None:
+        if self.id is not None and (
+            self.done >= self.total or time.monotonic() - self._updated >= ARTIFACT_EVERY_S
+        ):
+            self._updated = time.monotonic()
             update_progress_artifact(self.id, progress=min(100.0, 100.0 * self.done / self.total))
         if self._bar is not None:
             rate = self.done / max(time.monotonic() - self._started, 1e-6)

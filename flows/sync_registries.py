@@ -9,6 +9,7 @@ complete through is remembered only after every chunk committed.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -64,7 +65,7 @@ class RegistryNight:
     def _lane(self, service: str, w: dict[str, Any]) -> Lane:
         for chunk in self.chunks:
             submit = partial(
-                registry_chunk_task.submit, self.key, self.atvk, service, quote(chunk), w
+                registry_chunk_task.submit, self.key, self.atvk, service, quote(chunk), quote(w)
             )
             yield submit, chunk
 
@@ -98,17 +99,20 @@ class RegistryNight:
         for service, months in self.complete.items():
             if service not in self.failed:
                 with BUSY.busy():
-                    work.commit_complete_through(rt, self.atvk, service, min(months))
+                    everyone = bool(self.windows[service]["full"])
+                    work.commit_complete_through(rt, self.atvk, service, min(months), everyone)
 
 
 def plan_registries(
-    key: str, atvk: str, services: tuple[str, ...], chunk_size: int, as_of: date
-) -> RegistryNight:
-    """Spans of the open-case subjects and the window each service is asked for."""
+    key: str, atvk: str, services: tuple[str, ...], chunk_size: int, as_of: date,
+    full: bool, changed: Sequence[int] = (),
+) -> RegistryNight:  # fmt: skip
+    """Spans of the open-case subjects and what each service is asked (``full``: everyone;
+    else the persons due by the refresh policy, ``changed`` always)."""
     rt = get_runtime(key)
     with BUSY.busy():
         chunks = span_chunks(rt, atvk, chunk_size)
-        windows = {s: work.window(rt, atvk, s, as_of).to_param() for s in services}
+        windows = {s: work.window(rt, atvk, s, as_of, full, changed).to_param() for s in services}
     return RegistryNight(key, atvk, chunks, windows)
 
 
@@ -118,6 +122,7 @@ def run_services(
     services: tuple[str, ...],
     chunk_size: int,
     as_of: str | None,
+    full: bool = False,
 ) -> dict[str, Any]:
     """Body shared by the three flows: every municipality, every service, chunked."""
     started = time.monotonic()
@@ -126,7 +131,7 @@ def run_services(
     begin(rt, municipality)
     for muni in rt.municipalities(municipality):
         try:
-            night = plan_registries(key, muni.atvk, services, chunk_size, day)
+            night = plan_registries(key, muni.atvk, services, chunk_size, day, full)
             rt.figures.persons_considered += sum(c.size for c in night.chunks)
             progress = Progress(night.persons)
             run_lanes(night.lanes(), partial(night.done, progress=progress))
@@ -139,12 +144,12 @@ def run_services(
 
 
 def _run(
-    name: str, services: tuple[str, ...], municipality: str | None, chunk_size: int,
+    name: str, services: tuple[str, ...], municipality: str | None, full: bool, chunk_size: int,
     config_path: str | None, as_of: str | None,
 ) -> dict[str, Any]:  # fmt: skip
     rt = open_runtime(name, config_path)
     try:
-        return run_services(rt.key, municipality, services, chunk_size, as_of)
+        return run_services(rt.key, municipality, services, chunk_size, as_of, full)
     finally:
         close_runtime(rt)
 
@@ -155,7 +160,7 @@ def sync_disability(
     config_path: str | None = None, as_of: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Disability decisions (VDEĀVK) of every open-case subject."""
-    return _run("sync_disability", ("vdeavk",), municipality, chunk_size, config_path, as_of)
+    return _run("sync_disability", ("vdeavk",), municipality, full, chunk_size, config_path, as_of)
 
 
 @flow(name="sync_income")
@@ -164,7 +169,7 @@ def sync_income(
     config_path: str | None = None, as_of: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Pensions and benefits (VSAA) and employment income (VID) of every open-case subject."""
-    return _run("sync_income", ("vsaa", "vid"), municipality, chunk_size, config_path, as_of)
+    return _run("sync_income", ("vsaa", "vid"), municipality, full, chunk_size, config_path, as_of)
 
 
 @flow(name="sync_employment")
@@ -173,4 +178,4 @@ def sync_employment(
     config_path: str | None = None, as_of: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Unemployment status (NVA) of every open-case subject."""
-    return _run("sync_employment", ("nva",), municipality, chunk_size, config_path, as_of)
+    return _run("sync_employment", ("nva",), municipality, full, chunk_size, config_path, as_of)

@@ -158,6 +158,17 @@ class SyncCursor(Base):
     __table_args__ = (UniqueConstraint("municipality_id", "service"),)
 
 
+class RegistryFetch(Base):
+    """When a per-person registry last answered for a person (the refresh policy reads it)."""
+
+    __tablename__ = "registry_fetch"
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    source: Mapped[str] = mapped_column(String(10), primary_key=True)
+    fetched_on: Mapped[date] = mapped_column(Date)
+
+
 class AuditLog(Base):
     """One row per registry call (who, why, how many, outcome); personal codes never stored."""
 

@@ -37,11 +37,13 @@ class _Strict(BaseModel):
 
 
 class ServiceLimits(_Strict):
-    """Batch size and client-side rate limit of one registry operation family."""
+    """Batch size and client-side rate limit of one registry operation family; for the
+    per-person registries also how often each person is asked (``store/fetches.py``)."""
 
     batch_size: int = Field(gt=0)
     rate_per_s: float = Field(gt=0)
     concurrency: int = Field(default=4, gt=0, le=64)
+    refresh_days: int = Field(default=1, gt=0, le=366)
 
 
 def _default_services() -> dict[str, ServiceLimits]:
@@ -50,10 +52,11 @@ def _default_services() -> dict[str, ServiceLimits]:
         "pmlp": ServiceLimits(batch_size=100, rate_per_s=20, concurrency=8),
         "pmlp_monitoring": ServiceLimits(batch_size=1000, rate_per_s=5, concurrency=2),
         "pmlp_changes": ServiceLimits(batch_size=1000, rate_per_s=5, concurrency=1),
-        "vdeavk": ServiceLimits(batch_size=100, rate_per_s=20, concurrency=8),
-        "vsaa": ServiceLimits(batch_size=500, rate_per_s=10, concurrency=4),
-        "vid": ServiceLimits(batch_size=200, rate_per_s=10, concurrency=4),
-        "nva": ServiceLimits(batch_size=500, rate_per_s=10, concurrency=4),
+        # refresh_days: docs/decisions.md "Registries without a change feed"
+        "vdeavk": ServiceLimits(batch_size=100, rate_per_s=20, concurrency=8, refresh_days=28),
+        "vsaa": ServiceLimits(batch_size=500, rate_per_s=10, concurrency=4, refresh_days=28),
+        "vid": ServiceLimits(batch_size=200, rate_per_s=10, concurrency=4, refresh_days=28),
+        "nva": ServiceLimits(batch_size=500, rate_per_s=10, concurrency=4, refresh_days=7),
         "spolis": ServiceLimits(batch_size=500, rate_per_s=10, concurrency=2),
         "spolis_payments": ServiceLimits(batch_size=1000, rate_per_s=10, concurrency=2),
         "recipients": ServiceLimits(batch_size=1, rate_per_s=20, concurrency=4),

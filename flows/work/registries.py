@@ -8,7 +8,7 @@ worker (:func:`fetch_and_store`) does the rest for every registry alike.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -32,6 +32,7 @@ from schemas.vid import VidRowSchema, vid_rows
 from schemas.vsaa import VsaaPaymentSchema, payment_rows
 from store.db import transaction
 from store.facts import Fact, replace_facts
+from store.fetches import due_persons, mark_fetched
 from store.models import Person
 from store.ops import get_cursor, now, quarantine, set_cursor
 from store.persons import codes_of, iter_open_case_subjects, resolve_codes
@@ -44,19 +45,36 @@ Row = dict[str, Any]
 
 @dataclass(frozen=True)
 class Window:
-    """What a run asks for: the as-of date and, for monthly sources, the months."""
+    """What a run asks for: the as-of date, for monthly sources the months, and whom
+    (everyone when ``full``; else the persons due by ``store/fetches.py``, ``changed`` always).
+    """
 
     as_of: str
     months: tuple[str, ...] = ()
+    full: bool = True
+    refresh_days: int = 1
+    changed: tuple[int, ...] = ()
 
     def to_param(self) -> dict[str, Any]:
         """A plain dict for a Prefect task parameter."""
-        return {"as_of": self.as_of, "months": list(self.months)}
+        return {
+            "as_of": self.as_of,
+            "months": list(self.months),
+            "full": self.full,
+            "refresh_days": self.refresh_days,
+            "changed": list(self.changed),
+        }
 
     @classmethod
     def from_param(cls, raw: dict[str, Any]) -> Window:
         """Inverse of :meth:`to_param`."""
-        return cls(raw["as_of"], tuple(raw["months"]))
+        return cls(
+            raw["as_of"],
+            tuple(raw["months"]),
+            raw.get("full", True),
+            raw.get("refresh_days", 1),
+            tuple(raw.get("changed", ())),
+        )
 
 
 Fetch = Callable[[Any, list[str], Window], tuple[list[Row], str | None]]
@@ -195,13 +213,22 @@ def months_to_fetch(as_of: date, complete_through: str | None) -> tuple[str, ...
     return tuple(_label(i) for i in range(start, current + 1))
 
 
-def window(rt: Runtime, atvk: str, service: str, as_of: date) -> Window:
-    """What to ask ``service`` for in this run."""
+def window(
+    rt: Runtime, atvk: str, service: str, as_of: date, full: bool = True,
+    changed: Sequence[int] = (),
+) -> Window:  # fmt: skip
+    """What to ask ``service`` for in this run; a monthly source that reported a newly
+    complete month since everyone was last asked asks everyone (``full``) tonight."""
+    refresh = rt.settings.gateway.services[service].refresh_days
     if not SYNCS[service].monthly:
-        return Window(as_of.isoformat())
+        return Window(as_of.isoformat(), (), full, refresh, tuple(changed))
     with rt.factory() as s:
-        complete = get_cursor(s, rt.municipality_id(atvk), f"{service}.complete_through")
-    return Window(as_of.isoformat(), months_to_fetch(as_of, complete))
+        mid = rt.municipality_id(atvk)
+        complete = get_cursor(s, mid, f"{service}.complete_through")
+        refreshed = get_cursor(s, mid, f"{service}.refreshed_through")
+    new_month = complete is not None and refreshed is not None and complete > refreshed
+    months = months_to_fetch(as_of, complete)
+    return Window(as_of.isoformat(), months, full or new_month, refresh, tuple(changed))
 
 
 def _answerable(s: Session, ids: list[int]) -> list[int]:
@@ -226,10 +253,14 @@ def subjects(rt: Runtime, atvk: str) -> list[int]:
 
 
 def fetch_chunk(rt: Runtime, atvk: str, service: str, chunk: Chunk, w: Window) -> dict[str, Any]:
-    """:func:`fetch_and_store` for the answerable subjects of one chunk."""
+    """:func:`fetch_and_store` for the answerable subjects of one chunk that are due."""
     ids = chunk_ids(rt, atvk, chunk)
     with rt.factory() as s:
         ids = _answerable(s, ids)
+        if not w.full:
+            day = date.fromisoformat(w.as_of)
+            source = SYNCS[service].source
+            ids = due_persons(s, source, ids, day, w.refresh_days, frozenset(w.changed))
     return fetch_and_store(rt, atvk, service, ids, w)
 
 
@@ -245,7 +276,9 @@ def fetch_and_store(
     gw = rt.gateway(atvk)
     client = sync.client(gw, rt.purpose(atvk))
     with rt.factory() as s:
-        codes = list(codes_of(s, person_ids).values())
+        by_code = {code: pid for pid, code in codes_of(s, person_ids).items()}
+    codes = list(by_code)
+    unanswered: set[str] = set()
     results: list[Row] = []
     complete: set[str] = set()
     bad: list[tuple[str, Row, str]] = []
@@ -256,6 +289,7 @@ def fetch_and_store(
     for batch, answer in run_batches(codes, gw.batch_size(service), gw.concurrency(service), call):
         if isinstance(answer, ContractError | RecordError):
             bad += [(mask(c), {"requestedCode": c}, str(answer)) for c in batch]
+            unanswered.update(batch)
         elif isinstance(answer, BaseException):
             raise answer
         else:
@@ -288,6 +322,8 @@ def fetch_and_store(
             periods=list(w.months) if sync.monthly else None,
         )  # fmt: skip
         quarantine(s, service, "record", bad, rt.key)
+        answered = [p for c, p in by_code.items() if c not in unanswered and c not in spoiled]
+        mark_fetched(s, sync.source, answered, date.fromisoformat(w.as_of))
     crash_point("registry.committed")  # chunk committed, complete-through not stored
     return {
         "persons": len(person_ids),
@@ -299,8 +335,14 @@ def fetch_and_store(
     }
 
 
-def commit_complete_through(rt: Runtime, atvk: str, service: str, month: str | None) -> None:
-    """Remember the month a monthly source said it is complete through (after commit)."""
+def commit_complete_through(
+    rt: Runtime, atvk: str, service: str, month: str | None, everyone: bool = False
+) -> None:
+    """Remember the month a monthly source said it is complete through (after commit) and,
+    when ``everyone`` was asked (or nothing was remembered yet), that everyone has it."""
     if month:
         with transaction(rt.factory) as s:
-            set_cursor(s, rt.municipality_id(atvk), f"{service}.complete_through", month)
+            mid = rt.municipality_id(atvk)
+            set_cursor(s, mid, f"{service}.complete_through", month)
+            if everyone or get_cursor(s, mid, f"{service}.refreshed_through") is None:
+                set_cursor(s, mid, f"{service}.refreshed_through", month)
