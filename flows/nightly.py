@@ -68,7 +68,7 @@ def nightly_sync(
 def night_of(key: str, atvk: str, full: bool, chunk_size: int, day: date) -> None:
     """One municipality's night: every service's chunks as lanes, then each part's end."""
     population = plan_population(key, atvk, full, chunk_size)
-    changed = [pid for chunk in population.chunks for pid in chunk.ids]  # empty when full
+    changed = sorted(population.changed or ())  # what the feed named (empty when full)
     registries = plan_registries(key, atvk, SERVICES, chunk_size, day, full, changed)
     progress = Progress(sum(c.size for c in population.chunks) + registries.persons)
     lanes = {"pmlp": population.lane(), **registries.lanes()}

@@ -21,7 +21,7 @@ from flows.lanes import Lane, run_lanes
 from flows.reporting import Progress, begin, publish
 from flows.runtime import close_runtime, get_runtime, open_runtime
 from flows.work import population as work
-from flows.work.chunks import Chunk, id_chunks, span_chunks
+from flows.work.chunks import Chunk, span_chunks
 from tilts.errors import TiltsError
 from tilts.timing import BUSY
 
@@ -39,10 +39,12 @@ def changes_task(key: str, atvk: str) -> tuple[list[int], str | None, int]:
 
 
 @task(name="pmlp-fetch-chunk", cache_policy=NO_CACHE, persist_result=False)
-def fetch_chunk_task(key: str, atvk: str, chunk: Chunk) -> dict[str, int]:
+def fetch_chunk_task(
+    key: str, atvk: str, chunk: Chunk, changed: frozenset[int] | None
+) -> dict[str, int]:
     with BUSY.busy():
         try:
-            return work.fetch_chunk(get_runtime(key), atvk, chunk)
+            return work.fetch_chunk(get_runtime(key), atvk, chunk, changed)
         finally:
             get_runtime(key).audit.flush()
 
@@ -54,6 +56,7 @@ class PopulationNight:
     key: str
     atvk: str
     chunks: list[Chunk]
+    changed: frozenset[int] | None  # None: everyone (``--full``)
     cursor: str | None
     monitoring: PrefectFuture[dict[str, int]]
     failed: int = 0
@@ -61,7 +64,10 @@ class PopulationNight:
     def lane(self) -> Lane:
         """Submit one chunk task per chunk (see :func:`flows.lanes.run_lanes`)."""
         for chunk in self.chunks:
-            yield partial(fetch_chunk_task.submit, self.key, self.atvk, quote(chunk)), chunk
+            submit = partial(
+                fetch_chunk_task.submit, self.key, self.atvk, quote(chunk), quote(self.changed)
+            )
+            yield submit, chunk
 
     def done(
         self, _lane: str, chunk: Chunk, future: PrefectFuture[dict[str, int]], progress: Progress
@@ -75,6 +81,7 @@ class PopulationNight:
             self.failed += 1
             fig.failures.append(f"{self.atvk} pmlp chunk of {size}: {type(exc).__name__}: {exc}")
             return
+        fig.persons_considered += res["persons"]
         fig.records_changed += res["changed"]
         fig.not_found += res["not_found"]
         fig.invalid += res["invalid"]
@@ -102,7 +109,9 @@ class PopulationNight:
 
 
 def plan_population(key: str, atvk: str, full: bool, chunk_size: int) -> PopulationNight:
-    """Monitoring (in the background), the change feed (a few calls), the chunks to fetch.
+    """Monitoring (in the background), the change feed (a few calls), the chunks: spans of
+    the subjects, in which each task fetches everyone (``full``) or the persons the feed named
+    and those never fetched (a new case cannot be announced by the feed).
 
     Registration does not gate the fetch: a person registered tonight is fetched in full as
     never fetched, and the feed only speaks of persons registered before.
@@ -111,13 +120,9 @@ def plan_population(key: str, atvk: str, full: bool, chunk_size: int) -> Populat
     monitoring = monitoring_task.submit(key, atvk)
     changed, cursor, _duplicates = changes_task(key, atvk)
     with BUSY.busy():
-        if full:
-            chunks = span_chunks(rt, atvk, chunk_size)
-        else:
-            todo = sorted(set(changed) | set(work.unfetched_subjects(rt, atvk)))
-            chunks = id_chunks(todo, chunk_size)
-    rt.figures.persons_considered += sum(c.size for c in chunks)
-    return PopulationNight(key, atvk, chunks, cursor, monitoring)
+        chunks = span_chunks(rt, atvk, chunk_size)
+    todo = None if full else frozenset(changed)
+    return PopulationNight(key, atvk, chunks, todo, cursor, monitoring)
 
 
 def run_population(key: str, atvk: str, full: bool, chunk_size: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
 
 from connectors.pmlp import PmlpClient
 from flows.runtime import Runtime
@@ -109,20 +110,22 @@ def read_changes(rt: Runtime, atvk: str) -> tuple[list[int], str | None, int]:
     return person_ids, next_cursor, events - len(changed)
 
 
+def _unfetched(s: Session, ids: list[int]) -> list[int]:
+    fetched = set(
+        s.scalars(
+            select(Person.id).where(Person.id.in_(ids), Person.population_fetched_at.is_not(None))
+        )
+    )
+    return [pid for pid in ids if pid not in fetched]
+
+
 def unfetched_subjects(rt: Runtime, atvk: str) -> list[int]:
     """Open-case subjects never fetched yet (new cases), which the feed cannot announce."""
     mid = rt.municipality_id(atvk)
     out: list[int] = []
     with rt.factory() as s:
         for page in iter_open_case_subjects(s, mid):
-            fetched = set(
-                s.scalars(
-                    select(Person.id).where(
-                        Person.id.in_(page), Person.population_fetched_at.is_not(None)
-                    )
-                )
-            )
-            out += [pid for pid in page if pid not in fetched]
+            out += _unfetched(s, page)
     return out
 
 
@@ -133,9 +136,17 @@ def all_subjects(rt: Runtime, atvk: str) -> list[int]:
         return [pid for page in iter_open_case_subjects(s, mid) for pid in page]
 
 
-def fetch_chunk(rt: Runtime, atvk: str, chunk: Chunk) -> dict[str, int]:
-    """:func:`fetch_and_store` for the subjects of one chunk."""
-    return fetch_and_store(rt, atvk, chunk_ids(rt, atvk, chunk))
+def fetch_chunk(
+    rt: Runtime, atvk: str, chunk: Chunk, changed: frozenset[int] | None = None
+) -> dict[str, int]:
+    """:func:`fetch_and_store` for the subjects of one chunk: all of them, or (``changed``
+    given: an incremental night) those the feed named and those never fetched."""
+    ids = chunk_ids(rt, atvk, chunk)
+    if changed is not None:
+        with rt.factory() as s:
+            never = set(_unfetched(s, ids))
+        ids = [pid for pid in ids if pid in changed or pid in never]
+    return fetch_and_store(rt, atvk, ids)
 
 
 def fetch_and_store(rt: Runtime, atvk: str, person_ids: list[int]) -> dict[str, int]:
