@@ -46,6 +46,29 @@ def write_bench_config(path: Path, base_url: str, store_url: str, unlimited: boo
         )
 
 
+def _households(
+    mocks: MockHandle, atvk: str, per_batch: int = 5000
+) -> Iterator[list[tuple[str, list[str]]]]:
+    """The mock's households of ``atvk`` in batches, streamed page by page (a household's
+    members are consecutive; one that continues on the next page waits for it)."""
+    pending: dict[str, list[str]] = defaultdict(list)
+    offset = 0
+    while True:
+        page = mocks.admin_get("persons", atvk=atvk, limit=20000, offset=offset)
+        for p in page["persons"]:
+            pending[str(p["householdId"])].append(p["personCode"])
+        offset = page.get("nextOffset") or 0
+        last = not offset or not page["persons"]
+        if len(pending) > per_batch or last:
+            items = list(pending.items())
+            keep = [] if last else items[-1:]
+            for start in range(0, len(items) - len(keep), per_batch):
+                yield items[start : min(start + per_batch, len(items) - len(keep))]
+            pending = defaultdict(list, keep)
+        if last:
+            return
+
+
 @contextmanager
 def bench_world(
     persons: int, *, unlimited: bool = False, latency_ms: int = 0
@@ -75,21 +98,12 @@ def bench_world(
         _, factory = open_store(settings.store.url)
         subjects = 0
         for muni in settings.municipalities.values():
-            groups: dict[str, list[str]] = defaultdict(list)
-            offset = 0
-            while True:
-                page = mocks.admin_get("persons", atvk=muni.atvk, limit=20000, offset=offset)
-                for p in page["persons"]:
-                    groups[str(p["householdId"])].append(p["personCode"])
-                offset = page.get("nextOffset") or 0
-                if not offset or not page["persons"]:
-                    break
-            items = list(groups.items())
-            for start in range(0, len(items), 5000):
+            with transaction(factory) as s:
+                mid = ensure_municipality(s, muni.atvk, muni.name)
+            for households in _households(mocks, muni.atvk):
                 with transaction(factory) as s:
-                    mid = ensure_municipality(s, muni.atvk, muni.name)
-                    seed_households(s, mid, items[start : start + 5000], opened_on=date.today())
-            subjects += sum(len(v) for v in groups.values())
+                    seed_households(s, mid, households, opened_on=date.today())
+                subjects += sum(len(codes) for _, codes in households)
         yield BenchWorld(mocks, config, subjects, work)
 
 
