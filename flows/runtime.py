@@ -48,6 +48,8 @@ class Runtime:
     gateways: dict[str, Gateway] = field(default_factory=dict)
     municipality_ids: dict[str, int] = field(default_factory=dict)
     progress_id: UUID | None = None  # the run's progress artifact (flows/reporting.py)
+    # calls made on this run's behalf by its child flow runs (flows/fanout.py), by figure name
+    child_calls: dict[str, int] = field(default_factory=dict)
 
     def municipalities(self, atvk: str | None = None) -> list[MunicipalitySettings]:
         """The configured municipalities, or just the one asked for."""
@@ -85,10 +87,15 @@ class Runtime:
         return Purpose(self.settings.gateway.user_id, self.settings.municipality(atvk).issue)
 
     def collect_call_figures(self) -> None:
-        """Copy the gateways' call and retry counters into the run's figures."""
-        self.figures.registry_calls = sum(g.calls for g in self.gateways.values())
-        self.figures.calls_retried = sum(g.stats.retries for g in self.gateways.values())
-        self.figures.rate_limited_honoured = sum(
+        """Copy the gateways' call and retry counters (and the child runs') into the figures."""
+        extra = self.child_calls
+        self.figures.registry_calls = extra.get("registry_calls", 0) + sum(
+            g.calls for g in self.gateways.values()
+        )
+        self.figures.calls_retried = extra.get("calls_retried", 0) + sum(
+            g.stats.retries for g in self.gateways.values()
+        )
+        self.figures.rate_limited_honoured = extra.get("rate_limited_honoured", 0) + sum(
             g.stats.rate_limited for g in self.gateways.values()
         )
 

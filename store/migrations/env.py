@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+import store.models_chunks  # the chunk ledger of flows/fanout.py (same metadata)
 import store.models_spolis  # noqa: F401  (its tables belong to the same metadata)
 from store import models_outbox  # noqa: F401  (the outbox tables, for autogenerate)
 from store.db import make_engine

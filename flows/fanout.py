@@ -1,0 +1,282 @@
+"""``nightly_fanout`` and ``nightly_part``: the nightly sync spread over every worker of the
+work pool (operations.md §6).
+
+The parent does, per municipality, what happens once a night — PMLP monitoring, the change
+feed, the registries' monthly windows — cuts the persons into chunks, writes the chunk ledger
+(``store/models_chunks.py``) and launches one ``nightly_part`` flow run per chunk through its
+deployment (``run_deployment(..., timeout=0)``), so any worker of the pool takes any chunk.
+A child claims its ledger row, fetches its persons' population records, then asks the four
+per-person registries side by side about those of them that are due (the nightly's refresh
+policy, ``registries.fetch_chunk``), and records how it ended, on which worker. When every
+child ended, the parent commits the change-feed cursor and the complete-through marks of the
+services no chunk failed, re-assesses, delivers notifications and publishes one summary;
+a failed chunk is listed there and fetched again the next night, as in ``nightly_sync``.
+
+Flow-run parameters carry the run key, ATVK, chunk number and internal person ids only.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+from prefect.client.schemas.objects import FlowRun
+from prefect.context import FlowRunContext
+from prefect.deployments import run_deployment
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from flows.notify import deliver_after_sync
+from flows.reassess import run_reassess
+from flows.reporting import Progress, begin, publish
+from flows.runtime import Runtime, close_runtime, get_runtime, open_runtime
+from flows.work import fanout as work
+from flows.work import population, registries
+from flows.work.chunks import Chunk
+from flows.work.fanout import COUNTERS, SERVICES
+from flows.work.registries import Window
+from store.chunks import chunks_of, claim_chunk, finish_chunk, mark_lost
+from tilts.errors import TiltsError
+from tilts.logsafe import scrub
+from tilts.timing import BUSY
+
+PART_DEPLOYMENT = "nightly_part/nightly-part"
+WORKER_LABEL = "prefect.worker.name"  # set on the flow run by the worker that submits it
+log = logging.getLogger("tilts.flows")
+
+
+# --- the child: one chunk of one municipality ---------------------------------------------
+
+
+@task(name="part-population", cache_policy=NO_CACHE, persist_result=False)
+def population_task(key: str, atvk: str, person_ids: list[int]) -> dict[str, int]:
+    rt = get_runtime(key)
+    with BUSY.busy():
+        try:
+            return population.fetch_and_store(rt, atvk, person_ids)
+        finally:
+            rt.audit.flush()
+
+
+@task(name="part-registry", cache_policy=NO_CACHE, persist_result=False)
+def registry_task(
+    key: str, atvk: str, service: str, person_ids: list[int], window: dict[str, Any]
+) -> dict[str, Any]:
+    """The chunk's subjects the registry can answer for and that are due (as a nightly
+    chunk task: ``registries.fetch_chunk``)."""
+    rt = get_runtime(key)
+    with BUSY.busy():
+        try:
+            chunk = Chunk(len(person_ids), tuple(person_ids))
+            return registries.fetch_chunk(rt, atvk, service, chunk, Window.from_param(window))
+        finally:
+            rt.audit.flush()
+
+
+def worker_identity() -> tuple[str, str]:
+    """(worker name, host) of this flow run: the ``prefect.worker.name`` label the worker put
+    on the run before starting it, else ``PREFECT__WORKER_NAME`` from the process environment
+    the worker gave it, else ``local`` (run outside a worker)."""
+    ctx = FlowRunContext.get()
+    labels = dict(ctx.flow_run.labels) if ctx and ctx.flow_run else {}
+    name = labels.get(WORKER_LABEL) or os.environ.get("PREFECT__WORKER_NAME") or "local"
+    return str(name), socket.gethostname()
+
+
+def _part(
+    rt: Runtime, atvk: str, person_ids: list[int], population_ids: list[int],
+    windows: dict[str, dict[str, Any]],
+) -> tuple[list[str], dict[str, str]]:  # fmt: skip
+    """The chunk's work; returns the services that failed and the complete-through months."""
+    fig = rt.figures
+    failed: list[str] = []
+    progress = Progress(len(population_ids) + len(person_ids) * len(SERVICES))
+    if population_ids:
+        try:
+            res: dict[str, Any] = population_task(rt.key, atvk, population_ids)
+            res["records_changed"] = res.pop("changed")
+            for name in COUNTERS:
+                setattr(fig, name, getattr(fig, name) + res[name])
+        except Exception as exc:  # the registries of the chunk still run
+            failed.append("pmlp")
+            fig.failures.append(
+                f"{atvk} pmlp chunk of {len(population_ids)}: "
+                f"{type(exc).__name__}: {scrub(str(exc))}"
+            )
+        progress.advance(len(population_ids))
+    submitted = [
+        (s, registry_task.submit(rt.key, atvk, s, person_ids, windows[s]))
+        for s in SERVICES
+        if person_ids
+    ]
+    complete: dict[str, str] = {}
+    for service, future in submitted:
+        try:
+            res = future.result()
+        except Exception as exc:  # one service's failure is that service's
+            failed.append(service)
+            fig.failures.append(
+                f"{atvk} {service} chunk of {len(person_ids)}: "
+                f"{type(exc).__name__}: {scrub(str(exc))}"
+            )
+            continue
+        fig.records_changed += res["changed"]
+        fig.not_found += res["not_found"]
+        fig.invalid += res["invalid"]
+        fig.quarantined += res["quarantined"]
+        if res["complete_through"]:
+            complete[service] = res["complete_through"]
+        progress.advance(len(person_ids))
+    for service in failed:
+        fig.will_retry.append(f"{atvk} {service}: this chunk in the next run")
+    return failed, complete
+
+
+@flow(name="nightly_part", task_runner=ThreadPoolTaskRunner(max_workers=4))  # type: ignore[arg-type]
+def nightly_part(
+    run_id: str, atvk: str, chunk: int, person_ids: list[int], population_ids: list[int],
+    windows: dict[str, dict[str, Any]], config_path: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """One chunk of ``nightly_fanout``: population records, then the four registries."""
+    started = time.monotonic()
+    rt = open_runtime("nightly_part", config_path)
+    try:
+        mid = rt.municipality_id(atvk)
+        worker, host = worker_identity()
+        flow_run = FlowRunContext.get()
+        run = str(flow_run.flow_run.id) if flow_run and flow_run.flow_run else None
+        if not claim_chunk(rt.factory, run_id, mid, chunk, run, worker, host):
+            log.warning("chunk %s of %s in run %s is not pending: left alone", chunk, atvk, run_id)
+            return {"claimed": False}
+        try:
+            begin(rt, atvk)
+            rt.figures.persons_considered = len(set(person_ids) | set(population_ids))
+            failed, complete = _part(rt, atvk, person_ids, population_ids, windows)
+            publish(rt, time.monotonic() - started)
+        except BaseException as exc:
+            reason = f"{type(exc).__name__}: {scrub(str(exc))}"[:500]
+            finish_chunk(rt.factory, run_id, mid, chunk, "FAILED", {}, reason)
+            raise
+        figures = {**rt.figures.as_dict(), "failed": failed, "complete_through": complete}
+        status = "FAILED" if failed else "COMPLETED"
+        finish_chunk(rt.factory, run_id, mid, chunk, status, figures)
+        return {"claimed": True, "worker": worker, **figures}
+    finally:
+        close_runtime(rt)
+
+
+# --- the parent -----------------------------------------------------------------------------
+
+
+def _launch(
+    rt: Runtime, mplan: work.MunicipalityPlan, deployment: str, config_path: str | None
+) -> dict[UUID, tuple[int, int]]:
+    """One child flow run per chunk, returned at once (any worker of the pool takes it)."""
+    launched: dict[UUID, tuple[int, int]] = {}
+    n = len(mplan.parts)
+    for part in mplan.parts:
+        mine = set(part.person_ids)
+        windows = {  # the feed-named persons of this chunk only
+            s: {**w, "changed": [p for p in w["changed"] if p in mine]}
+            for s, w in mplan.windows.items()
+        }
+        child = run_deployment(  # returns at once (timeout=0); sync here, never a coroutine
+            deployment,
+            parameters={
+                "run_id": rt.key, "atvk": mplan.atvk, "chunk": part.chunk,
+                "person_ids": part.person_ids, "population_ids": part.population_ids,
+                "windows": windows, "config_path": config_path,
+            },
+            flow_run_name=f"{mplan.atvk}-{part.chunk + 1}-of-{n}",
+            idempotency_key=f"{rt.key}:{mplan.atvk}:{part.chunk}",
+            timeout=0,
+        )  # fmt: skip
+        assert isinstance(child, FlowRun)
+        launched[child.id] = (mplan.municipality_id, part.chunk)
+    return launched
+
+
+def _wait(ids: list[UUID], poll_s: float, timeout_s: float) -> dict[UUID, str]:
+    """The final state name of every child flow run (or why it has none)."""
+    progress = Progress(len(ids), unit="chunks")
+    pending, states = set(ids), {}
+    deadline = time.monotonic() + timeout_s
+    with get_client(sync_client=True) as client:
+        while pending and time.monotonic() < deadline:
+            for start in range(0, len(pending), 200):
+                batch = sorted(pending)[start : start + 200]
+                runs = client.read_flow_runs(
+                    flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=batch)), limit=200
+                )
+                for r in runs:
+                    if r.state is not None and r.state.is_final():
+                        states[r.id] = r.state.name or r.state.type.value
+                        progress.advance(1)
+            pending -= set(states)
+            if pending:
+                time.sleep(poll_s)
+    states.update({i: f"not finished after {timeout_s:.0f} s" for i in pending})
+    return states
+
+
+@flow(name="nightly_fanout")
+def nightly_fanout(
+    municipality: str | None = None, full: bool = False, chunk_size: int = 5000,
+    config_path: str | None = None, as_of: str | None = None,
+    part_deployment: str = PART_DEPLOYMENT, poll_s: float = 5.0, wait_timeout_s: float = 21600,
+) -> dict[str, Any]:  # fmt: skip
+    """The nightly sync with one child flow run per municipality and chunk of persons."""
+    started = time.monotonic()
+    rt = open_runtime("nightly_fanout", config_path)
+    day = date.fromisoformat(as_of) if as_of else date.today()
+    try:
+        begin(rt, municipality)
+        plans: list[work.MunicipalityPlan] = []
+        launched: dict[UUID, tuple[int, int]] = {}
+        for muni in rt.municipalities(municipality):
+            try:
+                with BUSY.busy():
+                    mplan = work.plan(rt, muni.atvk, full, chunk_size, day)
+                plans.append(mplan)
+                launched.update(_launch(rt, mplan, part_deployment, config_path))
+            except Exception as exc:  # this municipality's; the others go on
+                rt.figures.failures.append(f"{muni.atvk}: {type(exc).__name__}: {scrub(str(exc))}")
+                rt.figures.will_retry.append(f"{muni.atvk}: the whole nightly sync")
+        states = _wait(list(launched), poll_s, wait_timeout_s)
+        with BUSY.busy():
+            _settle(rt, plans, launched, states)
+        for muni in rt.municipalities(municipality):
+            run_reassess(rt.key, muni.atvk, day)
+        publish(rt, time.monotonic() - started)
+        deliver_after_sync(municipality, config_path)  # operations.md §5, as nightly_sync
+        return rt.figures.as_dict()
+    finally:
+        close_runtime(rt)
+
+
+def _settle(
+    rt: Runtime, plans: list[work.MunicipalityPlan], launched: dict[UUID, tuple[int, int]],
+    states: dict[UUID, str],
+) -> None:  # fmt: skip
+    """Mark the chunks no child finished, then settle each municipality from the ledger."""
+    state_of = {key: states[run] for run, key in launched.items()}
+    rows = chunks_of(rt.factory, rt.key)
+    for row in rows:
+        if row.status in ("PENDING", "RUNNING"):
+            reason = f"child run {state_of.get((row.municipality_id, row.chunk), 'never started')}"
+            mark_lost(rt.factory, rt.key, [row.id], reason)
+    rows = chunks_of(rt.factory, rt.key)
+    for mplan in plans:
+        try:
+            work.settle(rt, mplan, [r for r in rows if r.municipality_id == mplan.municipality_id])
+        except TiltsError as exc:
+            rt.figures.failures.append(f"{mplan.atvk}: {type(exc).__name__}: {scrub(str(exc))}")
+            rt.figures.will_retry.append(f"{mplan.atvk}: cursors stay where they were")

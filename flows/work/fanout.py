@@ -1,0 +1,123 @@
+"""The fanned-out nightly's work outside the child runs (``flows/fanout.py``).
+
+:func:`plan` does a municipality's once-per-night PMLP work (monitoring, the change feed),
+computes the registries' windows, cuts the persons into chunks and writes the chunk ledger;
+:func:`settle` reads back what the children recorded and, per service, advances the cursor
+or the complete-through mark only if no chunk failed that service (the same rules as
+``flows/sync_population.py`` and ``flows/sync_registries.py`` ``collect``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flows.runtime import Runtime
+from flows.work import population, registries
+from flows.work.batching import batches
+from store.chunks import plan_chunks
+from store.db import transaction
+from store.models_chunks import SyncChunk
+from tilts.errors import TiltsError
+from tilts.logsafe import scrub
+
+SERVICES = ("vdeavk", "vsaa", "vid", "nva")
+COUNTERS = ("records_changed", "not_found", "invalid", "quarantined", "rekeyed", "deaths",
+            "moved_out")  # fmt: skip
+CALLS = ("registry_calls", "calls_retried", "rate_limited_honoured")
+
+
+@dataclass(frozen=True)
+class Part:
+    """One chunk: its open-case subjects, and those of them whose PMLP record is fetched."""
+
+    chunk: int
+    person_ids: list[int]
+    population_ids: list[int]
+
+
+@dataclass(frozen=True)
+class MunicipalityPlan:
+    """What the parent decided for one municipality before launching its chunks."""
+
+    atvk: str
+    municipality_id: int
+    parts: list[Part]
+    windows: dict[str, dict[str, Any]]
+    cursor: str | None
+    population_ok: bool
+
+
+def plan(rt: Runtime, atvk: str, full: bool, chunk_size: int, day: date) -> MunicipalityPlan:
+    """Monitoring, change feed, windows and chunks of one municipality; ledger rows written.
+
+    A PMLP failure here leaves the population out of tonight's chunks (the cursor stays, the
+    next night re-reads the feed); the registries still run, as in ``nightly_sync``.
+    """
+    fig = rt.figures
+    mid = rt.municipality_id(atvk)
+    cursor: str | None = None
+    fed: list[int] = []  # what the change feed named
+    changed: list[int] = []  # whose population record is fetched tonight
+    try:
+        population.sync_monitoring(rt, atvk)
+        fed, cursor, _duplicates = population.read_changes(rt, atvk)
+        changed = (
+            population.all_subjects(rt, atvk)
+            if full
+            else sorted(set(fed) | set(population.unfetched_subjects(rt, atvk)))
+        )
+        population_ok = True
+    except TiltsError as exc:
+        population_ok = False
+        fig.failures.append(f"{atvk} pmlp: {type(exc).__name__}: {scrub(str(exc))}")
+        fig.will_retry.append(f"{atvk} pmlp: the whole population sync")
+    subjects = set(population.all_subjects(rt, atvk))
+    # whom each registry is asked: everyone (``full``) or those due by the refresh policy
+    # (store/fetches.py), the persons the feed named always; filtered per chunk by the part
+    fed = [] if full else fed
+    windows = {s: registries.window(rt, atvk, s, day, full, fed).to_param() for s in SERVICES}
+    fetch = set(changed)
+    everyone = sorted(subjects | fetch)
+    fig.persons_considered += len(everyone)
+    parts = [
+        Part(i, [p for p in ids if p in subjects], [p for p in ids if p in fetch])
+        for i, ids in enumerate(batches(everyone, chunk_size))
+    ]
+    with transaction(rt.factory) as s:
+        plan_chunks(s, rt.key, mid, [len(set(p.person_ids) | set(p.population_ids)) for p in parts])
+    return MunicipalityPlan(atvk, mid, parts, windows, cursor, population_ok)
+
+
+def settle(rt: Runtime, mplan: MunicipalityPlan, rows: list[SyncChunk]) -> None:
+    """Add the children's figures; commit the cursor and the complete-through marks."""
+    fig, atvk = rt.figures, mplan.atvk
+    failed: dict[str, int] = {}
+    complete: dict[str, set[str]] = {}
+    for row in rows:
+        got = row.figures or {}
+        for name in COUNTERS:
+            setattr(fig, name, getattr(fig, name) + int(got.get(name, 0)))
+        for name in CALLS:
+            rt.child_calls[name] = rt.child_calls.get(name, 0) + int(got.get(name, 0))
+        fig.failures += [str(f) for f in got.get("failures", [])]
+        if row.status != "COMPLETED":
+            for service in got.get("failed") or ("pmlp", *SERVICES):
+                failed[service] = failed.get(service, 0) + 1
+            if not got.get("failures"):
+                fig.failures.append(f"{atvk} chunk {row.chunk + 1}/{len(rows)}: {row.error}")
+        for service, month in (got.get("complete_through") or {}).items():
+            complete.setdefault(service, set()).add(month)
+    if "pmlp" in failed:
+        fig.will_retry.append(
+            f"{atvk} pmlp: {failed['pmlp']} chunk(s) and the change feed from the stored cursor"
+        )
+    elif mplan.population_ok:
+        population.commit_cursor(rt, atvk, mplan.cursor)
+    for service in SERVICES:
+        if service in failed:
+            fig.will_retry.append(f"{atvk} {service}: {failed[service]} chunk(s) in the next run")
+        elif complete.get(service):
+            everyone = bool(mplan.windows[service]["full"])
+            registries.commit_complete_through(rt, atvk, service, min(complete[service]), everyone)
