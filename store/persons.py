@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Select, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from store.bulk import upsert
@@ -66,6 +66,19 @@ def ensure_persons(session: Session, codes: Sequence[str], now: datetime) -> dic
     return known
 
 
+def open_case_subjects_query(municipality_id: int) -> Select[int]:
+    """Ids of the persons in households with an open case (a subquery)."""
+    return (
+        select(HouseholdMember.person_id)
+        .join(Case, Case.household_id == HouseholdMember.household_id)
+        .where(
+            Case.municipality_id == municipality_id,
+            Case.status == "OPEN",
+            HouseholdMember.member_to.is_(None),
+        )
+    )
+
+
 def open_case_subjects(
     session: Session,
     municipality_id: int,
@@ -75,14 +88,8 @@ def open_case_subjects(
 ) -> list[int]:
     """Ids of persons in households with an open case, in id order, ``after_id < id <= upto_id``."""
     stmt = (
-        select(HouseholdMember.person_id)
-        .join(Case, Case.household_id == HouseholdMember.household_id)
-        .where(
-            Case.municipality_id == municipality_id,
-            Case.status == "OPEN",
-            HouseholdMember.member_to.is_(None),
-            HouseholdMember.person_id > after_id,
-        )
+        open_case_subjects_query(municipality_id)
+        .where(HouseholdMember.person_id > after_id)
         .distinct()
         .order_by(HouseholdMember.person_id)
     )

@@ -16,12 +16,20 @@ from schemas.validate import validate_records
 from store.db import transaction
 from store.models import Monitoring, Person
 from store.ops import get_cursor, now, quarantine, set_cursor
-from store.persons import apply_population, codes_of, iter_open_case_subjects, resolve_codes
+from store.persons import (
+    apply_population,
+    codes_of,
+    iter_open_case_subjects,
+    open_case_subjects,
+    open_case_subjects_query,
+    resolve_codes,
+)
 from tilts.crashpoints import crash_point
 from tilts.errors import ContractError, RecordError
 from tilts.personal_code import mask
 
 SERVICE = "pmlp"
+MONITORING_PAGE = 5000
 CURSOR = "pmlp.changes"
 
 
@@ -31,50 +39,60 @@ def client(rt: Runtime, atvk: str) -> PmlpClient:
 
 
 def sync_monitoring(rt: Runtime, atvk: str) -> dict[str, int]:
-    """Register every open-case subject not yet monitored; unregister those whose case closed."""
+    """Register every open-case subject not yet monitored; unregister those whose case closed.
+
+    Page by page (keyset over the subjects): memory stays flat however large the caseload.
+    """
     mid = rt.municipality_id(atvk)
     pmlp = client(rt, atvk)
     gw = rt.gateway(atvk)
+    size, threads = gw.batch_size("pmlp_monitoring"), gw.concurrency("pmlp_monitoring")
     registered = rejected = unregistered = 0
-    with rt.factory() as s:
-        monitored = dict(
-            s.execute(
-                select(Monitoring.person_id, Monitoring.person_code).where(
-                    Monitoring.municipality_id == mid
+    after = 0
+    while True:
+        with rt.factory() as s:
+            page = open_case_subjects(s, mid, after, MONITORING_PAGE)
+            if not page:
+                break
+            known = set(
+                s.scalars(
+                    select(Monitoring.person_id).where(
+                        Monitoring.municipality_id == mid, Monitoring.person_id.in_(page)
+                    )
                 )
-            ).all()
+            )
+            todo = codes_of(s, [p for p in page if p not in known])
+        by_code = {code: pid for pid, code in todo.items()}
+        after = page[-1]
+        for batch, result in run_batches(list(by_code), size, threads, pmlp.register_monitoring):
+            if isinstance(result, BaseException):
+                raise result
+            at = now()
+            rows = [
+                {
+                    "municipality_id": mid,
+                    "person_code": c,
+                    "person_id": by_code[c],
+                    "registered_at": at,
+                }
+                for c in batch
+                if c not in result.rejected
+            ]
+            with transaction(rt.factory) as s:
+                if rows:
+                    s.execute(insert(Monitoring), rows)
+            registered += len(rows)
+            rejected += len(result.rejected)
+    with rt.factory() as s:
+        gone = list(
+            s.scalars(
+                select(Monitoring.person_code).where(
+                    Monitoring.municipality_id == mid,
+                    Monitoring.person_id.not_in(open_case_subjects_query(mid)),
+                )
+            )
         )
-        subjects: set[int] = set()
-        for page in iter_open_case_subjects(s, mid):
-            subjects.update(page)
-        todo_ids = sorted(subjects - monitored.keys())
-        codes = codes_of(s, todo_ids)
-        gone = {pid: code for pid, code in monitored.items() if pid not in subjects}
-    by_code = {code: pid for pid, code in codes.items()}
-    size = gw.batch_size("pmlp_monitoring")
-    results = run_batches(
-        list(by_code), size, gw.concurrency("pmlp_monitoring"), pmlp.register_monitoring
-    )
-    for batch, result in results:
-        if isinstance(result, BaseException):
-            raise result
-        rows = [
-            {
-                "municipality_id": mid,
-                "person_code": c,
-                "person_id": by_code[c],
-                "registered_at": now(),
-            }
-            for c in batch
-            if c not in result.rejected
-        ]
-        crash_point("pmlp.monitored")  # registered at PMLP, not yet in the store
-        with transaction(rt.factory) as s:
-            if rows:
-                s.execute(insert(Monitoring), rows)
-        registered += len(rows)
-        rejected += len(result.rejected)
-    for batch, result in run_batches(list(gone.values()), size, 1, pmlp.unregister_monitoring):
+    for batch, result in run_batches(gone, size, 1, pmlp.unregister_monitoring):
         if isinstance(result, BaseException):
             raise result
         with transaction(rt.factory) as s:
