@@ -42,7 +42,7 @@ from flows.work import fanout as work
 from flows.work import population, registries
 from flows.work.chunks import Chunk
 from flows.work.fanout import COUNTERS, SERVICES
-from flows.work.registries import Window
+from flows.work.registry_syncs import Window
 from store.chunks import chunks_of, claim_chunk, finish_chunk, mark_lost
 from tilts.errors import TiltsError
 from tilts.logsafe import scrub

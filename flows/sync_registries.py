@@ -25,6 +25,7 @@ from flows.reporting import Progress, begin, publish
 from flows.runtime import close_runtime, get_runtime, open_runtime
 from flows.work import registries as work
 from flows.work.chunks import Chunk, span_chunks
+from flows.work.registry_syncs import Window
 from tilts.errors import TiltsError
 from tilts.logsafe import scrub
 from tilts.timing import BUSY
@@ -37,7 +38,7 @@ def registry_chunk_task(
     rt = get_runtime(key)
     with BUSY.busy():
         try:
-            return work.fetch_chunk(rt, atvk, service, chunk, work.Window.from_param(window))
+            return work.fetch_chunk(rt, atvk, service, chunk, Window.from_param(window))
         finally:
             rt.audit.flush()
 

@@ -1,37 +1,26 @@
-"""Per-person registries (VDEĀVK, VSAA, VID, NVA) in one shape: the table ``SYNCS``.
-
-Each entry says how to ask the registry for a batch of codes, how its answer becomes frame
-rows, which pandera model checks them, and how valid rows become facts. One generic chunk
-worker (:func:`fetch_and_store`) does the rest for every registry alike.
+"""Per-person registries (VDEĀVK, VSAA, VID, NVA): one generic chunk worker
+(:func:`fetch_and_store`) for every entry of the table ``SYNCS``
+(``flows/work/registry_syncs.py``), the months and persons a run asks for, and what is
+remembered after a run.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-import pandera.pandas as pa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from connectors.base import RegistryClient
-from connectors.nva import NvaClient
-from connectors.vdeavk import VdeavkClient
-from connectors.vid import VidClient
-from connectors.vsaa import VsaaClient
 from flows.runtime import Runtime
 from flows.work.batching import run_batches
 from flows.work.chunks import Chunk, chunk_ids
-from schemas.nva import NvaRegistrationSchema, registration_rows
+from flows.work.registry_syncs import SYNCS, Row, Window
 from schemas.validate import validate_records
-from schemas.vdeavk import DisabilityDecisionSchema, decision_rows
-from schemas.vid import VidRowSchema, vid_rows
-from schemas.vsaa import VsaaPaymentSchema, payment_rows
 from store.db import transaction
-from store.facts import Fact, replace_facts
+from store.facts import replace_facts
 from store.fetches import due_persons, mark_fetched
 from store.models import Person
 from store.ops import get_cursor, now, quarantine, set_cursor
@@ -39,159 +28,6 @@ from store.persons import codes_of, iter_open_case_subjects, resolve_codes
 from tilts.crashpoints import crash_point
 from tilts.errors import ContractError, RecordError
 from tilts.personal_code import mask
-
-Row = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Window:
-    """What a run asks for: the as-of date, for monthly sources the months, and whom
-    (everyone when ``full``; else the persons due by ``store/fetches.py``, ``changed`` always).
-    """
-
-    as_of: str
-    months: tuple[str, ...] = ()
-    full: bool = True
-    refresh_days: int = 1
-    changed: tuple[int, ...] = ()
-
-    def to_param(self) -> dict[str, Any]:
-        """A plain dict for a Prefect task parameter."""
-        return {
-            "as_of": self.as_of,
-            "months": list(self.months),
-            "full": self.full,
-            "refresh_days": self.refresh_days,
-            "changed": list(self.changed),
-        }
-
-    @classmethod
-    def from_param(cls, raw: dict[str, Any]) -> Window:
-        """Inverse of :meth:`to_param`."""
-        return cls(
-            raw["as_of"],
-            tuple(raw["months"]),
-            raw.get("full", True),
-            raw.get("refresh_days", 1),
-            tuple(raw.get("changed", ())),
-        )
-
-
-Fetch = Callable[[Any, list[str], Window], tuple[list[Row], str | None]]
-
-
-@dataclass(frozen=True)
-class RegistrySync:
-    """How one registry's per-person answers become stored facts."""
-
-    service: str
-    source: str
-    client: type[RegistryClient]
-    fetch: Fetch
-    status_key: str
-    rows: Callable[[Row], list[Row]]
-    schema: type[pa.DataFrameModel]
-    facts: Callable[[int, list[Row]], list[Fact]]
-    kinds: tuple[str, ...]
-    monthly: bool = False
-
-
-def _d(row: Row, key: str) -> date | None:
-    value = row.get(key)
-    return date.fromisoformat(value) if value else None
-
-
-def _payload(row: Row) -> Row:
-    return {k: v for k, v in row.items() if k not in ("requestedCode", "rowKind")}
-
-
-def disability_facts(pid: int, rows: list[Row]) -> list[Fact]:
-    """One DISABILITY fact per decision, valid over the decision's period."""
-    return [
-        Fact(
-            pid,
-            "DISABILITY",
-            r["decisionNumber"],
-            _payload(r),
-            _d(r, "validFrom"),
-            _d(r, "validTo"),
-        )
-        for r in rows
-    ]
-
-
-def payment_facts(pid: int, rows: list[Row]) -> list[Fact]:
-    """One PAYMENT fact per payment (several of a type in a month are numbered)."""
-    seen: dict[str, int] = defaultdict(int)
-    out = []
-    for r in rows:
-        base = f"{r['month']}:{r['benefitType']}"
-        seen[base] += 1
-        out.append(Fact(pid, "PAYMENT", f"{base}:{seen[base]}", _payload(r), period=r["month"]))
-    return out
-
-
-def vid_facts(pid: int, rows: list[Row]) -> list[Fact]:
-    """INCOME facts per month, payer and type; EMPLOYMENT facts per employer and start."""
-    seen: dict[str, int] = defaultdict(int)
-    out = []
-    for r in rows:
-        payer = r.get("employerRegNo") or "-"  # no payer for self-employment, rental, other
-        if r["rowKind"] == "INCOME":
-            base = f"{r['month']}:{payer}:{r['incomeType']}"
-            seen[base] += 1
-            out.append(Fact(pid, "INCOME", f"{base}:{seen[base]}", _payload(r), period=r["month"]))
-        else:
-            key = f"{payer}:{r.get('startDate')}"
-            start, end = _d(r, "startDate"), _d(r, "endDate")
-            out.append(Fact(pid, "EMPLOYMENT", key, _payload(r), start, end))
-    return out
-
-
-def registration_facts(pid: int, rows: list[Row]) -> list[Fact]:
-    """The current NVA registration (a change supersedes the previous one)."""
-    return [
-        Fact(pid, "REGISTRATION", "registration", _payload(r), _d(r, "since"), _d(r, "endedOn"))
-        for r in rows
-    ]
-
-
-def _vdeavk(c: VdeavkClient, codes: list[str], w: Window) -> tuple[list[Row], str | None]:
-    return c.get_decisions(codes, as_of=w.as_of, include_history=True), None
-
-
-def _vsaa(c: VsaaClient, codes: list[str], w: Window) -> tuple[list[Row], str | None]:
-    answer = c.query_payments(codes, w.months[0], w.months[-1])
-    return answer.results, answer.data_complete_through
-
-
-def _vid(c: VidClient, codes: list[str], w: Window) -> tuple[list[Row], str | None]:
-    answer = c.query_income(codes, w.months[0], w.months[-1])
-    return answer.results, answer.data_complete_through
-
-
-def _nva(c: NvaClient, codes: list[str], w: Window) -> tuple[list[Row], str | None]:
-    return c.query_status(codes, w.as_of), None
-
-
-SYNCS: dict[str, RegistrySync] = {
-    "vdeavk": RegistrySync(
-        "vdeavk", "VDEAVK", VdeavkClient, _vdeavk, "result", decision_rows,
-        DisabilityDecisionSchema, disability_facts, ("DISABILITY",),
-    ),
-    "vsaa": RegistrySync(
-        "vsaa", "VSAA", VsaaClient, _vsaa, "status", payment_rows, VsaaPaymentSchema,
-        payment_facts, ("PAYMENT",), monthly=True,
-    ),
-    "vid": RegistrySync(
-        "vid", "VID", VidClient, _vid, "status", vid_rows, VidRowSchema, vid_facts,
-        ("INCOME", "EMPLOYMENT"), monthly=True,
-    ),
-    "nva": RegistrySync(
-        "nva", "NVA", NvaClient, _nva, "status", registration_rows, NvaRegistrationSchema,
-        registration_facts, ("REGISTRATION",),
-    ),
-}  # fmt: skip
 
 
 def _index(month: str) -> int:
