@@ -2,6 +2,7 @@
 
     python -m bench population --persons 10000 100000 [--changed-pct 1]
     python -m bench nightly --persons 100000 [--latency-ms 50] [--changed-pct 1] [--chunk-size N]
+    python -m bench load --persons 100000 [--fault-rate 0.1] [--chunk-size N]
 
 Each measurement runs in a fresh process so that its peak memory is its own. ``nightly``
 measures, per size: the full night under the spec's rate limits (and the incremental night
@@ -167,6 +168,10 @@ def main() -> None:
     night.add_argument("--changed-pct", type=float, default=0.0)
     night.add_argument("--latency-ms", type=int, default=0)
     night.add_argument("--chunk-size", type=int, default=5000)
+    load = sub.add_parser("load", help="the nightly under transient faults: nothing lost")
+    load.add_argument("--persons", type=int, default=100_000)
+    load.add_argument("--fault-rate", type=float, default=0.1)
+    load.add_argument("--chunk-size", type=int, default=5000)
     once = sub.add_parser("_population")
     once.add_argument("--persons", type=int)
     once.add_argument("--changed-pct", type=float)
@@ -192,6 +197,10 @@ def main() -> None:
             for n in args.persons
         }
         _table(args.persons, rows)
+    elif args.cmd == "load":
+        from bench.load import run as run_load  # bench/load.py: in a fresh process of its own
+
+        run_load(args.persons, args.fault_rate, args.chunk_size)
     else:
         nightly(args.persons, args.changed_pct, args.latency_ms, args.chunk_size)
 
