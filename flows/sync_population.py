@@ -21,7 +21,7 @@ from flows.lanes import Lane, run_lanes
 from flows.reporting import Progress, begin, publish
 from flows.runtime import close_runtime, get_runtime, open_runtime
 from flows.work import population as work
-from flows.work.chunks import Chunk, span_chunks
+from flows.work.chunks import Chunk, Planner, span_chunks, subject_pages
 from tilts.errors import TiltsError
 from tilts.timing import BUSY
 
@@ -119,9 +119,16 @@ def plan_population(key: str, atvk: str, full: bool, chunk_size: int) -> Populat
     rt = get_runtime(key)
     monitoring = monitoring_task.submit(key, atvk)
     changed, cursor, _duplicates = changes_task(key, atvk)
-    with BUSY.busy():
-        chunks = span_chunks(rt, atvk, chunk_size)
     todo = None if full else frozenset(changed)
+    with BUSY.busy():
+        if todo is None:
+            chunks = span_chunks(rt, atvk, chunk_size)
+        else:
+            planner = Planner(chunk_size)
+            for s, after, page in subject_pages(rt, atvk, chunk_size):
+                never = set(work.unfetched(s, page))
+                planner.add(after, page, [p for p in page if p in todo or p in never])
+            chunks = planner.finish()
     return PopulationNight(key, atvk, chunks, todo, cursor, monitoring)
 
 

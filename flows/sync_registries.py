@@ -24,7 +24,7 @@ from flows.lanes import Lane, run_lanes
 from flows.reporting import Progress, begin, publish
 from flows.runtime import close_runtime, get_runtime, open_runtime
 from flows.work import registries as work
-from flows.work.chunks import Chunk, span_chunks
+from flows.work.chunks import Chunk, Planner, subject_pages
 from flows.work.registry_syncs import Window
 from tilts.errors import TiltsError
 from tilts.logsafe import scrub
@@ -49,22 +49,22 @@ class RegistryNight:
 
     key: str
     atvk: str
-    chunks: list[Chunk]
+    chunks: dict[str, list[Chunk]]  # by service
     windows: dict[str, dict[str, Any]]
     failed: dict[str, int] = field(default_factory=dict)
     complete: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def persons(self) -> int:
-        """Subjects times services: the work the progress bar counts."""
-        return sum(c.size for c in self.chunks) * len(self.windows)
+        """Persons planned over every service: the work the progress bar counts."""
+        return sum(c.size for chunks in self.chunks.values() for c in chunks)
 
     def lanes(self) -> dict[str, Lane]:
         """One lane per service, each submitting one chunk task per chunk."""
         return {service: self._lane(service, w) for service, w in self.windows.items()}
 
     def _lane(self, service: str, w: dict[str, Any]) -> Lane:
-        for chunk in self.chunks:
+        for chunk in self.chunks[service]:
             submit = partial(
                 registry_chunk_task.submit, self.key, self.atvk, service, quote(chunk), quote(w)
             )
@@ -108,13 +108,19 @@ def plan_registries(
     key: str, atvk: str, services: tuple[str, ...], chunk_size: int, as_of: date,
     full: bool, changed: Sequence[int] = (),
 ) -> RegistryNight:  # fmt: skip
-    """Spans of the open-case subjects and what each service is asked (``full``: everyone;
-    else the persons due by the refresh policy, ``changed`` always)."""
+    """What each service is asked (``full``: everyone; else the persons due by the refresh
+    policy, ``changed`` always) and in which chunks: one pass over the subjects' pages."""
     rt = get_runtime(key)
     with BUSY.busy():
-        chunks = span_chunks(rt, atvk, chunk_size)
-        windows = {s: work.window(rt, atvk, s, as_of, full, changed).to_param() for s in services}
-    return RegistryNight(key, atvk, chunks, windows)
+        windows = {s: work.window(rt, atvk, s, as_of, full, changed) for s in services}
+        planners = {s: Planner(chunk_size) for s in services}
+        for s, after, page in subject_pages(rt, atvk, chunk_size):
+            asked = page if all(w.full for w in windows.values()) else work.answerable(s, page)
+            for service, w in windows.items():
+                planners[service].add(after, page, work.due(s, service, asked, w))
+    chunks = {service: planner.finish() for service, planner in planners.items()}
+    params = {service: w.to_param() for service, w in windows.items()}
+    return RegistryNight(key, atvk, chunks, params)
 
 
 def run_services(
@@ -133,7 +139,9 @@ def run_services(
     for muni in rt.municipalities(municipality):
         try:
             night = plan_registries(key, muni.atvk, services, chunk_size, day, full)
-            rt.figures.persons_considered += sum(c.size for c in night.chunks)
+            rt.figures.persons_considered += max(
+                (sum(c.size for c in chunks) for chunks in night.chunks.values()), default=0
+            )
             progress = Progress(night.persons)
             run_lanes(night.lanes(), partial(night.done, progress=progress))
             night.finish()

@@ -37,3 +37,15 @@ def upsert(
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
     session.execute(stmt, unique)
+
+
+def among(column: Any, ids: Sequence[int]) -> Any:
+    """A condition that selects at least the rows of ``ids``: for a dense run of ids (a
+    chunk of subjects) the range ``BETWEEN min AND max``, which binds two parameters instead
+    of thousands; else ``IN``. The range may select rows of other ids: only for callers that
+    keep just the ids they asked for."""
+    if ids:
+        low, high = min(ids), max(ids)
+        if high - low < 2 * len(ids):
+            return column.between(low, high)
+    return column.in_(list(ids))

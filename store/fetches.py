@@ -16,7 +16,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.bulk import upsert
+from store.bulk import among, upsert
 from store.models import RegistryFetch
 
 
@@ -34,7 +34,7 @@ def due_persons(
     last = dict(
         session.execute(
             select(RegistryFetch.person_id, RegistryFetch.fetched_on).where(
-                RegistryFetch.source == source, RegistryFetch.person_id.in_(list(person_ids))
+                RegistryFetch.source == source, among(RegistryFetch.person_id, person_ids)
             )
         ).all()
     )

@@ -1,18 +1,22 @@
 """What one chunk task works on: listed subject ids, or a span of them.
 
 A full night hands each chunk task a span (``after < id <= upto``) of a municipality's
-open-case subjects, so the flow holds a few numbers per chunk, never the caseload; a chunk of
-the few persons the change feed named carries their ids.
+open-case subjects, so the flow holds a few numbers per chunk, never the caseload. On other
+nights a :class:`Planner` looks, page by page, at who is due and gathers the few due persons
+of sparse pages into chunks of ids, so an incremental night runs a few chunk tasks, not one
+per span.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
 
 from flows.runtime import Runtime
 from flows.work.batching import batches
-from store.persons import open_case_subjects, subject_spans
+from store.persons import iter_open_case_subjects, open_case_subjects, subject_spans
 
 
 @dataclass(frozen=True)
@@ -45,3 +49,39 @@ def chunk_ids(rt: Runtime, atvk: str, chunk: Chunk) -> list[int]:
         return open_case_subjects(
             s, rt.municipality_id(atvk), chunk.after, limit=None, upto_id=chunk.upto
         )
+
+
+@dataclass
+class Planner:
+    """The chunks of one lane: a page of subjects at least half due stays a span (its task
+    picks the due again); the due persons of sparser pages go into chunks of listed ids."""
+
+    size: int
+    chunks: list[Chunk] = field(default_factory=list)
+    _pending: list[int] = field(default_factory=list)
+
+    def add(self, after: int, page: Sequence[int], due: Sequence[int]) -> None:
+        """Plan one page (``after < id <= page[-1]``) of which ``due`` are due."""
+        if len(due) * 2 >= len(page):
+            self.chunks.append(Chunk(len(page), after=after, upto=page[-1]))
+            return
+        self._pending += due
+        while len(self._pending) >= self.size:
+            head, self._pending = self._pending[: self.size], self._pending[self.size :]
+            self.chunks.append(Chunk(len(head), tuple(head)))
+
+    def finish(self) -> list[Chunk]:
+        """Every chunk planned."""
+        if self._pending:
+            self.chunks.append(Chunk(len(self._pending), tuple(self._pending)))
+            self._pending = []
+        return self.chunks
+
+
+def subject_pages(rt: Runtime, atvk: str, size: int) -> Iterator[tuple[Session, int, list[int]]]:
+    """``(session, after, page)`` over the open-case subjects in pages of ``size``."""
+    with rt.factory() as s:
+        after = 0
+        for page in iter_open_case_subjects(s, rt.municipality_id(atvk), size):
+            yield s, after, page
+            after = page[-1]

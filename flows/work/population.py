@@ -13,6 +13,7 @@ from flows.work.batching import run_batches
 from flows.work.chunks import Chunk, chunk_ids
 from schemas.pmlp import PmlpChangeSchema, PmlpPersonSchema, flatten_person
 from schemas.validate import validate_records
+from store.bulk import among
 from store.db import transaction
 from store.models import Monitoring, Person
 from store.ops import get_cursor, now, quarantine, set_cursor
@@ -78,6 +79,8 @@ def sync_monitoring(rt: Runtime, atvk: str) -> dict[str, int]:
                 for c in batch
                 if c not in result.rejected
             ]
+            rt.audit.flush()  # the calls' audit rows before what they answered is committed
+            crash_point("pmlp.monitored")  # registered at PMLP, not yet in the store
             with transaction(rt.factory) as s:
                 if rows:
                     s.execute(insert(Monitoring), rows)
@@ -128,10 +131,13 @@ def read_changes(rt: Runtime, atvk: str) -> tuple[list[int], str | None, int]:
     return person_ids, next_cursor, events - len(changed)
 
 
-def _unfetched(s: Session, ids: list[int]) -> list[int]:
+def unfetched(s: Session, ids: list[int]) -> list[int]:
+    """The persons of ``ids`` never fetched from PMLP."""
     fetched = set(
         s.scalars(
-            select(Person.id).where(Person.id.in_(ids), Person.population_fetched_at.is_not(None))
+            select(Person.id).where(
+                among(Person.id, ids), Person.population_fetched_at.is_not(None)
+            )
         )
     )
     return [pid for pid in ids if pid not in fetched]
@@ -143,7 +149,7 @@ def unfetched_subjects(rt: Runtime, atvk: str) -> list[int]:
     out: list[int] = []
     with rt.factory() as s:
         for page in iter_open_case_subjects(s, mid):
-            out += _unfetched(s, page)
+            out += unfetched(s, page)
     return out
 
 
@@ -162,7 +168,7 @@ def fetch_chunk(
     ids = chunk_ids(rt, atvk, chunk)
     if changed is not None:
         with rt.factory() as s:
-            never = set(_unfetched(s, ids))
+            never = set(unfetched(s, ids))
         ids = [pid for pid in ids if pid in changed or pid in never]
     return fetch_and_store(rt, atvk, ids)
 
@@ -190,6 +196,7 @@ def fetch_and_store(rt: Runtime, atvk: str, person_ids: list[int]) -> dict[str, 
             records += result
     valid, invalid = validate_records(records, PmlpPersonSchema, flatten_person)
     bad += [(mask(r.get("requestedCode")), r, reason) for r, reason in invalid]
+    rt.audit.flush()  # the calls' audit rows before what they answered is committed
     crash_point("pmlp.fetched")  # answers in memory, nothing committed
     with transaction(rt.factory) as s:
         outcome = apply_population(s, valid, atvk, now(), rt.key)

@@ -19,6 +19,7 @@ from flows.work.batching import run_batches
 from flows.work.chunks import Chunk, chunk_ids
 from flows.work.registry_syncs import SYNCS, Row, Window
 from schemas.validate import validate_records
+from store.bulk import among
 from store.db import transaction
 from store.facts import replace_facts
 from store.fetches import due_persons, mark_fetched
@@ -67,11 +68,12 @@ def window(
     return Window(as_of.isoformat(), months, full or new_month, refresh, tuple(changed))
 
 
-def _answerable(s: Session, ids: list[int]) -> list[int]:
+def answerable(s: Session, ids: list[int]) -> list[int]:
+    """The persons of ``ids`` not known to PMLP as invalid or absent."""
     skip = set(
         s.scalars(
             select(Person.id).where(
-                Person.id.in_(ids), Person.lookup_result.in_(["INVALID_CODE", "NOT_FOUND"])
+                among(Person.id, ids), Person.lookup_result.in_(["INVALID_CODE", "NOT_FOUND"])
             )
         )
     )
@@ -84,7 +86,7 @@ def subjects(rt: Runtime, atvk: str) -> list[int]:
     out: list[int] = []
     with rt.factory() as s:
         for page in iter_open_case_subjects(s, mid):
-            out += _answerable(s, page)
+            out += answerable(s, page)
     return out
 
 
@@ -92,12 +94,16 @@ def fetch_chunk(rt: Runtime, atvk: str, service: str, chunk: Chunk, w: Window) -
     """:func:`fetch_and_store` for the answerable subjects of one chunk that are due."""
     ids = chunk_ids(rt, atvk, chunk)
     with rt.factory() as s:
-        ids = _answerable(s, ids)
-        if not w.full:
-            day = date.fromisoformat(w.as_of)
-            source = SYNCS[service].source
-            ids = due_persons(s, source, ids, day, w.refresh_days, frozenset(w.changed))
+        ids = due(s, service, answerable(s, ids), w)
     return fetch_and_store(rt, atvk, service, ids, w)
+
+
+def due(s: Session, service: str, ids: list[int], w: Window) -> list[int]:
+    """Whom of ``ids`` to ask ``service`` about in the run of window ``w``."""
+    if w.full:
+        return ids
+    day = date.fromisoformat(w.as_of)
+    return due_persons(s, SYNCS[service].source, ids, day, w.refresh_days, frozenset(w.changed))
 
 
 def fetch_and_store(
@@ -144,6 +150,7 @@ def fetch_and_store(
     valid, invalid = validate_records(rows, sync.schema)
     spoiled = {r["requestedCode"] for r, _ in invalid}
     bad += [(mask(r["requestedCode"]), r, reason) for r, reason in invalid]
+    rt.audit.flush()  # the calls' audit rows before what they answered is committed
     crash_point("registry.fetched")  # answers in memory, nothing committed
     with transaction(rt.factory) as s:
         ids = resolve_codes(s, found)
