@@ -28,7 +28,7 @@ from flows.reporting import Progress, begin, publish
 from flows.runtime import close_runtime, open_runtime
 from flows.sync_population import PopulationNight, plan_population
 from flows.sync_registries import RegistryNight, plan_registries
-from flows.work.chunks import Chunk
+from flows.work.chunks import DEFAULT_CHUNK, Chunk
 from tilts.errors import TiltsError
 
 SERVICES = ("vdeavk", "vsaa", "vid", "nva")
@@ -40,7 +40,7 @@ LANE_DEPTH = 2  # chunks in flight per service: one fetching while the other com
     task_runner=ThreadPoolTaskRunner(max_workers=LANE_DEPTH * (1 + len(SERVICES))),  # type: ignore[arg-type]
 )
 def nightly_sync(
-    municipality: str | None = None, full: bool = False, chunk_size: int = 2000,
+    municipality: str | None = None, full: bool = False, chunk_size: int = DEFAULT_CHUNK,
     config_path: str | None = None, as_of: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """The nightly sync of every configured municipality (or one)."""

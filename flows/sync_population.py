@@ -21,7 +21,7 @@ from flows.lanes import Lane, run_lanes
 from flows.reporting import Progress, begin, publish
 from flows.runtime import close_runtime, get_runtime, open_runtime
 from flows.work import population as work
-from flows.work.chunks import Chunk, Planner, span_chunks, subject_pages
+from flows.work.chunks import DEFAULT_CHUNK, Chunk, Planner, span_chunks, subject_pages
 from tilts.errors import TiltsError
 from tilts.timing import BUSY
 
@@ -144,7 +144,7 @@ def run_population(key: str, atvk: str, full: bool, chunk_size: int) -> None:
 def sync_population(
     municipality: str | None = None,
     full: bool = False,
-    chunk_size: int = 2000,
+    chunk_size: int = DEFAULT_CHUNK,
     config_path: str | None = None,
 ) -> dict[str, Any]:
     """Sync the population register for one or every configured municipality."""

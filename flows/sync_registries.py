@@ -24,7 +24,7 @@ from flows.lanes import Lane, run_lanes
 from flows.reporting import Progress, begin, publish
 from flows.runtime import close_runtime, get_runtime, open_runtime
 from flows.work import registries as work
-from flows.work.chunks import Chunk, Planner, subject_pages
+from flows.work.chunks import DEFAULT_CHUNK, Chunk, Planner, subject_pages
 from flows.work.registry_syncs import Window
 from tilts.errors import TiltsError
 from tilts.logsafe import scrub
@@ -97,11 +97,13 @@ class RegistryNight:
         rt = get_runtime(self.key)
         for service, count in self.failed.items():
             rt.figures.will_retry.append(f"{self.atvk} {service}: {count} chunk(s) in the next run")
-        for service, months in self.complete.items():
+        for service, window in self.windows.items():
             if service not in self.failed:
+                months = self.complete.get(service)
                 with BUSY.busy():
-                    everyone = bool(self.windows[service]["full"])
-                    work.commit_complete_through(rt, self.atvk, service, min(months), everyone)
+                    work.commit_complete_through(
+                        rt, self.atvk, service, min(months) if months else None, window["full"]
+                    )
 
 
 def plan_registries(
@@ -165,7 +167,7 @@ def _run(
 
 @flow(name="sync_disability")
 def sync_disability(
-    municipality: str | None = None, full: bool = False, chunk_size: int = 2000,
+    municipality: str | None = None, full: bool = False, chunk_size: int = DEFAULT_CHUNK,
     config_path: str | None = None, as_of: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Disability decisions (VDEĀVK) of every open-case subject."""
@@ -174,7 +176,7 @@ def sync_disability(
 
 @flow(name="sync_income")
 def sync_income(
-    municipality: str | None = None, full: bool = False, chunk_size: int = 2000,
+    municipality: str | None = None, full: bool = False, chunk_size: int = DEFAULT_CHUNK,
     config_path: str | None = None, as_of: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Pensions and benefits (VSAA) and employment income (VID) of every open-case subject."""
@@ -183,7 +185,7 @@ def sync_income(
 
 @flow(name="sync_employment")
 def sync_employment(
-    municipality: str | None = None, full: bool = False, chunk_size: int = 2000,
+    municipality: str | None = None, full: bool = False, chunk_size: int = DEFAULT_CHUNK,
     config_path: str | None = None, as_of: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Unemployment status (NVA) of every open-case subject."""

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
+from flows.work.batching import DEFAULT_CHUNK
 from tilts.cli_spolis import spolis_app
 from tilts.errors import TiltsError
 
@@ -132,7 +133,9 @@ def sync(
     full: Annotated[
         bool, typer.Option("--full", help="Ignore cursors; re-fetch everyone.")
     ] = False,
-    chunk_size: Annotated[int, typer.Option(min=1, help="Persons per Prefect task.")] = 2000,
+    chunk_size: Annotated[int, typer.Option(min=1, help="Persons per Prefect task.")] = (
+        DEFAULT_CHUNK
+    ),
     config: ConfigOpt = None,
 ) -> None:
     """One sync run for the configured municipalities."""

@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from flows.runtime import Runtime
-from flows.work.batching import batches
+from flows.work.batching import DEFAULT_CHUNK, batches
 from store.persons import iter_open_case_subjects, open_case_subjects, subject_spans
+
+__all__ = ["DEFAULT_CHUNK", "Chunk", "Planner", "chunk_ids", "span_chunks", "subject_pages"]
 
 
 @dataclass(frozen=True)
