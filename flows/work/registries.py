@@ -167,6 +167,10 @@ def fetch_and_store(
         quarantine(s, service, "record", bad, rt.key)
         answered = [p for c, p in by_code.items() if c not in unanswered and c not in spoiled]
         mark_fetched(s, sync.source, answered, date.fromisoformat(w.as_of))
+        if complete:  # with the facts: a crash before the run's end cannot lose the month
+            mid = rt.municipality_id(atvk)
+            reported = get_cursor(s, mid, f"{service}.reported_through")
+            set_cursor(s, mid, f"{service}.reported_through", max(reported or "", min(complete)))
     crash_point("registry.committed")  # chunk committed, complete-through not stored
     return {
         "persons": len(person_ids),
@@ -182,10 +186,20 @@ def commit_complete_through(
     rt: Runtime, atvk: str, service: str, month: str | None, everyone: bool = False
 ) -> None:
     """Remember the month a monthly source said it is complete through (after commit) and,
-    when ``everyone`` was asked (or nothing was remembered yet), that everyone has it."""
-    if month:
-        with transaction(rt.factory) as s:
-            mid = rt.municipality_id(atvk)
-            set_cursor(s, mid, f"{service}.complete_through", month)
-            if everyone or get_cursor(s, mid, f"{service}.refreshed_through") is None:
-                set_cursor(s, mid, f"{service}.refreshed_through", month)
+    when ``everyone`` was asked (or nothing was remembered yet), that everyone has it.
+
+    ``month`` ``None`` (nobody was asked tonight: a re-run after a crash, say): the month the
+    committed chunks reported (``<service>.reported_through``), if later than the one stored.
+    """
+    if not SYNCS[service].monthly:
+        return
+    with transaction(rt.factory) as s:
+        mid = rt.municipality_id(atvk)
+        if month is None:
+            month = get_cursor(s, mid, f"{service}.reported_through")
+            stored = get_cursor(s, mid, f"{service}.complete_through")
+            if month is None or (stored is not None and month <= stored):
+                return
+        set_cursor(s, mid, f"{service}.complete_through", month)
+        if everyone or get_cursor(s, mid, f"{service}.refreshed_through") is None:
+            set_cursor(s, mid, f"{service}.refreshed_through", month)
