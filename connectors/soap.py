@@ -113,7 +113,8 @@ class SoapRegistryClient(RegistryClient):
         schema = load_schema(self.XSD)
         if not schema.validate(child):
             first = schema.error_log.last_error
-            where = f" (line {first.line}: {first.message})" if first is not None else ""
+            # where and which rule, never libxml2's message: it quotes the offending value
+            where = f" (line {first.line}: {first.path}: {first.type_name})" if first else ""
             raise ContractError(
                 f"{self.SPEC.name}.{operation}: answer does not match the XSD{where}"
             )

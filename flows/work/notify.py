@@ -33,6 +33,7 @@ from store.db import transaction
 from store.ops import now
 from store.outbox import enqueue_expiries
 from store.outbox_delivery import Claimed, claim, mark_delivered, mark_parked, mark_retry
+from tilts.crashpoints import crash_point
 from tilts.errors import TiltsError
 from tilts.logsafe import scrub
 
@@ -138,6 +139,7 @@ def _drain(
             out.conflicts += 1
             out.problems[f"{atvk} {current.recipient}: {exc}"] += 1
         except RecipientRejectedError as exc:
+            rt.audit.flush()  # the calls' audit rows before what they answered is committed
             with transaction(rt.factory) as s:
                 mark_parked(s, current, str(exc))
             out.parked += 1
@@ -148,13 +150,17 @@ def _drain(
             return out
         except TiltsError as exc:
             reason = f"{type(exc).__name__}: {scrub(str(exc))}"
+            rt.audit.flush()  # the calls' audit rows before what they answered is committed
             with transaction(rt.factory) as s:
                 mark_retry(s, current, reason, now())
             out.retried += 1
             out.problems[f"{atvk} {current.recipient}: {reason}"] += 1
             return out
+        rt.audit.flush()  # the calls' audit rows before what they answered is committed
+        crash_point("outbox.sent")  # the recipient answered, the row not marked
         with transaction(rt.factory) as s:
             following = mark_delivered(s, current, receipt, now(), lease, mid, note)
+        crash_point("outbox.marked")  # marked DELIVERED, the next of the stream not sent
         if following is False:
             return out  # the lease ran out and another deliverer holds the row: it finishes
         out.delivered += 1

@@ -65,6 +65,7 @@ from store.reassess import (
     valid_decisions,
 )
 from tilts.config import TiltsSettings
+from tilts.crashpoints import crash_point
 from tilts.errors import InputError
 
 CURSOR_AT = "reassess.last_run"
@@ -372,6 +373,7 @@ def reassess_chunk(
         flags += review(hh, status, gmi_of[hh.household_id], result, day)
     with transaction(rt.factory) as s:
         opened = open_flags(s, flags, rt.key, now())
+    crash_point("reassess.committed")  # flags committed, cursor not stored
     return {
         "households": len(household_ids),
         "persons": persons,

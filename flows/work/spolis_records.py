@@ -35,6 +35,7 @@ from store.db import transaction
 from store.models import Decision
 from store.ops import now
 from store.spolis import Outgoing
+from tilts.crashpoints import crash_point
 from tilts.errors import FatalError, InputError, TiltsError, UnreachableError
 from tilts.personal_code import mask
 
@@ -190,6 +191,7 @@ def prepare(rt: Runtime, atvk: str, kind: str, outgoing: list[Outgoing]) -> list
     for items in chunks(outgoing, size):
         with transaction(rt.factory) as s:
             ids.append(ledger.prepare_batch(s, mid, atvk, kind, items, now(), rt.key))
+        crash_point("spolis.prepared")  # key and body committed, nothing sent
     return ids
 
 
@@ -260,9 +262,12 @@ def send(rt: Runtime, atvk: str, batch_id: int) -> Sent:
         )
         if not refused:  # unreachable to the end, a 5xx, a contract breach: outcome unknown
             return Sent(failure=what, unanswered=True)
+        rt.audit.flush()  # the calls' audit rows before what they answered is committed
         with transaction(rt.factory) as s:
             n = ledger.fail_batch(s, batch_id, str(exc), now())
         return Sent(rejected=n, failure=what)
+    rt.audit.flush()  # the calls' audit rows before what they answered is committed
+    crash_point("spolis.sent")  # SPOLIS answered, the answer not stored
     records = {str(r["recordId"]): r for r in body["records"]}
     with transaction(rt.factory) as s:
         accepted, rejections = ledger.apply_answer(s, batch_id, answer, now())
@@ -273,6 +278,7 @@ def send(rt: Runtime, atvk: str, batch_id: int) -> Sent:
         ]
         quarantined = ledger.quarantine_once(s, "spolis", kind.lower(), items, rt.key, now())
         ledger.settle_quarantine(s, "spolis", kind.lower(), accepted, now())
+    crash_point("spolis.answered")  # answer committed, the lease not released
     return Sent(len(accepted), len(rejections), quarantined)
 
 

@@ -1,0 +1,184 @@
+"""Crash convergence of every flow: the flow runs as a process of its own and is killed
+(SIGKILL, by a crash point: ``TILTS_CRASH_AT``) mid-batch, after a remote call answered but
+before the commit, or after the commit but before the cursor / outbox / ledger update; the
+re-run converges to exactly the end state of an uninterrupted run of the same flow on an
+identical store against the same mock world, and nothing reached a recipient or SPOLIS twice.
+Right after the kill, whatever the dead run committed from remote answers must already have
+the audit rows of those calls.
+
+The uninterrupted run is computed once per flow; every case starts from a copy of the flow's
+template store with the mock reset to its seeded state.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from flows.nightly import nightly_sync
+from flows.notify import deliver_notifications
+from flows.reassess import reassess
+from flows.spolis import spolis_daily
+from flows.sync_population import sync_population
+from flows.sync_registries import sync_disability, sync_employment, sync_income
+from mocks.harness import MockHandle
+from tests.reliability_crash import worlds
+from tests.reliability_crash.conftest import TILTS, Store, clone, python_flow, run_flow_process
+
+CHUNK = 5  # persons per chunk task: three chunks in Ogre, two in Tukums
+NOTIFY_LEASE_S = 1
+pytestmark = pytest.mark.slow  # 12 flow processes, each importing Prefect: about 2 minutes
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A flow as a process (``command``) and in this process (``rerun``), on a world."""
+
+    world: str
+    command: Callable[[Path], list[str]]
+    rerun: Callable[[Path], dict[str, Any]]
+    after_crash: Callable[[Store], None] = lambda store: None
+
+
+def _sync(service: str) -> Callable[[Path], list[str]]:
+    return lambda cfg: [TILTS, "sync", service, "--chunk-size", str(CHUNK), "--config", str(cfg)]
+
+
+def _after_notify_crash(store: Store) -> None:
+    time.sleep(NOTIFY_LEASE_S + 0.2)  # the dead deliverer's claims run out
+
+
+FLOWS: dict[str, Flow] = {
+    "sync_population": Flow("sync", _sync("population"),
+                            lambda c: sync_population(chunk_size=CHUNK, config_path=str(c))),
+    "sync_disability": Flow("sync", _sync("disability"),
+                            lambda c: sync_disability(chunk_size=CHUNK, config_path=str(c))),
+    "sync_income": Flow("sync", _sync("income"),
+                        lambda c: sync_income(chunk_size=CHUNK, config_path=str(c))),
+    "sync_employment": Flow("sync", _sync("employment"),
+                            lambda c: sync_employment(chunk_size=CHUNK, config_path=str(c))),
+    "nightly_sync": Flow("sync", _sync("all"),
+                         lambda c: nightly_sync(chunk_size=CHUNK, config_path=str(c))),
+    "reassess": Flow("reassess", lambda c: python_flow(
+        "import sys; from flows.reassess import reassess; "
+        "reassess(config_path=sys.argv[1], as_of='2026-11-26', chunk_size=2)") + [str(c)],
+        lambda c: reassess(config_path=str(c), as_of="2026-11-26", chunk_size=2)),
+    "deliver_notifications": Flow(
+        "notify",
+        lambda c: [TILTS, "notify", "--lease", str(NOTIFY_LEASE_S), "--chunk-size", "2",
+                   "--config", str(c)],
+        lambda c: deliver_notifications(config_path=str(c)), _after_notify_crash),
+    "spolis_daily": Flow("spolis", lambda c: python_flow(
+        "import sys; from flows.spolis import spolis_daily; spolis_daily(config_path=sys.argv[1])"
+    ) + [str(c)], lambda c: spolis_daily(config_path=str(c)), worlds.release_leases),
+}  # fmt: skip
+
+TEMPLATES: dict[str, tuple[Callable[[Path, MockHandle], None], Callable[[Path, str, MockHandle], None]]] = {
+    "sync": (worlds.sync_template, worlds.sync_config),
+    "notify": (worlds.notify_template, worlds.notify_config),
+    "spolis": (worlds.spolis_template, worlds.spolis_config),
+    "reassess": (worlds.reassess_template, worlds.sync_config),
+}  # fmt: skip
+
+def case(name: str, point: str, *marks: pytest.MarkDecorator) -> Any:
+    """(flow, crash point): the n-th time the process passes the named point it dies."""
+    return pytest.param(name, point, marks=marks, id=f"{name}@{point}")
+
+
+CASES = [
+    case("sync_population", "pmlp.monitored:2"),  # Ogre synced; Tukums registered at PMLP only
+    case("sync_population", "pmlp.committed:3"),  # Ogre's chunks committed, its cursor not
+    case("sync_disability", "registry.fetched:3"),  # mid-run: a chunk's answers not committed
+    case("sync_income", "registry.fetched:2"),  # mid-run, both sources under way
+    case("sync_income", "registry.committed:10"),  # all committed, no month stored
+    case("sync_employment", "registry.committed:2"),  # mid-run, committed
+    case("nightly_sync", "registry.fetched:1"),  # population under way, registries starting
+    case("reassess", "reassess.committed:2"),  # flags of two chunks committed, no cursor
+    case("deliver_notifications", "outbox.sent:3"),  # the recipient holds it, the row unmarked
+    case("deliver_notifications", "outbox.marked:5"),  # marked, the stream's next one not sent
+    case("spolis_daily", "spolis.sent:2"),  # SPOLIS processed a batch, the answer not stored
+    case("spolis_daily", "spolis.prepared:5"),  # decisions done; a payment batch stored, unsent
+]
+
+
+@pytest.fixture(scope="module")
+def templates(tmp_path_factory: pytest.TempPathFactory, rel_mock: MockHandle,
+              demo_secrets: None) -> Callable[[str], Path]:  # fmt: skip
+    built: dict[str, Path] = {}
+    root = tmp_path_factory.mktemp("templates")
+
+    def template(world: str) -> Path:
+        if world not in built:
+            rel_mock.reset()
+            db = root / f"{world}.db"
+            TEMPLATES[world][0](db, rel_mock)
+            built[world] = db
+        return built[world]
+
+    return template
+
+
+def _fresh(world: str, template: Path, folder: Path, mock: MockHandle) -> tuple[Path, Store]:
+    url = clone(template, folder / "store.db")
+    config = folder / "tilts.toml"
+    TEMPLATES[world][1](config, url, mock)
+    return config, Store(url)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory, rel_mock: MockHandle,
+              templates: Callable[[str], Path], prefect_harness: None,
+              ) -> Callable[[str], dict[str, Any]]:  # fmt: skip
+    """The end state of one uninterrupted run of a flow (computed once per flow)."""
+    states: dict[str, dict[str, Any]] = {}
+
+    def state(name: str) -> dict[str, Any]:
+        if name not in states:
+            flow = FLOWS[name]
+            rel_mock.reset()
+            folder = tmp_path_factory.mktemp(f"reference-{name}")
+            config, store = _fresh(flow.world, templates(flow.world), folder, rel_mock)
+            figures = flow.rerun(config)
+            assert not _failures(figures), figures
+            states[name] = worlds.end_state(store, rel_mock)
+            worlds.assert_nothing_twice(store, rel_mock)
+            store.close()
+        return states[name]
+
+    return state
+
+
+def _failures(figures: dict[str, Any]) -> list[str]:
+    if "decisions" in figures:  # spolis_daily: two flows' figures
+        return [f for part in figures.values() for f in part["failures"]]
+    return list(figures["failures"])
+
+
+@pytest.mark.parametrize(("name", "point"), CASES)
+def test_killed_at_a_crash_point_then_rerun_converges(
+    name: str, point: str, tmp_path: Path, rel_mock: MockHandle,
+    templates: Callable[[str], Path], reference: Callable[[str], dict[str, Any]],
+) -> None:  # fmt: skip
+    flow = FLOWS[name]
+    expected = reference(name)
+    rel_mock.reset()
+    config, store = _fresh(flow.world, templates(flow.world), tmp_path, rel_mock)
+    try:
+        code = run_flow_process(flow.command(config), tmp_path / "crashed.log", crash_at=point)
+        log = (tmp_path / "crashed.log").read_text(errors="replace")[-3000:]
+        assert code == -9, f"the flow was not killed at {point} (exit {code}):\n{log}"
+        assert worlds.end_state(store, rel_mock) != expected, "the crash interrupted nothing"
+        worlds.assert_committed_answers_audited(store)
+        flow.after_crash(store)
+        figures = flow.rerun(config)
+        assert not _failures(figures), figures
+        got = worlds.end_state(store, rel_mock)
+        assert got == expected, worlds.differences(got, expected)
+        worlds.assert_nothing_twice(store, rel_mock)
+    finally:
+        store.close()
