@@ -20,13 +20,22 @@ Kinds (params in brackets):
   (chunked, no Content-Length), to test the client's response-size cap;
 * ``wrong_message_id`` — the normal answer with a different message id (``xrd:id`` /
   ``X-Road-Id``);
-* ``duplicate_changes`` — PMLP ``getChanges`` only: every change of the page comes twice.
+* ``duplicate_changes`` — PMLP ``getChanges`` only: every change of the page comes twice;
+* ``expire_tokens`` — the token this call presents expires as it arrives: the call gets 401
+  ``invalid_token`` as any call with an expired token does (token expiry mid-run; with
+  ``count=1`` the client's next token works);
+* ``record`` [``records`` = {requested code: {field: value}}] — the normal answer with those
+  persons' records overridden (a registry sending a bad record): VSAA, VID and NVA set the
+  fields on the person's result (``null`` removes one), PMLP ``getPersons`` replaces the text of
+  the person's elements of those names (``null`` removes the element).
 """
 
 from __future__ import annotations
 
 import asyncio
+import html
 import random
+import re
 import socket
 import struct
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -48,6 +57,8 @@ KINDS = (
     "oversized",
     "wrong_message_id",
     "duplicate_changes",
+    "expire_tokens",
+    "record",
 )
 DEFAULT_OVERSIZE = 21 * 1024 * 1024
 
@@ -71,6 +82,7 @@ class FaultRule:
     size_bytes: int | None = None
     rate: float | None = None
     count: int | None = None
+    records: dict[str, dict[str, Any]] | None = None
     matched: int = 0
     applied: int = 0
     rng: random.Random = field(default_factory=random.Random, repr=False)
@@ -88,6 +100,7 @@ class FaultRule:
             "sizeBytes": self.size_bytes,
             "rate": self.rate,
             "count": self.count,
+            "records": self.records,
             "matched": self.matched,
             "applied": self.applied,
         }
@@ -120,6 +133,7 @@ class FaultTable:
             "sizeBytes",
             "rate",
             "count",
+            "records",
         }
         unknown = sorted(set(raw) - known)
         if unknown:
@@ -155,6 +169,7 @@ class FaultTable:
             size_bytes=_opt(raw, "sizeBytes", int),
             rate=None if rate is None else float(rate),
             count=count,
+            records=_records(kind, raw.get("records")),
             rng=random.Random(f"{self.seed}:fault:{self._next_id}"),
         )
         self._next_id += 1
@@ -186,6 +201,45 @@ class FaultTable:
         self.rules.clear()
         self._next_id = 1
         return n
+
+
+def _records(kind: str, raw: Any) -> dict[str, dict[str, Any]] | None:
+    """``records`` of a ``record`` rule: a non-empty object of code → object of fields."""
+    if kind != "record":
+        if raw is not None:
+            raise ValueError("records belongs to kind record")
+        return None
+    if not (isinstance(raw, dict) and raw and all(isinstance(v, dict) for v in raw.values())):
+        raise ValueError("records must map personal codes to objects of fields")
+    return {str(code): dict(fields) for code, fields in raw.items()}
+
+
+def override_results(rule: FaultRule | None, answer: dict[str, Any]) -> dict[str, Any]:
+    """A REST answer with the ``record`` rule's fields set on the named persons' results."""
+    if rule is None or rule.kind != "record" or not rule.records:
+        return answer
+    for result in answer.get("results") or []:
+        fields = rule.records.get(str(result.get("personCode")))
+        for name, value in (fields or {}).items():
+            if value is None:
+                result.pop(name, None)
+            else:
+                result[name] = value
+    return answer
+
+
+def override_xml(rule: FaultRule | None, requested: str, fragment: str) -> str:
+    """A SOAP person element with the ``record`` rule's element texts replaced (escaped)."""
+    fields = None if rule is None or rule.kind != "record" else (rule.records or {}).get(requested)
+    for name, value in (fields or {}).items():
+        tag = re.escape(name)
+        element = rf"(<(?:\w+:)?{tag}>)[^<]*(</(?:\w+:)?{tag}>)"
+        if value is None:
+            fragment = re.sub(element, "", fragment, count=1)
+            continue
+        text = html.escape(str(value), quote=False).replace("\\", "\\\\")
+        fragment = re.sub(element, rf"\g<1>{text}\g<2>", fragment, count=1)
+    return fragment
 
 
 def _opt(raw: Mapping[str, Any], key: str, kind: Callable[[Any], Any]) -> Any:

@@ -257,9 +257,10 @@ def pick_fault(ctx: CallContext) -> FaultRule | None:
 async def injected_response(ctx: CallContext, request: Request) -> Response | None:
     """The answer an injected fault replaces the real one with, or ``None`` to go on.
 
-    ``delay`` sleeps and returns ``None``; ``wrong_message_id`` and ``duplicate_changes`` act on
-    the normal answer; ``soap_fault`` is built by the SOAP layer; ``reset`` raises
-    :class:`~mocks.faults.ConnectionReset`.
+    ``delay`` sleeps and returns ``None``; ``expire_tokens`` expires the call's token and refuses
+    the call as :func:`authenticate` refuses an expired token; ``wrong_message_id`` and
+    ``duplicate_changes`` act on the normal answer; ``soap_fault`` is built by the SOAP layer;
+    ``reset`` raises :class:`~mocks.faults.ConnectionReset`.
     """
     import asyncio
 
@@ -271,6 +272,10 @@ async def injected_response(ctx: CallContext, request: Request) -> Response | No
     if kind == "delay":
         await asyncio.sleep(rule.delay_seconds if rule.delay_seconds is not None else 1.0)
         return None
+    if kind == "expire_tokens":
+        ctx.state.tokens.expire(request.headers.get("authorization", "").partition(" ")[2].strip())
+        raise refuse(ctx, 401, "INVALID_TOKEN", "the token is unknown or expired",
+                     {"WWW-Authenticate": 'Bearer error="invalid_token"'})  # fmt: skip
     if kind == "http_status":
         status = rule.status or 503
         headers = {"Retry-After": str(rule.retry_after)} if rule.retry_after is not None else None

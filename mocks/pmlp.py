@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from starlette.routing import Route
 
+from mocks.faults import override_xml
 from mocks.gateway import OperationSpec, ServiceSpec
 from mocks.population import PersonView, Population
 from mocks.soap import WSDL_DIR, SoapCall, SoapError, esc, soap_routes, xs_date
@@ -155,7 +156,8 @@ def routes(state: MockState) -> list[Route]:
                 parts.append(_person_xml(requested, None, "INVALID_CODE", groups))
                 continue
             v = p.lookup(normalise(requested), as_of)
-            parts.append(_person_xml(requested, v, "FOUND" if v else "NOT_FOUND", groups))
+            person = _person_xml(requested, v, "FOUND" if v else "NOT_FOUND", groups)
+            parts.append(override_xml(call.ctx.fault, requested, person))
         parts.append("</fpr:getPersonsResponse>")
         return "".join(parts)
 

@@ -11,7 +11,8 @@
 5. the operation's own ``validate`` (400 ``INVALID_REQUEST``) and batch limit on
    ``batch_field`` (413 ``BATCH_TOO_LARGE``);
 6. the handler's dict is answered as JSON with ``X-Road-Id`` echoed (another id under the
-   ``wrong_message_id`` fault). A handler raises :class:`RestError` for a problem of its own.
+   ``wrong_message_id`` fault; persons' results overridden under the ``record`` fault). A
+   handler raises :class:`RestError` for a problem of its own.
 
 Every answer is journalled once. Example (what the VSAA mock would look like)::
 
@@ -39,7 +40,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from mocks import gateway
+from mocks import faults, gateway
 from mocks.gateway import CallContext, Refusal, ServiceSpec
 from mocks.state import MockState
 
@@ -155,6 +156,7 @@ def rest_route(
                     )
             result = handler(RestCall(ctx, body))
             answer = await result if inspect.isawaitable(result) else result
+            answer = faults.override_results(ctx.fault, answer)
         except Refusal as refusal:
             return refusal.response
         except RestError as exc:

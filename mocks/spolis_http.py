@@ -126,15 +126,37 @@ def _echo(ctx: CallContext) -> dict[str, str]:
 
 
 def _check_params(params: dict[str, str]) -> None:
+    # A period's due date falls in the next month or year, so that must be a calendar one too
+    # (9999-12 and 9999 have none; 0000 is no year): a 400, never a crash.
     if "atvk" in params and not re.fullmatch(r"\d{7}", params["atvk"]):
         raise RestError(400, "INVALID_REQUEST", "atvk: must be 7 digits")
     if "month" in params:
         try:
-            Month.parse(params["month"])
+            Month.parse(params["month"]).shift(1)
         except ValueError as exc:
             raise RestError(400, "INVALID_REQUEST", "month: must be YYYY-MM") from exc
-    if "year" in params and not re.fullmatch(r"\d{4}", params["year"]):
+    year = params.get("year")
+    if year is not None and not (re.fullmatch(r"\d{4}", year) and 1 <= int(year) < 9999):
         raise RestError(400, "INVALID_REQUEST", "year: must be YYYY")
+
+
+def _check_months(body: dict[str, Any]) -> None:
+    """Months the document's pattern lets through but no calendar has (year 0000) → 400 naming
+    the field, before anything of the batch is stored."""
+    fields = [("$.month", body.get("month"))]
+    records = body.get("records")
+    if isinstance(records, list):
+        fields += [
+            (f"$.records[{i}].month", r.get("month"))
+            for i, r in enumerate(records)
+            if isinstance(r, dict)
+        ]
+    for path, value in fields:
+        if isinstance(value, str):
+            try:
+                Month.parse(value)
+            except ValueError as exc:
+                raise RestError(400, "INVALID_REQUEST", f"{path}: not a calendar month") from exc
 
 
 def _own_atvk(ctx: CallContext, body: dict[str, Any], params: dict[str, str]) -> str:
@@ -200,6 +222,7 @@ def api_route(
                 raise RestError(400, "INVALID_REQUEST", problem)
             params = {k: str(v) for k, v in request.path_params.items()}
             _check_params(params)
+            _check_months(body)
             atvk = _own_atvk(ctx, body, params)
             slot = ("" if ctx.client is None else ctx.client.client_id, op.name, key)
             if idempotent and slot in store.idempotency:

@@ -168,7 +168,11 @@ def _validity_issues(rec: Mapping[str, Any], kind: str, outcome: str, rules: Rul
     if end < start:
         return [issue("validTo", "INVALID_VALIDITY", "validTo is before validFrom")]
     months = max_validity_months(kind, rules)
-    if end > add_months(start, months) - dt.timedelta(days=1):
+    try:
+        last = add_months(start, months) - dt.timedelta(days=1)
+    except ValueError:  # the limit lies beyond the calendar's last day: any validTo is within
+        last = dt.date.max
+    if end > last:
         return [issue("validTo", "INVALID_VALIDITY", f"{kind} is valid at most {months} months")]
     return []
 

@@ -48,6 +48,13 @@ class TokenStore:
             return None
         return token
 
+    def expire(self, value: str) -> bool:
+        """Expire one token now (the ``expire_tokens`` fault); ``False`` if it was not live."""
+        token = self.get(value)
+        if token is not None:
+            token.expires_at = time.monotonic()
+        return token is not None
+
     def expire_all(self) -> int:
         """Expire every token (a "token expiry mid-run" test); returns how many were live."""
         now = time.monotonic()

@@ -143,6 +143,19 @@ def test_duplicate_changes(mocks: MockHandle, client: SoapTestClient) -> None:
     assert all(items[i] == items[i + 1] for i in range(0, 20, 2))
 
 
+def test_expire_tokens_refuses_the_call_and_expires_its_token(
+    mocks: MockHandle, client: SoapTestClient
+) -> None:
+    other = SoapTestClient(mocks, client_id="demo-tukums", member_code="90000000051")
+    mocks.add_fault(service="pmlp", kind="expire_tokens", count=1)
+    r = _get_persons(client)
+    assert r.status_code == 401 and 'error="invalid_token"' in r.headers["www-authenticate"]
+    assert _get_persons(client).status_code == 401  # the rule is spent; the token stays expired
+    assert _get_persons(other).status_code == 200  # another client's token lives on
+    client.token = mocks.token("demo-ogre")
+    assert _get_persons(client).status_code == 200
+
+
 def test_rate_is_deterministic(mocks: MockHandle, client: SoapTestClient) -> None:
     def run() -> list[int]:
         mocks.reset()
