@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import pandas as pd
 
-CODE = r"^\d{11}$"
-DATE = r"^\d{4}-\d{2}-\d{2}$"
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
-MONEY = r"^-?\d{1,9}\.\d{2}$"
+# ASCII digits and nothing after: ``\d`` would take any Unicode digit ("２０２６") and ``$`` a
+# trailing newline.
+CODE = r"^[0-9]{11}\Z"
+DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z"
+MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])\Z"
+MONEY = r"^-?[0-9]{1,9}\.[0-9]{2}\Z"
 
 
 def real_dates(series: pd.Series[Any]) -> pd.Series[bool]:
@@ -30,16 +32,10 @@ def real_dates(series: pd.Series[Any]) -> pd.Series[bool]:
 
 
 def money_ok(series: pd.Series[Any]) -> pd.Series[bool]:
-    """True where the value is absent or a decimal string with exactly two decimals."""
+    """True where the value is absent or a decimal string with exactly two decimals (``"512.34"``;
+    not ``"100E-2"``, ``"1_000.00"`` or ``" 1.00"``, which ``Decimal`` would also read)."""
 
     def ok(v: Any) -> bool:
-        if v is None:
-            return True
-        if not isinstance(v, str):
-            return False
-        try:
-            return Decimal(v).as_tuple().exponent == -2
-        except InvalidOperation:
-            return False
+        return v is None or (isinstance(v, str) and re.match(MONEY, v) is not None)
 
     return series.map(ok).astype(bool)

@@ -22,11 +22,11 @@ class PmlpPersonSchema(pa.DataFrameModel):
     surname: Series[str] = pa.Field(nullable=True, str_length={"max_value": 200})
     birthDate: Series[str] = pa.Field(nullable=True, str_matches=DATE)
     sex: Series[str] = pa.Field(nullable=True, isin=["M", "F"])
-    citizenship: Series[str] = pa.Field(nullable=True, str_matches=r"^[A-Z]{3}$")
+    citizenship: Series[str] = pa.Field(nullable=True, str_matches=r"^[A-Z]{3}\Z")
     registerStatus: Series[str] = pa.Field(nullable=True, isin=["ACTIVE", "PASSIVE"])
     deathDate: Series[str] = pa.Field(nullable=True, str_matches=DATE)
-    addressCode: Series[str] = pa.Field(nullable=True, str_matches=r"^\d{9}$")
-    atvk: Series[str] = pa.Field(nullable=True, str_matches=r"^\d{7}$")
+    addressCode: Series[str] = pa.Field(nullable=True, str_matches=r"^[0-9]{9}\Z")
+    atvk: Series[str] = pa.Field(nullable=True, str_matches=r"^[0-9]{7}\Z")
     addressValidFrom: Series[str] = pa.Field(nullable=True, str_matches=DATE)
 
     class Config:
@@ -81,7 +81,7 @@ class PmlpChangeSchema(pa.DataFrameModel):
 
     personCode: Series[str] = pa.Field(str_matches=CODE)
     kind: Series[str] = pa.Field(isin=["ADDRESS", "DEATH", "NAME", "CODE", "RELATIONS", "STATUS"])
-    changedAt: Series[str] = pa.Field(str_matches=r"^\d{4}-\d{2}-\d{2}T")
+    changedAt: Series[str] = pa.Field(str_matches=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T")
 
     class Config:
         strict = True

@@ -19,7 +19,7 @@ class DisabilityDecisionSchema(pa.DataFrameModel):
     decisionDate: Series[str] = pa.Field(str_matches=DATE)
     subject: Series[str] = pa.Field(isin=["ADULT", "CHILD"])
     group: Series[str] = pa.Field(nullable=True, isin=["I", "II", "III"])
-    workCapacityLossPercent: Series[str] = pa.Field(nullable=True, str_matches=r"^\d{2,3}$")
+    workCapacityLossPercent: Series[str] = pa.Field(nullable=True, str_matches=r"^[0-9]{2,3}\Z")
     validFrom: Series[str] = pa.Field(str_matches=DATE)
     validTo: Series[str] = pa.Field(nullable=True, str_matches=DATE)
     lifelong: Series[str] = pa.Field(isin=["true", "false"])

@@ -10,7 +10,7 @@ from pandera.typing import Series
 
 from schemas.common import DATE, MONTH, money_ok, real_dates
 
-REG_NO = r"^\d{11}$"
+REG_NO = r"^[0-9]{11}\Z"
 
 
 class VidRowSchema(pa.DataFrameModel):

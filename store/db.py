@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,12 +29,17 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
+    """An engine for ``url`` (parameters hidden); SQLite gets WAL, foreign keys, a busy timeout."""
     try:
         url = normalise_url(url)
     except Exception as exc:
         raise ConfigError(f"store.url: not a database URL ({exc})") from None
     is_sqlite = url.startswith("sqlite")
+    # Statement parameters and rows hold personal codes and names: never in SQLAlchemy's
+    # exception messages, nor in its engine log (statements at INFO, every row at DEBUG), which
+    # stays at WARNING whatever level the root logger has.
+    kwargs.setdefault("hide_parameters", True)
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
     if is_sqlite:
         kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
     else:
@@ -56,6 +63,25 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+_WRITERS: dict[str, threading.RLock] = {}
+_WRITERS_LOCK = threading.Lock()
+
+
+@contextmanager
+def _writer(factory: sessionmaker[Session]) -> Iterator[None]:
+    """SQLite has one writer at a time: the threads of this process take turns on a lock
+    (handed over at once, never timing out) instead of polling SQLite's busy handler, whose
+    30 s can run out when many chunk tasks commit at once on a loaded machine."""
+    bind = factory.kw.get("bind")
+    if bind is None or bind.dialect.name != "sqlite":
+        yield
+        return
+    with _WRITERS_LOCK:
+        lock = _WRITERS.setdefault(str(bind.url), threading.RLock())
+    with lock:
+        yield
+
+
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any exception.
@@ -64,7 +90,7 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     hold personal codes, are not repeated in the message).
     """
     try:
-        with factory() as session, session.begin():
+        with _writer(factory), factory() as session, session.begin():
             yield session
     except SQLAlchemyError as exc:
         reason = scrub(str(getattr(exc, "orig", None) or type(exc).__name__).splitlines()[0][:200])

@@ -307,8 +307,8 @@ def run_demo(persons: int, households: int, workdir: Path, keep_serving: bool = 
     os.environ.update(DEMO_SECRETS)
     # The demo's Prefect runs go into a Prefect home of its own, so they never contend with
     # another local Prefect process for ~/.prefect and can be browsed afterwards.
-    prefect_home = (workdir / "prefect").resolve()
-    os.environ.setdefault("PREFECT_HOME", str(prefect_home))
+    # (a PREFECT_HOME already set is kept, and is the one the summary names)
+    prefect_home = Path(os.environ.setdefault("PREFECT_HOME", str((workdir / "prefect").resolve())))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     config = workdir / "tilts.toml"
     with running_mocks(persons=persons) as mocks:

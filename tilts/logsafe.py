@@ -12,7 +12,8 @@ import re
 
 from tilts.personal_code import mask
 
-_CODE = re.compile(r"(?<!\d)(\d{6})-?(\d{5})(?!\d)")
+# Not inside a longer run of ASCII digits; a code after "٣" or "５" is still masked.
+_CODE = re.compile(r"(?<![0-9])(\d{6})-?(\d{5})(?![0-9])")
 
 
 def scrub(text: str) -> str:

@@ -16,7 +16,7 @@ import datetime as dt
 import re
 
 _WEIGHTS = (1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_DIGITS = re.compile(r"^\d{11}$")
+_DIGITS = re.compile(r"^[0-9]{11}\Z")  # ASCII digits only: ``\d`` takes "０１０１９０…" too
 _CENTURY = {"0": 1800, "1": 1900, "2": 2000}
 
 

@@ -1,0 +1,484 @@
+"""Property tests of the one validation step and of personal codes, on generated hostile input.
+
+For each registry model in ``schemas/`` (PMLP persons and changes, VDEĀVK, VSAA, VID, NVA),
+hypothesis generates a batch of valid records and spoils some of them — a three-decimal or
+non-string amount, a month 13, an impossible or out-of-range date, a value outside its list,
+a wrong type, a personal code with a bad check digit or an impossible birth date, digits that
+are not ASCII, a trailing newline — and feeds the batch to ``schemas.validate.validate_records``:
+every untouched record passes, every spoiled one is rejected with a reason naming the spoiled
+field, and no reason repeats a personal code. ``tests/unit/test_personal_code.py`` holds the
+basic code properties; the ones here add arbitrary text.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandera.pandas as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from schemas.nva import END_REASONS, NvaRegistrationSchema
+from schemas.pmlp import PmlpChangeSchema, PmlpPersonSchema, flatten_person
+from schemas.validate import validate_records
+from schemas.vdeavk import DisabilityDecisionSchema
+from schemas.vid import VidRowSchema
+from schemas.vsaa import BENEFIT_TYPES, VsaaPaymentSchema
+from tilts.logsafe import scrub
+from tilts.personal_code import (
+    display,
+    invalid_reason,
+    is_valid,
+    mask,
+    normalise,
+    old_format_check_digit,
+)
+
+Row = dict[str, Any]
+REASONS = {
+    "must be 11 digits",
+    "century digit must be 0, 1 or 2",
+    "birth date part is not a real date",
+    "check digit does not match",
+}
+
+
+# ------------------------------------------------------------------------ valid values
+def _old_code(day: dt.date, serial: int) -> str | None:
+    first = f"{day:%d%m}{day.year % 100:02d}{'012'[day.year // 100 - 18]}{serial:03d}"
+    check = old_format_check_digit(first)
+    return None if check is None else first + str(check)
+
+
+old_codes = st.builds(
+    _old_code, st.dates(dt.date(1850, 1, 1), dt.date(2017, 6, 30)), st.integers(0, 999)
+).filter(bool)
+new_codes = st.builds(lambda a, b: f"3{a}{b:09d}", st.integers(2, 9), st.integers(0, 10**9 - 1))
+codes = st.one_of(old_codes, new_codes)
+days = st.dates(dt.date(1900, 1, 1), dt.date(2099, 12, 31))
+dates = days.map(dt.date.isoformat)
+months = days.map(lambda d: f"{d:%Y-%m}")
+money = st.integers(0, 10**11 - 1).map(lambda c: f"{c // 100}.{c % 100:02d}")
+digits = lambda n: st.integers(0, 10**n - 1).map(lambda v: f"{v:0{n}d}")  # noqa: E731
+names = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=60)
+
+
+# ------------------------------------------------------------------------- bad values
+def _impossible_day(y: int, m: int, d: int) -> str:
+    return f"{y:04d}-{m:02d}-{calendar.monthrange(y, m)[1] + d:02d}"
+
+
+# the hostile literals (each also checked one by one below), then generated ones
+MONEY = [
+    "12.345",
+    "0.100",
+    "1E+2",
+    "100E-2",
+    "1_000.00",
+    " 1.00",
+    "1.00\n",
+    "١.٠٠",
+    "1,00",
+    "1.",
+    ".50",
+    "NaN",
+    "",
+]
+MONTHS = [
+    "2026-13",
+    "2026-00",
+    "0000-13",
+    "2026-1",
+    "26-01",
+    "2026-01\n",
+    "２０２６-01",
+    "2026/01",
+    "2026-01-01",
+    "",
+]
+DATES = [
+    "2026-02-30",
+    "2025-02-29",
+    "2026-04-31",
+    "0000-01-01",
+    "2026-13-01",
+    "2026-00-10",
+    "20260105",
+    "2026-01-05\n",
+    "２０２６-01-05",
+    "2026-1-5",
+    "2026-01-05T00:00",
+    "",
+]
+WRONG_TYPES = [12, 12.5, -1, True, False, ["12.00"], {"eur": "12.00"}]
+not_strings = st.sampled_from(WRONG_TYPES)
+bad_money = st.one_of(
+    st.sampled_from(MONEY),
+    st.builds(lambda i, f: f"{i}.{f:03d}", st.integers(0, 10**6), st.integers(0, 999)),
+    not_strings,
+)
+bad_months = st.one_of(
+    st.sampled_from(MONTHS),
+    st.builds(lambda y, m: f"{y:04d}-{m:02d}", st.integers(0, 9999), st.sampled_from([0, 13, 99])),
+    not_strings,
+)
+bad_dates = st.one_of(
+    st.sampled_from(DATES),
+    st.builds(_impossible_day, st.integers(1, 9999), st.integers(1, 12), st.integers(1, 3))
+    .filter(lambda s: int(s[-2:]) <= 99),
+    not_strings,
+)  # fmt: skip
+
+
+def eleven(value: Any) -> bool:
+    """Not 11 ASCII digits (a registration number or a change's code has no check digit)."""
+    return not (isinstance(value, str) and re.fullmatch("[0-9]{11}", value))
+
+
+def bad_choice(allowed: list[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(st.text(max_size=20), not_strings).filter(lambda v: v not in allowed)
+
+
+bad_codes = st.one_of(
+    old_codes.map(lambda c: c[:10] + str((int(c[10]) + 1) % 10)),  # check digit
+    st.builds(lambda s: f"3102{s:07d}", st.integers(0, 10**7 - 1)),  # 31 February
+    old_codes.map(lambda c: c[:6] + "5" + c[7:]),  # century digit
+    codes.map(lambda c: c[:10]),
+    codes.map(display),
+    codes.map(lambda c: c.translate(str.maketrans("0123456789", "０１２３４５６７８９"))),
+    codes.map(lambda c: c + "\n"),
+)
+
+
+# --------------------------------------------------------------------- the models
+@dataclass(frozen=True)
+class Model:
+    """A pandera model, how to draw a valid wire record, and how each field can go wrong.
+
+    ``bad`` maps a path into the record to (the column or rule the reason must name, values).
+    """
+
+    model: type[pa.DataFrameModel]
+    valid: Callable[[], st.SearchStrategy[Row]]
+    bad: dict[tuple[str, ...], tuple[str, st.SearchStrategy[Any]]]
+    flatten: Callable[[Row], Row] | None = None
+
+
+def _vsaa() -> st.SearchStrategy[Row]:
+    return st.fixed_dictionaries(
+        {"requestedCode": codes, "month": months, "benefitType": st.sampled_from(BENEFIT_TYPES),
+         "grossAmount": money, "incomeTaxWithheld": money, "paidAmount": money,
+         "paymentDate": dates}
+    )  # fmt: skip
+
+
+def _vid() -> st.SearchStrategy[Row]:
+    income = st.fixed_dictionaries(
+        {"requestedCode": codes, "rowKind": st.just("INCOME"), "month": months,
+         "incomeType": st.sampled_from(["SALARY", "SELF_EMPLOYMENT", "ROYALTY", "RENTAL", "OTHER"]),
+         "grossAmount": money, "taxesWithheld": money, "netAmount": money},
+        optional={"employerRegNo": digits(11)},
+    )  # fmt: skip
+    employment = st.fixed_dictionaries(
+        {"requestedCode": codes, "rowKind": st.just("EMPLOYMENT"), "employerRegNo": digits(11),
+         "employerName": names, "startDate": dates},
+        optional={"endDate": dates},
+    )  # fmt: skip
+    return st.one_of(income, employment)
+
+
+def _nva() -> st.SearchStrategy[Row]:
+    return st.fixed_dictionaries(
+        {"requestedCode": codes,
+         "kind": st.sampled_from(["UNEMPLOYED", "JOB_SEEKER", "NOT_REGISTERED"])},
+        optional={"since": dates, "endedOn": dates, "endReason": st.sampled_from(END_REASONS),
+                  "measureType": st.text(max_size=60), "measureFrom": dates, "measureTo": dates,
+                  "stipendPaid": st.booleans()},
+    )  # fmt: skip
+
+
+@st.composite
+def _vdeavk(draw: st.DrawFn) -> Row:
+    start = draw(days)
+    lifelong = draw(st.booleans())
+    adult = draw(st.booleans())
+    row: Row = {
+        "requestedCode": draw(codes),
+        "decisionNumber": draw(st.text(min_size=1, max_size=60)),
+        "decisionDate": draw(dates),
+        "subject": "ADULT" if adult else "CHILD",
+        "group": draw(st.sampled_from(["I", "II", "III"])) if adult else None,
+        "validFrom": start.isoformat(),
+        "lifelong": "true" if lifelong else "false",
+        "specialCareNeed": draw(st.sampled_from(["true", "false"])),
+    }
+    if not lifelong or draw(st.booleans()):
+        end = draw(st.dates(start, dt.date(2099, 12, 31)))
+        row["validTo"] = end.isoformat()
+    if draw(st.booleans()):
+        row["workCapacityLossPercent"] = draw(digits(draw(st.sampled_from([2, 3]))))
+    return row
+
+
+@st.composite
+def _pmlp(draw: st.DrawFn) -> Row:
+    code = draw(codes)
+    born = draw(days)
+    row: Row = {
+        "requestedCode": code, "result": "FOUND", "personCode": code,
+        "givenName": draw(names), "surname": draw(names), "birthDate": born.isoformat(),
+        "sex": draw(st.sampled_from(["M", "F"])), "citizenship": "LVA",
+        "registerStatus": draw(st.sampled_from(["ACTIVE", "PASSIVE"])),
+        "address": {"addressCode": draw(digits(9)), "atvk": draw(digits(7)),
+                    "validFrom": draw(dates)},
+    }  # fmt: skip
+    if draw(st.booleans()):
+        row["deathDate"] = draw(st.dates(born, dt.date(2099, 12, 31))).isoformat()
+    return row
+
+
+def _change() -> st.SearchStrategy[Row]:
+    stamp = st.datetimes(dt.datetime(1990, 1, 1), dt.datetime(2099, 1, 1)).map(
+        dt.datetime.isoformat
+    )
+    kinds = ["ADDRESS", "DEATH", "NAME", "CODE", "RELATIONS", "STATUS"]
+    return st.fixed_dictionaries(
+        {"personCode": codes, "kind": st.sampled_from(kinds), "changedAt": stamp}
+    )
+
+
+MODELS = {
+    "vsaa": Model(VsaaPaymentSchema, _vsaa, {
+        ("month",): ("month", bad_months),
+        ("benefitType",): ("benefitType", bad_choice(BENEFIT_TYPES)),
+        ("grossAmount",): ("grossAmount", bad_money),
+        ("incomeTaxWithheld",): ("incomeTaxWithheld", bad_money),
+        ("paidAmount",): ("paidAmount", bad_money),
+        ("paymentDate",): ("paymentDate", bad_dates),
+    }),
+    "vid": Model(VidRowSchema, _vid, {
+        ("rowKind",): ("rowKind", bad_choice(["INCOME", "EMPLOYMENT"])),
+        ("employerRegNo",): ("employerRegNo", st.one_of(bad_codes, not_strings).filter(eleven)),
+        ("grossAmount",): ("grossAmount", bad_money),
+        ("netAmount",): ("netAmount", bad_money),
+        ("startDate",): ("startDate", bad_dates),
+        ("endDate",): ("endDate", bad_dates),
+        ("month",): ("month", bad_months),
+    }),
+    "nva": Model(NvaRegistrationSchema, _nva, {
+        ("kind",): ("kind", bad_choice(["UNEMPLOYED", "JOB_SEEKER", "NOT_REGISTERED"])),
+        ("since",): ("since", bad_dates),
+        ("endedOn",): ("endedOn", bad_dates),
+        ("endReason",): ("endReason", bad_choice(END_REASONS)),
+        ("measureTo",): ("measureTo", bad_dates),
+        ("stipendPaid",): ("stipendPaid", st.one_of(st.text(), st.integers(2))),
+    }),
+    "vdeavk": Model(DisabilityDecisionSchema, _vdeavk, {
+        ("decisionNumber",): ("decisionNumber", st.one_of(st.just(""), st.text(min_size=61))),
+        ("decisionDate",): ("decisionDate", bad_dates),
+        ("validFrom",): ("validFrom", bad_dates),
+        ("subject",): ("subject", bad_choice(["ADULT", "CHILD"])),
+        ("lifelong",): ("lifelong", bad_choice(["true", "false"])),
+        ("workCapacityLossPercent",): ("workCapacityLossPercent",
+                                       st.sampled_from(["5", "1000", "５０", "50%", "50\n"])),
+    }),
+    "pmlp": Model(PmlpPersonSchema, _pmlp, {
+        ("personCode",): ("personCode", bad_codes),
+        ("birthDate",): ("birthDate", bad_dates),
+        ("sex",): ("sex", bad_choice(["M", "F"])),
+        ("citizenship",): ("citizenship", st.sampled_from(["lva", "LV", "LVAA", "LVA\n", ""])),
+        ("surname",): ("surname", st.text(min_size=201, max_size=210)),
+        ("address", "atvk"): ("atvk", st.one_of(digits(6), digits(8), st.just("００４００００"))),
+        ("address", "addressCode"): ("addressCode", st.one_of(digits(8), st.just("1234567890"))),
+        ("address", "validFrom"): ("addressValidFrom", bad_dates),
+    }, flatten_person),
+    "pmlp-change": Model(PmlpChangeSchema, _change, {
+        ("personCode",): ("personCode", st.one_of(bad_codes, not_strings).filter(eleven)),
+        ("kind",): ("kind", bad_choice(["ADDRESS", "DEATH", "NAME", "CODE", "RELATIONS", "STATUS"])),
+        ("changedAt",): ("changedAt", st.sampled_from(["2026-11-26", "26.11.2026T1", ""])),
+    }),
+}  # fmt: skip
+
+
+def _spoil(row: Row, path: tuple[str, ...], value: Any) -> Row:
+    out = {k: dict(v) if isinstance(v, dict) else v for k, v in row.items()}
+    target = out
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return out
+
+
+@st.composite
+def batches(draw: st.DrawFn, name: str) -> tuple[list[Row], dict[int, str]]:
+    """A batch of valid records with some spoiled: (records, index → what the reason names)."""
+    spec = MODELS[name]
+    rows = draw(st.lists(spec.valid(), min_size=1, max_size=6))
+    spoiled: dict[int, str] = {}
+    for i in draw(st.sets(st.integers(0, len(rows) - 1), max_size=len(rows))):
+        path, (named, values) = draw(st.sampled_from(sorted(spec.bad.items())))
+        rows[i] = _spoil(rows[i], path, draw(values))
+        spoiled[i] = named
+    return rows, spoiled
+
+
+def _check(name: str, batch: tuple[list[Row], dict[int, str]]) -> None:
+    rows, spoiled = batch
+    spec = MODELS[name]
+    valid, invalid = validate_records(rows, spec.model, spec.flatten)
+    assert [r for r in valid] == [r for i, r in enumerate(rows) if i not in spoiled]
+    assert len(invalid) == len(spoiled)
+    for (record, reason), (i, named) in zip(invalid, sorted(spoiled.items()), strict=True):
+        assert record is rows[i]
+        assert named in reason, (named, reason)
+        for key in ("requestedCode", "personCode"):
+            code = record.get(key)
+            if isinstance(code, str) and len(code) >= 10:
+                assert code not in reason and normalise(code) not in reason, reason
+
+
+EXAMPLES = settings(max_examples=40, deadline=None)
+
+
+@EXAMPLES
+@given(batches("vsaa"))
+def test_vsaa_payments(batch: tuple[list[Row], dict[int, str]]) -> None:
+    _check("vsaa", batch)
+
+
+@EXAMPLES
+@given(batches("vid"))
+def test_vid_income_and_employments(batch: tuple[list[Row], dict[int, str]]) -> None:
+    _check("vid", batch)
+
+
+@EXAMPLES
+@given(batches("nva"))
+def test_nva_registrations(batch: tuple[list[Row], dict[int, str]]) -> None:
+    _check("nva", batch)
+
+
+@EXAMPLES
+@given(batches("vdeavk"))
+def test_vdeavk_decisions(batch: tuple[list[Row], dict[int, str]]) -> None:
+    _check("vdeavk", batch)
+
+
+@EXAMPLES
+@given(batches("pmlp"))
+def test_pmlp_persons(batch: tuple[list[Row], dict[int, str]]) -> None:
+    _check("pmlp", batch)
+
+
+@EXAMPLES
+@given(batches("pmlp-change"))
+def test_pmlp_changes(batch: tuple[list[Row], dict[int, str]]) -> None:
+    _check("pmlp-change", batch)
+
+
+LITERALS = {"money": MONEY + WRONG_TYPES, "month": MONTHS + WRONG_TYPES,
+            "date": DATES + WRONG_TYPES}  # fmt: skip
+SWEEP: dict[str, dict[tuple[str, ...], str]] = {
+    "vsaa": {("grossAmount",): "money", ("month",): "month", ("paymentDate",): "date"},
+    "vid": {("netAmount",): "money", ("month",): "month", ("startDate",): "date"},
+    "nva": {("since",): "date", ("measureTo",): "date"},
+    "vdeavk": {("decisionDate",): "date", ("validFrom",): "date"},
+    "pmlp": {("birthDate",): "date", ("address", "validFrom"): "date"},
+}
+
+
+def _bad_codes(code: str) -> list[str]:
+    """A code spoiled every way a registry could: check digit, form, digits, length."""
+    out = [
+        display(code),
+        code[:10],
+        code + "0",
+        code + "\n",
+        " " + code,
+        code.translate(str.maketrans("0123456789", "０１２３４５６７８９")),
+        "31029012345",
+    ]
+    if not code.startswith("3"):
+        out += [code[:10] + str((int(code[10]) + 1) % 10), code[:6] + "5" + code[7:]]
+    return out  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(SWEEP))
+def test_every_hostile_literal_is_rejected_naming_its_field(name: str) -> None:
+    """Each literal of the lists above, one record each, beside a valid record that passes."""
+    spec = MODELS[name]
+
+    @settings(max_examples=3, deadline=None)
+    @given(spec.valid())
+    def sweep(row: Row) -> None:
+        spoiled = [(path, value) for path, kind in SWEEP[name].items() for value in LITERALS[kind]]
+        if name == "pmlp":
+            spoiled += [(("personCode",), value) for value in _bad_codes(row["personCode"])]
+        rows = [row] + [_spoil(row, path, value) for path, value in spoiled]
+        valid, invalid = validate_records(rows, spec.model, spec.flatten)
+        assert valid == [row]
+        assert len(invalid) == len(spoiled)
+        for k, ((record, reason), (path, value)) in enumerate(zip(invalid, spoiled, strict=True)):
+            assert record is rows[k + 1] and spec.bad[path][0] in reason, (path, value, reason)
+
+    sweep()
+
+
+# ------------------------------------------------------------------------ personal codes
+@given(st.text(max_size=16))
+def test_a_valid_code_is_eleven_ascii_digits_and_reasons_never_echo(text: str) -> None:
+    reason = invalid_reason(text)
+    assert reason is None or reason in REASONS
+    if is_valid(text):
+        assert re.fullmatch("[0-9]{11}", normalise(text))
+
+
+@given(codes)
+def test_display_form_validates_like_the_wire_form(code: str) -> None:
+    assert is_valid(display(code)) and normalise(display(code)) == code
+
+
+@given(st.integers(1, 31), st.integers(1, 12), st.integers(0, 99), st.sampled_from("012"),
+       st.integers(0, 9999))  # fmt: skip
+def test_old_codes_with_impossible_birth_dates_are_refused(
+    day: int, month: int, yy: int, century: str, rest: int
+) -> None:
+    year = {"0": 1800, "1": 1900, "2": 2000}[century] + yy
+    code = f"{day:02d}{month:02d}{yy:02d}{century}{rest:04d}"
+    if code.startswith("3") and code[1] in "23456789":
+        return  # a new-format code: no date in it
+    real = day <= calendar.monthrange(year, month)[1]
+    assert (invalid_reason(code) == "birth date part is not a real date") is not real
+
+
+GLUE = st.sampled_from(["", " ", "=", "x", "５", "٣", "ā"])  # also digits that are not ASCII
+
+
+@given(codes, st.text(max_size=20), st.text(max_size=20), GLUE, GLUE, st.booleans())
+def test_scrub_masks_a_code_in_any_text(
+    code: str, before: str, after: str, left: str, right: str, hyphen: bool
+) -> None:
+    before, after = before + left, right + after
+    if before[-1:] in "0123456789-" or after[:1] in "0123456789":
+        before, after = before + " ", " " + after  # else it is part of a longer number
+    shown = display(code) if hyphen else code
+    cleaned = scrub(before + shown + after)
+    assert code not in cleaned and display(code) not in cleaned
+    assert mask(code) in cleaned
+
+
+@given(codes, st.sampled_from(["０１２３４５６７８９", "٠١٢٣٤٥٦٧٨٩", "०१२३४५६७८९"]))
+def test_codes_in_other_digits_are_not_codes(code: str, script: str) -> None:
+    other = code.translate(str.maketrans("0123456789", script))
+    assert invalid_reason(other) == "must be 11 digits" and mask(other) == "*" * 11
+
+
+@given(st.text(max_size=20))
+def test_mask_shows_at_most_seven_digits_of_any_text(text: str) -> None:
+    assert sum(ch.isdigit() for ch in mask(text)) <= 7
