@@ -85,6 +85,7 @@ TEMPLATES: dict[str, tuple[Callable[[Path, MockHandle], None], Callable[[Path, s
     "reassess": (worlds.reassess_template, worlds.sync_config),
 }  # fmt: skip
 
+
 def case(name: str, point: str, *marks: pytest.MarkDecorator) -> Any:
     """(flow, crash point): the n-th time the process passes the named point it dies."""
     return pytest.param(name, point, marks=marks, id=f"{name}@{point}")
