@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.audit import AuditRecord
 from store.bulk import upsert
+from store.db import transaction
 from store.models import AuditLog, FlowRunLog, Municipality, Quarantine, SyncCursor
 
 
@@ -103,7 +104,7 @@ class StoreAuditSink:
         with self._lock:
             rows, self._buffer = self._buffer, []
         if rows:
-            with self._factory() as session, session.begin():
+            with transaction(self._factory) as session:
                 upsert(session, AuditLog.__table__, rows, ["message_id"])
             self.written += len(rows)
 
