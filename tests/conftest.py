@@ -93,10 +93,16 @@ def factory(store_url: str):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
-    """Prefect against a temporary local API (prefect_test_harness)."""
+    """Prefect against a temporary local API (prefect_test_harness), without flow-run
+    heartbeats: joining the heartbeat thread costs each flow run up to a second, and the tests
+    watch their runs end themselves (production keeps Prefect's default)."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=120):
+    with (
+        prefect_test_harness(server_startup_timeout=120),
+        temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+    ):
         yield
 
 
