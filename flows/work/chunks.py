@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from flows.runtime import Runtime
-from flows.work.batching import DEFAULT_CHUNK, batches
+from flows.work.batching import DEFAULT_CHUNK
 from store.persons import iter_open_case_subjects, open_case_subjects, subject_spans
 
 __all__ = ["DEFAULT_CHUNK", "Chunk", "Planner", "chunk_ids", "span_chunks", "subject_pages"]
@@ -36,11 +36,6 @@ def span_chunks(rt: Runtime, atvk: str, size: int) -> list[Chunk]:
     with rt.factory() as s:
         spans = subject_spans(s, rt.municipality_id(atvk), size)
     return [Chunk(n, after=after, upto=upto) for after, upto, n in spans]
-
-
-def id_chunks(ids: Sequence[int], size: int) -> list[Chunk]:
-    """``ids`` in chunks of at most ``size``."""
-    return [Chunk(len(b), tuple(b)) for b in batches(ids, size)]
 
 
 def chunk_ids(rt: Runtime, atvk: str, chunk: Chunk) -> list[int]:

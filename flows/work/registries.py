@@ -25,7 +25,7 @@ from store.facts import replace_facts
 from store.fetches import due_persons, mark_fetched
 from store.models import Person
 from store.ops import get_cursor, now, quarantine, set_cursor
-from store.persons import codes_of, iter_open_case_subjects, resolve_codes
+from store.persons import codes_of, resolve_codes
 from tilts.crashpoints import crash_point
 from tilts.errors import ContractError, RecordError
 from tilts.personal_code import mask
@@ -78,16 +78,6 @@ def answerable(s: Session, ids: list[int]) -> list[int]:
         )
     )
     return [pid for pid in ids if pid not in skip]
-
-
-def subjects(rt: Runtime, atvk: str) -> list[int]:
-    """Open-case subjects the registries can answer for (not known to be invalid or absent)."""
-    mid = rt.municipality_id(atvk)
-    out: list[int] = []
-    with rt.factory() as s:
-        for page in iter_open_case_subjects(s, mid):
-            out += answerable(s, page)
-    return out
 
 
 def fetch_chunk(rt: Runtime, atvk: str, service: str, chunk: Chunk, w: Window) -> dict[str, Any]:
