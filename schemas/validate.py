@@ -23,34 +23,52 @@ def validate_records(
     model: type[pa.DataFrameModel],
     flatten: Flatten | None = None,
 ) -> tuple[list[dict[str, Any]], list[tuple[dict[str, Any], str]]]:
-    """Split ``records`` into (valid, [(invalid, reason)]) by ``model``."""
+    """Split ``records`` into (valid, [(invalid, reason)]) by ``model``.
+
+    A value of the wrong type in a text column is found row by row before pandera runs: pandera
+    reports a column's dtype failure for the whole column, which would take every row of the
+    batch with the one bad record.
+    """
     if not records:
         return [], []
     rows = [flatten(r) if flatten else r for r in records]
-    frame = pd.DataFrame.from_records(rows)
-    columns = list(model.to_schema().columns)
-    for col in columns:
-        if col not in frame.columns:
-            frame[col] = None
-    frame = frame[columns].astype(object).where(frame[columns].notna(), None)
-    try:
-        model.validate(frame, lazy=True)
-    except SchemaErrors as exc:
-        reasons: dict[int, list[str]] = defaultdict(list)
-        for case in exc.failure_cases.itertuples(index=False):
-            idx = getattr(case, "index", None)
-            column = getattr(case, "column", None) or "record"
-            if getattr(case, "schema_context", "") == "DataFrameSchema":
-                column = "record"  # a whole-row check names the rule, not every column
-            check = str(getattr(case, "check", "check"))
-            if idx is None or pd.isna(idx):
-                # a schema-level failure (missing column, wrong dtype): every row fails
-                for i in range(len(records)):
-                    reasons[i].append(f"{column}: {check}")
-            else:
-                reasons[int(idx)].append(f"{column}: {check}")
-        bad = {i: "; ".join(sorted(set(r))) for i, r in reasons.items()}
-        valid = [rec for i, rec in enumerate(records) if i not in bad]
-        invalid = [(records[i], reason) for i, reason in sorted(bad.items())]
-        return valid, invalid
-    return list(records), []
+    schema = model.to_schema()
+    columns = list(schema.columns)
+    text = [c for c, col in schema.columns.items() if str(col.dtype).startswith("str")]
+    reasons: dict[int, list[str]] = defaultdict(list)
+    for i, row in enumerate(rows):
+        for c in text:
+            value = row.get(c)
+            if value is not None and not isinstance(value, str):
+                reasons[i].append(f"{c}: dtype('str')")
+    kept = [i for i in range(len(rows)) if i not in reasons]
+    if kept:
+        frame = pd.DataFrame.from_records([rows[i] for i in kept])
+        for col in columns:
+            if col not in frame.columns:
+                frame[col] = None
+        frame = frame[columns].astype(object).where(frame[columns].notna(), None)
+        try:
+            model.validate(frame, lazy=True)
+        except SchemaErrors as exc:
+            _collect(exc, kept, reasons)
+    bad = {i: "; ".join(sorted(set(r))) for i, r in reasons.items()}
+    valid = [rec for i, rec in enumerate(records) if i not in bad]
+    invalid = [(records[i], reason) for i, reason in sorted(bad.items())]
+    return valid, invalid
+
+
+def _collect(exc: SchemaErrors, kept: list[int], reasons: dict[int, list[str]]) -> None:
+    """Each failure case's reason onto the row it names (``kept`` maps frame rows back)."""
+    for case in exc.failure_cases.itertuples(index=False):
+        idx = getattr(case, "index", None)
+        column = getattr(case, "column", None) or "record"
+        if getattr(case, "schema_context", "") == "DataFrameSchema":
+            column = "record"  # a whole-row check names the rule, not every column
+        check = str(getattr(case, "check", "check"))
+        if idx is None or pd.isna(idx):
+            # a schema-level failure (missing column, wrong dtype): every row fails
+            for i in kept:
+                reasons[i].append(f"{column}: {check}")
+        else:
+            reasons[kept[int(idx)]].append(f"{column}: {check}")
