@@ -42,18 +42,32 @@ DEFAULT_FAULT_ACTIONS: dict[str, type[TiltsError]] = {
 }
 
 
-@cache
-def load_schema(xsd_name: str) -> etree.XMLSchema:
-    """The compiled XSD of a service (from the committed copy, never the network)."""
-    return etree.XMLSchema(etree.parse(str(WSDL_DIR / xsd_name)))
-
-
+# libxml2 cannot compile two XML Schemas at once: two threads of a fresh process making their
+# first calls together failed with "Document is not valid XML Schema" or crashed the process
+# (tests/connectors/test_soap_threads.py). The first use of each is built under this lock.
+_build_lock = threading.Lock()
 _zeep_lock = threading.Lock()
 
 
+def load_schema(xsd_name: str) -> etree.XMLSchema:
+    """The compiled XSD of a service (from the committed copy, never the network)."""
+    with _build_lock:
+        return _load_schema(xsd_name)
+
+
 @cache
+def _load_schema(xsd_name: str) -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(WSDL_DIR / xsd_name)))
+
+
 def zeep_client(wsdl_name: str) -> Client:
     """A zeep client built from the committed WSDL, with the X-Road plugin."""
+    with _build_lock:
+        return _zeep_client(wsdl_name)
+
+
+@cache
+def _zeep_client(wsdl_name: str) -> Client:
     settings = Settings(strict=True, xml_huge_tree=False, forbid_dtd=True, forbid_entities=True)
     return Client(
         str(WSDL_DIR / wsdl_name),

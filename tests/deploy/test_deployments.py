@@ -30,12 +30,22 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _run(args: list[str], env: dict[str, str], cwd: Path = ROOT) -> str:
+def _run(args: list[str], env: dict[str, str], cwd: Path = ROOT, log: Path | None = None) -> str:
+    """Run a command; on failure say what it printed and the tail of ``log`` (a worker's)."""
     proc = subprocess.run(
         args, env={**env, "PWD": str(cwd)}, cwd=cwd, capture_output=True, text=True, timeout=300
     )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    tail = log.read_text(errors="replace")[-6000:] if log is not None and log.exists() else ""
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:] + tail
     return proc.stdout
+
+
+def run_nightly_deployment(env: dict[str, str], cwd: Path, worker_log: Path) -> str:
+    """``prefect deployment run nightly_sync/nightly-sync --watch``; the worker's log on failure."""
+    watch = [PREFECT, "deployment", "run", "nightly_sync/nightly-sync", "--watch"]
+    out = _run([*watch, "--watch-timeout", "240"], env, cwd, log=worker_log)
+    assert "Completed" in out, out[-2000:] + worker_log.read_text(errors="replace")[-6000:]
+    return out
 
 
 @pytest.mark.slow
@@ -81,19 +91,7 @@ def _deploy_and_run(env: dict[str, str], tmp_path: Path, mock: MockHandle) -> No
         stderr=subprocess.STDOUT,
     )
     try:
-        out = _run(
-            [
-                PREFECT,
-                "deployment",
-                "run",
-                "nightly_sync/nightly-sync",
-                "--watch",
-                "--watch-timeout",
-                "240",
-            ],
-            env,
-        )
-        assert "Completed" in out, out[-2000:] + (tmp_path / "worker.log").read_text()[-3000:]
+        run_nightly_deployment(env, ROOT, tmp_path / "worker.log")
     finally:
         worker.terminate()
         worker.wait(30)

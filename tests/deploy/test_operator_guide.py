@@ -19,7 +19,7 @@ import pytest
 from mocks.harness import running_mocks
 from tilts.demo import DEMO_SECRETS, seed_caseload
 
-from .test_deployments import PREFECT, ROOT, _run
+from .test_deployments import PREFECT, ROOT, _run, run_nightly_deployment
 
 GUIDE = ROOT / "docs" / "operations.md"
 TILTS = [sys.executable, "-m", "tilts.cli"]
@@ -72,20 +72,7 @@ def test_operator_guide_on_a_fresh_clone(prefect_server: dict[str, str], tmp_pat
         worker = subprocess.Popen([PREFECT, "worker", "start", "--pool", "tilts", "--limit", "1"],
                                   env=env, cwd=clone, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
         try:
-            out = _run(
-                [
-                    PREFECT,
-                    "deployment",
-                    "run",
-                    "nightly_sync/nightly-sync",
-                    "--watch",
-                    "--watch-timeout",
-                    "240",
-                ],
-                env,
-                cwd=clone,
-            )
-            assert "Completed" in out, (tmp_path / "worker.log").read_text()[-3000:]
+            run_nightly_deployment(env, clone, tmp_path / "worker.log")
         finally:
             worker.terminate()
             worker.wait(30)
