@@ -41,7 +41,7 @@ from flows.runtime import Runtime, close_runtime, get_runtime, open_runtime
 from flows.work import fanout as work
 from flows.work import population, registries
 from flows.work.chunks import Chunk
-from flows.work.fanout import COUNTERS, SERVICES
+from flows.work.fanout import SERVICES
 from flows.work.registry_syncs import Window
 from store.chunks import chunks_of, claim_chunk, finish_chunk, mark_lost
 from tilts.errors import TiltsError
@@ -101,16 +101,10 @@ def _part(
     progress = Progress(len(population_ids) + len(person_ids) * len(SERVICES))
     if population_ids:
         try:
-            res: dict[str, Any] = population_task(rt.key, atvk, population_ids)
-            res["records_changed"] = res.pop("changed")
-            for name in COUNTERS:
-                setattr(fig, name, getattr(fig, name) + res[name])
+            fig.add_chunk(population_task(rt.key, atvk, population_ids))
         except Exception as exc:  # the registries of the chunk still run
             failed.append("pmlp")
-            fig.failures.append(
-                f"{atvk} pmlp chunk of {len(population_ids)}: "
-                f"{type(exc).__name__}: {scrub(str(exc))}"
-            )
+            fig.chunk_failed(f"{atvk} pmlp chunk of {len(population_ids)}", exc)
         progress.advance(len(population_ids))
     submitted = [
         (s, registry_task.submit(rt.key, atvk, s, person_ids, windows[s]))
@@ -123,15 +117,9 @@ def _part(
             res = future.result()
         except Exception as exc:  # one service's failure is that service's
             failed.append(service)
-            fig.failures.append(
-                f"{atvk} {service} chunk of {len(person_ids)}: "
-                f"{type(exc).__name__}: {scrub(str(exc))}"
-            )
+            fig.chunk_failed(f"{atvk} {service} chunk of {len(person_ids)}", exc)
             continue
-        fig.records_changed += res["changed"]
-        fig.not_found += res["not_found"]
-        fig.invalid += res["invalid"]
-        fig.quarantined += res["quarantined"]
+        fig.add_chunk(res)
         if res["complete_through"]:
             complete[service] = res["complete_through"]
         progress.advance(len(person_ids))

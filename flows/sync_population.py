@@ -79,16 +79,10 @@ class PopulationNight:
             res = future.result()
         except TiltsError as exc:
             self.failed += 1
-            fig.failures.append(f"{self.atvk} pmlp chunk of {size}: {type(exc).__name__}: {exc}")
+            fig.chunk_failed(f"{self.atvk} pmlp chunk of {size}", exc)
             return
         fig.persons_considered += res["persons"]
-        fig.records_changed += res["changed"]
-        fig.not_found += res["not_found"]
-        fig.invalid += res["invalid"]
-        fig.quarantined += res["quarantined"]
-        fig.rekeyed += res["rekeyed"]
-        fig.deaths += res["deaths"]
-        fig.moved_out += res["moved_out"]
+        fig.add_chunk(res)
         progress.advance(size)
 
     def finish(self) -> None:

@@ -27,7 +27,6 @@ from flows.work import registries as work
 from flows.work.chunks import DEFAULT_CHUNK, Chunk, Planner, subject_pages
 from flows.work.registry_syncs import Window
 from tilts.errors import TiltsError
-from tilts.logsafe import scrub
 from tilts.timing import BUSY
 
 
@@ -79,15 +78,9 @@ class RegistryNight:
             res = future.result()
         except Exception as exc:
             self.failed[service] = self.failed.get(service, 0) + 1
-            fig.failures.append(
-                f"{self.atvk} {service} chunk of {chunk.size}: "
-                f"{type(exc).__name__}: {scrub(str(exc))}"
-            )
+            fig.chunk_failed(f"{self.atvk} {service} chunk of {chunk.size}", exc)
             return
-        fig.records_changed += res["changed"]
-        fig.not_found += res["not_found"]
-        fig.invalid += res["invalid"]
-        fig.quarantined += res["quarantined"]
+        fig.add_chunk(res)
         if res["complete_through"]:
             self.complete.setdefault(service, set()).add(res["complete_through"])
         progress.advance(chunk.size)

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from tilts.logsafe import scrub
+
+# What a chunk task reports that the run adds up (a task says ``changed`` for records_changed)
+CHUNK_COUNTERS = ("records_changed", "not_found", "invalid", "quarantined", "rekeyed", "deaths",
+                  "moved_out")  # fmt: skip
 
 
 @dataclass
@@ -33,6 +40,16 @@ class RunFigures:
     failures: list[str] = field(default_factory=list)
     will_retry: list[str] = field(default_factory=list)
     parked: list[str] = field(default_factory=list)  # parked notifications with reasons
+
+    def add_chunk(self, res: Mapping[str, Any]) -> None:
+        """Add one finished chunk task's counters (those it does not report count 0)."""
+        for name in CHUNK_COUNTERS:
+            got = res.get("changed", 0) if name == "records_changed" else res.get(name, 0)
+            setattr(self, name, getattr(self, name) + int(got))
+
+    def chunk_failed(self, where: str, exc: BaseException) -> None:
+        """Record a chunk task that failed (``where``: municipality, service, size)."""
+        self.failures.append(f"{where}: {type(exc).__name__}: {scrub(str(exc))}")
 
     @property
     def throughput_per_s(self) -> float:

@@ -20,11 +20,10 @@ from store.chunks import plan_chunks
 from store.db import transaction
 from store.models_chunks import SyncChunk
 from tilts.errors import TiltsError
+from tilts.figures import CHUNK_COUNTERS
 from tilts.logsafe import scrub
 
 SERVICES = ("vdeavk", "vsaa", "vid", "nva")
-COUNTERS = ("records_changed", "not_found", "invalid", "quarantined", "rekeyed", "deaths",
-            "moved_out")  # fmt: skip
 CALLS = ("registry_calls", "calls_retried", "rate_limited_honoured")
 
 
@@ -97,7 +96,7 @@ def settle(rt: Runtime, mplan: MunicipalityPlan, rows: list[SyncChunk]) -> None:
     complete: dict[str, set[str]] = {}
     for row in rows:
         got = row.figures or {}
-        for name in COUNTERS:
+        for name in CHUNK_COUNTERS:
             setattr(fig, name, getattr(fig, name) + int(got.get(name, 0)))
         for name in CALLS:
             rt.child_calls[name] = rt.child_calls.get(name, 0) + int(got.get(name, 0))
