@@ -21,7 +21,7 @@ import sys
 import time
 from typing import Any
 
-from bench.common import bench_world, peak_rss_mb, sample_codes
+from bench.common import bench_world, peak_rss_mb, rss_mb, rss_trace, sample_codes
 from bench.naive import run_naive
 
 NAIVE_SAMPLE = 200  # persons the naive client fetches (issue: at least 200, extrapolated)
@@ -80,8 +80,10 @@ def nightly_once(
             naive = run_naive(world.config, sample_codes(world, NAIVE_SAMPLE), today, world.work)
             out["sample_persons"] = naive.persons
             out["client_persons_per_s"] = round(naive.persons_per_s, 2)
+        out["rss_before_night_mb"] = round(rss_mb(), 1)
         t0 = time.monotonic()
-        full = nightly_sync(config_path=str(world.config), as_of=today, chunk_size=chunk_size)
+        with rss_trace():
+            full = nightly_sync(config_path=str(world.config), as_of=today, chunk_size=chunk_size)
         t1 = time.monotonic()
         ours = BUSY.covered(t0, t1)
         out |= {

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import resource
+import sys
 import tempfile
+import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +21,32 @@ from mocks.harness import MockHandle, running_mocks
 def peak_rss_mb() -> float:
     """Peak resident memory of this process so far, in MB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def rss_mb() -> float:
+    """Resident memory of this process now, in MB (Linux ``/proc``)."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+@contextmanager
+def rss_trace(every_s: float = 10.0) -> Iterator[None]:
+    """Print this process's resident memory to stderr every ``every_s`` seconds (the curve
+    tells a leak, which keeps rising, from a working set, which levels off)."""
+    stop = threading.Event()
+    start = time.monotonic()
+
+    def sample() -> None:
+        while not stop.wait(every_s):
+            print(f"rss t={time.monotonic() - start:.0f}s mb={rss_mb():.0f}", file=sys.stderr)
+
+    thread = threading.Thread(target=sample, name="rss-trace", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 @dataclass
