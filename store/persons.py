@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from store.bulk import upsert
 from store.facts import Fact, replace_facts
-from store.models import Case, HouseholdMember, Person, PersonCode
+from store.models import Case, HouseholdMember, Monitoring, Person, PersonCode
 
 POPULATION_KINDS = ("BASIC", "ADDRESS", "DEATH", "RELATION")
 
@@ -97,6 +97,30 @@ def open_case_subjects(
         stmt = stmt.where(HouseholdMember.person_id <= upto_id)
     if limit is not None:
         stmt = stmt.limit(limit)
+    return list(session.scalars(stmt))
+
+
+def unmonitored_subjects(
+    session: Session, municipality_id: int, after_id: int = 0, limit: int = 5000
+) -> list[int]:
+    """Open-case subjects after ``after_id`` not registered for PMLP monitoring by the
+    municipality, in id order: the database answers the test (one probe of the monitoring
+    index per subject), so a night with nothing new to register reads no rows."""
+    registered = (
+        select(Monitoring.person_id)
+        .where(
+            Monitoring.municipality_id == municipality_id,
+            Monitoring.person_id == HouseholdMember.person_id,
+        )
+        .exists()
+    )
+    stmt = (
+        open_case_subjects_query(municipality_id)
+        .where(HouseholdMember.person_id > after_id, ~registered)
+        .distinct()
+        .order_by(HouseholdMember.person_id)
+        .limit(limit)
+    )
     return list(session.scalars(stmt))
 
 

@@ -23,12 +23,17 @@ __all__ = ["DEFAULT_CHUNK", "Chunk", "Planner", "chunk_ids", "span_chunks", "sub
 
 @dataclass(frozen=True)
 class Chunk:
-    """Subjects of one chunk task: ``ids`` when given, else every subject in the span."""
+    """Subjects of one chunk task: ``ids`` when given, else every subject in the span.
+
+    ``due``: the ids are already the persons due tonight (a :class:`Planner` picked them), so
+    the task does not test them again; a span, or ids from elsewhere, are tested.
+    """
 
     size: int
     ids: tuple[int, ...] = ()
     after: int = 0
     upto: int = 0
+    due: bool = False
 
 
 def span_chunks(rt: Runtime, atvk: str, size: int) -> list[Chunk]:
@@ -65,12 +70,12 @@ class Planner:
         self._pending += due
         while len(self._pending) >= self.size:
             head, self._pending = self._pending[: self.size], self._pending[self.size :]
-            self.chunks.append(Chunk(len(head), tuple(head)))
+            self.chunks.append(Chunk(len(head), tuple(head), due=True))
 
     def finish(self) -> list[Chunk]:
         """Every chunk planned."""
         if self._pending:
-            self.chunks.append(Chunk(len(self._pending), tuple(self._pending)))
+            self.chunks.append(Chunk(len(self._pending), tuple(self._pending), due=True))
             self._pending = []
         return self.chunks
 

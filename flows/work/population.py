@@ -21,9 +21,9 @@ from store.persons import (
     apply_population,
     codes_of,
     iter_open_case_subjects,
-    open_case_subjects,
     open_case_subjects_query,
     resolve_codes,
+    unmonitored_subjects,
 )
 from tilts.crashpoints import crash_point
 from tilts.errors import ContractError, RecordError
@@ -52,17 +52,10 @@ def sync_monitoring(rt: Runtime, atvk: str) -> dict[str, int]:
     after = 0
     while True:
         with rt.factory() as s:
-            page = open_case_subjects(s, mid, after, MONITORING_PAGE)
+            page = unmonitored_subjects(s, mid, after, MONITORING_PAGE)
             if not page:
                 break
-            known = set(
-                s.scalars(
-                    select(Monitoring.person_id).where(
-                        Monitoring.municipality_id == mid, Monitoring.person_id.in_(page)
-                    )
-                )
-            )
-            todo = codes_of(s, [p for p in page if p not in known])
+            todo = codes_of(s, page)
         by_code = {code: pid for pid, code in todo.items()}
         after = page[-1]
         for batch, result in run_batches(list(by_code), size, threads, pmlp.register_monitoring):
@@ -164,9 +157,10 @@ def fetch_chunk(
     rt: Runtime, atvk: str, chunk: Chunk, changed: frozenset[int] | None = None
 ) -> dict[str, int]:
     """:func:`fetch_and_store` for the subjects of one chunk: all of them, or (``changed``
-    given: an incremental night) those the feed named and those never fetched."""
+    given: an incremental night) those the feed named and those never fetched; a planner's
+    chunk of due persons is taken as it is."""
     ids = chunk_ids(rt, atvk, chunk)
-    if changed is not None:
+    if changed is not None and not chunk.due:
         with rt.factory() as s:
             never = set(unfetched(s, ids))
         ids = [pid for pid in ids if pid in changed or pid in never]

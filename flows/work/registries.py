@@ -81,10 +81,12 @@ def answerable(s: Session, ids: list[int]) -> list[int]:
 
 
 def fetch_chunk(rt: Runtime, atvk: str, service: str, chunk: Chunk, w: Window) -> dict[str, Any]:
-    """:func:`fetch_and_store` for the answerable subjects of one chunk that are due."""
+    """:func:`fetch_and_store` for the answerable subjects of one chunk that are due (a
+    planner's chunk of due persons is taken as it is)."""
     ids = chunk_ids(rt, atvk, chunk)
-    with rt.factory() as s:
-        ids = due(s, service, answerable(s, ids), w)
+    if not chunk.due:
+        with rt.factory() as s:
+            ids = due(s, service, answerable(s, ids), w)
     return fetch_and_store(rt, atvk, service, ids, w)
 
 

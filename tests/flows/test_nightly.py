@@ -108,3 +108,49 @@ def test_income_months_window() -> None:
     assert months_to_fetch(date(2026, 11, 3), None) == ("2026-08", "2026-09", "2026-10", "2026-11")
     assert months_to_fetch(date(2026, 11, 3), "2026-06")[0] == "2026-07"
     assert len(months_to_fetch(date(2026, 11, 3), "2020-01")) == 12
+
+
+@pytest.mark.postgres
+def test_the_next_night_asks_each_registry_about_the_due_persons_only(
+    config: Path, flow_mock: MockHandle
+) -> None:
+    """store/fetches.py's policy end to end: after a first night, VDEĀVK (28 days) and NVA (7)
+    are asked about exactly the persons PMLP named and those whose turn it is; small chunks
+    make the planner gather sparse pages into chunks of due ids (flows/work/chunks.py)."""
+    from datetime import UTC, date, datetime
+
+    from store.models import Municipality, Person, RegistryFetch
+    from store.persons import open_case_subjects_query
+
+    today = flow_mock.admin_get("clock")["today"]
+    assert nightly_sync(config_path=str(config), as_of=today, chunk_size=50)["failures"] == []
+    between = datetime.now(UTC)
+    flow_mock.advance(1, change_rate=0.05)
+    tomorrow = flow_mock.admin_get("clock")["today"]
+    second = nightly_sync(config_path=str(config), as_of=tomorrow, chunk_size=50)
+    assert second["failures"] == [], second["failures"]
+    day = date.fromisoformat(tomorrow)
+    with _factory(config)() as s:
+        subjects = {
+            pid
+            for mid in s.scalars(select(Municipality.id))
+            for pid in s.scalars(open_case_subjects_query(mid))
+        }
+        answerable = set(
+            s.scalars(
+                select(Person.id).where(Person.lookup_result.not_in(["INVALID_CODE", "NOT_FOUND"]))
+            )
+        )
+        named = set(s.scalars(select(Person.id).where(Person.population_fetched_at > between)))
+        for source, days in (("VDEAVK", 28), ("NVA", 7)):
+            asked = set(
+                s.scalars(
+                    select(RegistryFetch.person_id).where(
+                        RegistryFetch.source == source, RegistryFetch.fetched_on == day
+                    )
+                )
+            )
+            turn = {p for p in subjects if p % days == day.toordinal() % days}
+            expected = (named | turn) & subjects & answerable
+            assert named and 0 < len(expected) < len(subjects) / 2, (source, len(expected))
+            assert asked == expected, (source, len(asked ^ expected))

@@ -17,10 +17,17 @@ from store.db import transaction
 from store.facts import Fact, replace_facts
 from store.fetches import due_persons, mark_fetched
 from store.ops import ensure_municipality
-from store.persons import codes_of, open_case_subjects, resolve_codes, subject_spans
+from store.persons import (
+    codes_of,
+    open_case_subjects,
+    resolve_codes,
+    subject_spans,
+    unmonitored_subjects,
+)
 
 AT = datetime(2026, 11, 27, 2, tzinfo=UTC)
-BIG = ("registry_fact", "person", "person_code", "household_member", "registry_fetch")
+BIG = ("registry_fact", "person", "person_code", "household_member", "registry_fetch",
+       "monitoring")  # fmt: skip
 
 
 def _world(factory: Any, n: int, offset: int = 0) -> tuple[int, list[int]]:
@@ -37,6 +44,7 @@ def _chunk_work(s: Session, mid: int, ids: list[int]) -> None:
     """What a registry chunk does with the store, on ``ids``."""
     open_case_subjects(s, mid, ids[0] - 1, limit=None, upto_id=ids[-1])
     subject_spans(s, mid, 5000)
+    unmonitored_subjects(s, mid, ids[0] - 1, 5000)
     codes = codes_of(s, ids)
     resolve_codes(s, list(codes.values()))
     due_persons(s, "NVA", ids, AT.date(), 7)
