@@ -21,7 +21,7 @@ import sys
 import time
 from typing import Any
 
-from bench.common import bench_world, peak_rss_mb, rss_mb, rss_trace, sample_codes
+from bench.common import bench_world, peak_rss_mb, profiled, rss_mb, rss_trace, sample_codes
 from bench.naive import run_naive
 
 NAIVE_SAMPLE = 200  # persons the naive client fetches (issue: at least 200, extrapolated)
@@ -82,7 +82,7 @@ def nightly_once(
             out["client_persons_per_s"] = round(naive.persons_per_s, 2)
         out["rss_before_night_mb"] = round(rss_mb(), 1)
         t0 = time.monotonic()
-        with rss_trace():
+        with rss_trace(), profiled("full"):
             full = nightly_sync(config_path=str(world.config), as_of=today, chunk_size=chunk_size)
         t1 = time.monotonic()
         ours = BUSY.covered(t0, t1)
@@ -100,11 +100,12 @@ def nightly_once(
         if mode == "full" and changed_pct:
             world.mocks.advance(1, change_rate=changed_pct / 100)
             t2 = time.monotonic()
-            incr = nightly_sync(
-                config_path=str(world.config),
-                as_of=world.mocks.admin_get("clock")["today"],
-                chunk_size=chunk_size,
-            )
+            with profiled("incremental"):
+                incr = nightly_sync(
+                    config_path=str(world.config),
+                    as_of=world.mocks.admin_get("clock")["today"],
+                    chunk_size=chunk_size,
+                )
             t3 = time.monotonic()
             out["incremental_s"] = round(t3 - t2, 1)
             out["incremental_share_pct"] = round(100 * (t3 - t2) / (t1 - t0), 1)

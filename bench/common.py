@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import resource
+import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -47,6 +49,29 @@ def rss_trace(every_s: float = 10.0) -> Iterator[None]:
     finally:
         stop.set()
         thread.join()
+
+
+@contextmanager
+def profiled(name: str) -> Iterator[None]:
+    """With ``BENCH_PROFILE=<name>``, py-spy samples every thread of this process during this
+    part into ``bench-<name>.folded`` (collapsed stacks; py-spy is a developer's tool, not a
+    dependency: ``pip install py-spy``)."""
+    if os.environ.get("BENCH_PROFILE") != name:
+        yield
+        return
+    out = Path(f"bench-{name}.folded").resolve()
+    spy = subprocess.Popen(
+        ["py-spy", "record", "-p", str(os.getpid()), "-o", str(out), "-f", "raw", "-r", "50",
+         "--nonblocking"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    time.sleep(1)  # attached
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)
+        spy.wait(60)
+        print(f"profile of {name}: {out}", file=sys.stderr)
 
 
 @dataclass
