@@ -19,6 +19,9 @@ from store.migrate import upgrade
 
 pytest_plugins = ["mocks.pytest_plugin"]
 
+# Prefect servers the tests start (the harness's, the deployment tests') send no telemetry.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
 PG_URL = os.environ.get("TILTS_TEST_POSTGRES_URL")
 PG_SKIP = "PostgreSQL runs skipped: set TILTS_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"
 
