@@ -19,6 +19,7 @@ from typing import cast as typing_cast
 from sqlalchemy import JSON, Insert, Table, Text, and_, bindparam, cast, or_, select, update
 from sqlalchemy.orm import Session
 
+from store.bulk import among
 from store.models import RegistryFact
 
 
@@ -83,8 +84,9 @@ def replace_facts(
     if not person_ids:
         return result
     t = typing_cast(Table, RegistryFact.__table__)
+    wanted = set(person_ids)
     cond = [
-        t.c.person_id.in_(list(person_ids)),
+        among(t.c.person_id, person_ids),  # a range for a chunk's dense ids: filtered below
         t.c.source == source,
         t.c.kind.in_(list(kinds)),
         t.c.superseded_at.is_(None),
@@ -98,6 +100,7 @@ def replace_facts(
                 and_(*cond)
             )
         )
+        if row.person_id in wanted
     }
     inserts: list[dict[str, Any]] = []
     keep: set[tuple[int, str, str]] = set()

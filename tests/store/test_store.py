@@ -108,6 +108,29 @@ def test_facts_supersede_and_answer_as_of(factory) -> None:
 
 
 @pytest.mark.postgres
+def test_replacing_some_persons_facts_leaves_their_neighbours_alone(factory) -> None:
+    """replace_facts reads a chunk's current facts by id range: a person inside the range
+    but not in the chunk keeps every fact."""
+    t1 = datetime(2026, 10, 1, tzinfo=UTC)
+    codes = [f"{32000000100 + i}" for i in range(3)]
+    with transaction(factory) as s:
+        mid = ensure_municipality(s, "0040000", "Ogres novads")
+        seed_households(s, mid, [(f"H{i}", [c]) for i, c in enumerate(codes)], date(2026, 1, 1))
+        ids = sorted(resolve_codes(s, codes).values())
+        facts = [Fact(p, "DISABILITY", "D1", {"group": "II"}) for p in ids]
+        replace_facts(s, "VDEAVK", ids, ["DISABILITY"], facts, t1, "r1")
+    first, middle, last = ids
+    with transaction(factory) as s:
+        res = replace_facts(s, "VDEAVK", [first, last], ["DISABILITY"], [], t1, "r2")
+        assert res.superseded == 2 and res.changed_persons == {first, last}
+    with factory() as s:
+        current = s.scalars(
+            select(RegistryFact.person_id).where(RegistryFact.superseded_at.is_(None))
+        ).all()
+    assert current == [middle]
+
+
+@pytest.mark.postgres
 def test_death_and_move_out_recorded(factory) -> None:
     t0 = datetime(2026, 11, 1, tzinfo=UTC)
     other = "32345678912"
