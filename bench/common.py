@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import resource
 import signal
@@ -12,6 +13,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -123,16 +125,35 @@ def _households(
             return
 
 
+def seed_store(config_path: str, base_url: str) -> int:
+    """Every person of the mock's municipalities a subject of an open case, in a fresh store;
+    returns how many subjects were seeded."""
+    from flows.runtime import open_store
+    from mocks.config import MockConfig
+    from store.caseload import seed_households
+    from store.db import transaction
+    from store.ops import ensure_municipality
+    from tilts.config import load_settings
+
+    settings = load_settings(Path(config_path))
+    _, factory = open_store(settings.store.url)
+    mocks = MockHandle(base_url, MockConfig())
+    subjects = 0
+    for muni in settings.municipalities.values():
+        with transaction(factory) as s:
+            mid = ensure_municipality(s, muni.atvk, muni.name)
+        for households in _households(mocks, muni.atvk):
+            with transaction(factory) as s:
+                seed_households(s, mid, households, opened_on=date.today())
+            subjects += sum(len(codes) for _, codes in households)
+    return subjects
+
+
 @contextmanager
 def bench_world(
     persons: int, *, unlimited: bool = False, latency_ms: int = 0
 ) -> Iterator[BenchWorld]:
     """Mocks with ``persons`` persons, a fresh SQLite store, every sampled person a subject."""
-    from flows.runtime import open_store
-    from store.caseload import seed_households
-    from store.db import transaction
-    from store.ops import ensure_municipality
-    from tilts.config import load_settings
     from tilts.demo import DEMO_SECRETS
 
     os.environ.update(DEMO_SECRETS)
@@ -148,16 +169,11 @@ def bench_world(
                     service=service, kind="delay", delaySeconds=latency_ms / 1000, rate=1.0
                 )
         write_bench_config(config, mocks.base_url, f"sqlite:///{work / 'bench.db'}", unlimited)
-        settings = load_settings(config)
-        _, factory = open_store(settings.store.url)
-        subjects = 0
-        for muni in settings.municipalities.values():
-            with transaction(factory) as s:
-                mid = ensure_municipality(s, muni.atvk, muni.name)
-            for households in _households(mocks, muni.atvk):
-                with transaction(factory) as s:
-                    seed_households(s, mid, households, opened_on=date.today())
-                subjects += sum(len(codes) for _, codes in households)
+        # seeding is the harness's work: in a process of its own, so that this process's
+        # peak memory is the pipeline's alone
+        spawn = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+            subjects = pool.submit(seed_store, str(config), mocks.base_url).result()
         yield BenchWorld(mocks, config, subjects, work)
 
 
