@@ -2,6 +2,7 @@
 
     python -m bench population --persons 10000 100000 [--changed-pct 1]
     python -m bench nightly --persons 100000 [--latency-ms 50] [--changed-pct 1] [--chunk-size N]
+        [--refresh-days D]
     python -m bench load --persons 100000 [--fault-rate 0.1] [--chunk-size N]
 
 Each measurement runs in a fresh process so that its peak memory is its own. ``nightly``
@@ -21,7 +22,15 @@ import sys
 import time
 from typing import Any
 
-from bench.common import bench_world, peak_rss_mb, profiled, rss_mb, rss_trace, sample_codes
+from bench.common import (
+    bench_world,
+    peak_rss_mb,
+    profiled,
+    rss_mb,
+    rss_trace,
+    sample_codes,
+    set_refresh_days,
+)
 from bench.naive import run_naive
 
 NAIVE_SAMPLE = 200  # persons the naive client fetches (issue: at least 200, extrapolated)
@@ -54,13 +63,16 @@ def population_once(persons: int, changed_pct: float) -> dict[str, Any]:
 
 
 def nightly_once(
-    persons: int, mode: str, changed_pct: float, latency_ms: int, chunk_size: int
-) -> dict[str, Any]:
+    persons: int, mode: str, changed_pct: float, latency_ms: int, chunk_size: int,
+    refresh_days: int = 0,
+) -> dict[str, Any]:  # fmt: skip
     """One measurement of the nightly sync (all five registries) of ``persons``, by ``mode``:
 
     ``full`` under the spec's rate limits (and the incremental night when ``changed_pct``);
     ``unlimited`` with the mocks' and our rate limits off; ``latency`` with ``latency_ms`` per
     call; ``naive`` with 20 ms per call: the naive client on a sample, then Tilts.
+    ``refresh_days``: the registries' refresh turn for the incremental night (0: the
+    configured defaults).
     """
     from prefect import flow
 
@@ -99,6 +111,9 @@ def nightly_once(
             out["ratio"] = round(out["persons_per_s"] / out["client_persons_per_s"], 1)
         if mode == "full" and changed_pct:
             world.mocks.advance(1, change_rate=changed_pct / 100)
+            if refresh_days:
+                set_refresh_days(world.config, refresh_days)
+                out["refresh_days"] = refresh_days
             t2 = time.monotonic()
             with profiled("incremental"):
                 incr = nightly_sync(
@@ -133,7 +148,9 @@ def _table(sizes: list[int], rows: dict[int, dict[str, Any]]) -> None:
         print(f"{key:>28} | " + " | ".join(f"{rows[n].get(key, '-')!s:>12}" for n in sizes))
 
 
-def nightly(persons: list[int], changed_pct: float, latency_ms: int, chunk_size: int) -> None:
+def nightly(
+    persons: list[int], changed_pct: float, latency_ms: int, chunk_size: int, refresh_days: int
+) -> None:
     """Every mode for every size, each in a fresh process; the last line for the largest."""
     modes = ["full", "unlimited", "naive"] + (["latency"] if latency_ms else [])
     rows: dict[int, dict[str, Any]] = {}
@@ -142,7 +159,8 @@ def nightly(persons: list[int], changed_pct: float, latency_ms: int, chunk_size:
         for mode in modes:
             res = _in_fresh_process(
                 ["_nightly", "--persons", str(n), "--mode", mode, "--chunk-size", str(chunk_size),
-                 "--changed-pct", str(changed_pct), "--latency-ms", str(latency_ms)]
+                 "--changed-pct", str(changed_pct), "--latency-ms", str(latency_ms),
+                 "--refresh-days", str(refresh_days)]
             )  # fmt: skip
             prefix = "" if mode == "full" else f"{mode}_"
             row |= {f"{prefix}{k}": v for k, v in res.items()}
@@ -171,6 +189,7 @@ def main() -> None:
     night.add_argument("--changed-pct", type=float, default=0.0)
     night.add_argument("--latency-ms", type=int, default=0)
     night.add_argument("--chunk-size", type=int, default=5000)
+    night.add_argument("--refresh-days", type=int, default=0)
     load = sub.add_parser("load", help="the nightly under transient faults: nothing lost")
     load.add_argument("--persons", type=int, default=100_000)
     load.add_argument("--fault-rate", type=float, default=0.1)
@@ -184,13 +203,15 @@ def main() -> None:
     once.add_argument("--changed-pct", type=float, default=0.0)
     once.add_argument("--latency-ms", type=int, default=0)
     once.add_argument("--chunk-size", type=int, default=5000)
+    once.add_argument("--refresh-days", type=int, default=0)
     args = parser.parse_args()
     if args.cmd == "_population":
         print(json.dumps(population_once(args.persons, args.changed_pct)))
     elif args.cmd == "_nightly":
         res = nightly_once(
-            args.persons, args.mode, args.changed_pct, args.latency_ms, args.chunk_size
-        )
+            args.persons, args.mode, args.changed_pct, args.latency_ms, args.chunk_size,
+            args.refresh_days,
+        )  # fmt: skip
         print(json.dumps(res))
     elif args.cmd == "population":
         rows = {
@@ -205,7 +226,7 @@ def main() -> None:
 
         run_load(args.persons, args.fault_rate, args.chunk_size)
     else:
-        nightly(args.persons, args.changed_pct, args.latency_ms, args.chunk_size)
+        nightly(args.persons, args.changed_pct, args.latency_ms, args.chunk_size, args.refresh_days)
 
 
 if __name__ == "__main__":

@@ -102,6 +102,17 @@ def write_bench_config(path: Path, base_url: str, store_url: str, unlimited: boo
         )
 
 
+def set_refresh_days(path: Path, days: int) -> None:
+    """Make every per-person registry's refresh turn ``days`` long (store/fetches.py): with a
+    long turn the incremental night asks the registries about the changed persons only."""
+    text = path.read_text(encoding="utf-8")
+    services = "\n".join(
+        f"services.{name} = {{ refresh_days = {days} }}"
+        for name in ("vdeavk", "vsaa", "vid", "nva")
+    )
+    path.write_text(text.replace("[gateway]\n", f"[gateway]\n{services}\n", 1), encoding="utf-8")
+
+
 def _households(
     mocks: MockHandle, atvk: str, per_batch: int = 5000
 ) -> Iterator[list[tuple[str, list[str]]]]:
