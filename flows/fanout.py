@@ -2,17 +2,20 @@
 work pool (operations.md §6).
 
 The parent does, per municipality, what happens once a night — PMLP monitoring, the change
-feed, the registries' monthly windows — cuts the persons into chunks, writes the chunk ledger
-(``store/models_chunks.py``) and launches one ``nightly_part`` flow run per chunk through its
-deployment (``run_deployment(..., timeout=0)``), so any worker of the pool takes any chunk.
-A child claims its ledger row, fetches its persons' population records, then asks the four
-per-person registries side by side about those of them that are due (the nightly's refresh
-policy, ``registries.fetch_chunk``), and records how it ended, on which worker. When every
+feed, the registries' monthly windows — cuts the open-case subjects into spans of ids, writes
+the chunk ledger (``store/models_chunks.py``) and launches one ``nightly_part`` flow run per
+chunk through its deployment (``run_deployment(..., timeout=0)``), so any worker of the pool
+takes any chunk. A child claims its ledger row, reads its span's subjects from the store,
+fetches the population records of those the feed named or never fetched (everyone's on a
+full night: ``population.fetch_chunk``), then asks the four per-person registries side by
+side about those of them that are due (the nightly's refresh policy,
+``registries.fetch_chunk``), and records how it ended, on which worker. When every
 child ended, the parent commits the change-feed cursor and the complete-through marks of the
 services no chunk failed, re-assesses, delivers notifications and publishes one summary;
 a failed chunk is listed there and fetched again the next night, as in ``nightly_sync``.
 
-Flow-run parameters carry the run key, ATVK, chunk number and internal person ids only.
+Flow-run parameters carry the run key, ATVK, chunk number, the span's bounds and size and the
+internal ids in it the change feed named: a few numbers per chunk, no personal data.
 """
 
 from __future__ import annotations
@@ -57,25 +60,28 @@ log = logging.getLogger("tilts.flows")
 
 
 @task(name="part-population", cache_policy=NO_CACHE, persist_result=False)
-def population_task(key: str, atvk: str, person_ids: list[int]) -> dict[str, int]:
+def population_task(
+    key: str, atvk: str, chunk: Chunk, changed: frozenset[int] | None
+) -> dict[str, int]:
+    """The span's subjects the feed named or never fetched (everyone when ``changed`` is
+    ``None``), as a nightly chunk task: ``population.fetch_chunk``."""
     rt = get_runtime(key)
     with BUSY.busy():
         try:
-            return population.fetch_and_store(rt, atvk, person_ids)
+            return population.fetch_chunk(rt, atvk, chunk, changed)
         finally:
             rt.audit.flush()
 
 
 @task(name="part-registry", cache_policy=NO_CACHE, persist_result=False)
 def registry_task(
-    key: str, atvk: str, service: str, person_ids: list[int], window: dict[str, Any]
+    key: str, atvk: str, service: str, chunk: Chunk, window: dict[str, Any]
 ) -> dict[str, Any]:
-    """The chunk's subjects the registry can answer for and that are due (as a nightly
+    """The span's subjects the registry can answer for and that are due (as a nightly
     chunk task: ``registries.fetch_chunk``)."""
     rt = get_runtime(key)
     with BUSY.busy():
         try:
-            chunk = Chunk(len(person_ids), tuple(person_ids))
             return registries.fetch_chunk(rt, atvk, service, chunk, Window.from_param(window))
         finally:
             rt.audit.flush()
@@ -92,24 +98,30 @@ def worker_identity() -> tuple[str, str]:
 
 
 def _part(
-    rt: Runtime, atvk: str, person_ids: list[int], population_ids: list[int],
+    rt: Runtime, atvk: str, chunk: Chunk, changed: list[int] | None, population: bool,
     windows: dict[str, dict[str, Any]],
 ) -> tuple[list[str], dict[str, str]]:  # fmt: skip
-    """The chunk's work; returns the services that failed and the complete-through months."""
+    """The chunk's work; returns the services that failed and the complete-through months.
+
+    ``changed``: the span's persons the feed named (``None``: everyone, a full night), whose
+    population record is fetched with the never fetched and whom every registry is asked;
+    ``population``: False when the parent could not read the feed (no population tonight).
+    """
     fig = rt.figures
     failed: list[str] = []
-    progress = Progress(len(population_ids) + len(person_ids) * len(SERVICES))
-    if population_ids:
+    size = chunk.size
+    progress = Progress(size * (int(population) + len(SERVICES)))
+    named = None if changed is None else frozenset(changed)
+    if population:
         try:
-            fig.add_chunk(population_task(rt.key, atvk, population_ids))
+            fig.add_chunk(population_task(rt.key, atvk, chunk, named))
         except Exception as exc:  # the registries of the chunk still run
             failed.append("pmlp")
-            fig.chunk_failed(f"{atvk} pmlp chunk of {len(population_ids)}", exc)
-        progress.advance(len(population_ids))
+            fig.chunk_failed(f"{atvk} pmlp chunk of {size}", exc)
+        progress.advance(size)
     submitted = [
-        (s, registry_task.submit(rt.key, atvk, s, person_ids, windows[s]))
-        for s in SERVICES
-        if person_ids
+        (s, registry_task.submit(rt.key, atvk, s, chunk, {**w, "changed": changed or []}))
+        for s, w in windows.items()
     ]
     complete: dict[str, str] = {}
     for service, future in submitted:
@@ -117,12 +129,12 @@ def _part(
             res = future.result()
         except Exception as exc:  # one service's failure is that service's
             failed.append(service)
-            fig.chunk_failed(f"{atvk} {service} chunk of {len(person_ids)}", exc)
+            fig.chunk_failed(f"{atvk} {service} chunk of {size}", exc)
             continue
         fig.add_chunk(res)
         if res["complete_through"]:
             complete[service] = res["complete_through"]
-        progress.advance(len(person_ids))
+        progress.advance(size)
     for service in failed:
         fig.will_retry.append(f"{atvk} {service}: this chunk in the next run")
     return failed, complete
@@ -130,10 +142,16 @@ def _part(
 
 @flow(name="nightly_part", task_runner=ThreadPoolTaskRunner(max_workers=4))  # type: ignore[arg-type]
 def nightly_part(
-    run_id: str, atvk: str, chunk: int, person_ids: list[int], population_ids: list[int],
-    windows: dict[str, dict[str, Any]], config_path: str | None = None,
+    run_id: str, atvk: str, chunk: int, after: int, upto: int, persons: int,
+    changed: list[int] | None, windows: dict[str, dict[str, Any]], population: bool = True,
+    config_path: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """One chunk of ``nightly_fanout``: population records, then the four registries."""
+    """One chunk of ``nightly_fanout``: the open-case subjects ``after < id <= upto``
+    (``persons`` of them when planned); population records, then the four registries.
+
+    ``changed``: the persons of the span the change feed named (``None``: a full night);
+    ``population``: whether to fetch population records at all (the feed was read).
+    """
     started = time.monotonic()
     rt = open_runtime("nightly_part", config_path)
     try:
@@ -146,8 +164,9 @@ def nightly_part(
             return {"claimed": False}
         try:
             begin(rt, atvk)
-            rt.figures.persons_considered = len(set(person_ids) | set(population_ids))
-            failed, complete = _part(rt, atvk, person_ids, population_ids, windows)
+            rt.figures.persons_considered = persons
+            span = Chunk(persons, after=after, upto=upto)
+            failed, complete = _part(rt, atvk, span, changed, population, windows)
             publish(rt, time.monotonic() - started)
         except BaseException as exc:
             reason = f"{type(exc).__name__}: {scrub(str(exc))}"[:500]
@@ -169,26 +188,22 @@ def _launch(
 ) -> dict[UUID, tuple[int, int]]:
     """One child flow run per chunk, returned at once (any worker of the pool takes it)."""
     launched: dict[UUID, tuple[int, int]] = {}
-    n = len(mplan.parts)
-    for part in mplan.parts:
-        mine = set(part.person_ids)
-        windows = {  # the feed-named persons of this chunk only
-            s: {**w, "changed": [p for p in w["changed"] if p in mine]}
-            for s, w in mplan.windows.items()
-        }
+    n = len(mplan.chunks)
+    for i, span in enumerate(mplan.chunks):
         child = run_deployment(  # returns at once (timeout=0); sync here, never a coroutine
             deployment,
             parameters={
-                "run_id": rt.key, "atvk": mplan.atvk, "chunk": part.chunk,
-                "person_ids": part.person_ids, "population_ids": part.population_ids,
-                "windows": windows, "config_path": config_path,
+                "run_id": rt.key, "atvk": mplan.atvk, "chunk": i,
+                "after": span.after, "upto": span.upto, "persons": span.size,
+                "changed": mplan.changed_in(span), "windows": mplan.windows,
+                "population": mplan.population_ok, "config_path": config_path,
             },
-            flow_run_name=f"{mplan.atvk}-{part.chunk + 1}-of-{n}",
-            idempotency_key=f"{rt.key}:{mplan.atvk}:{part.chunk}",
+            flow_run_name=f"{mplan.atvk}-{i + 1}-of-{n}",
+            idempotency_key=f"{rt.key}:{mplan.atvk}:{i}",
             timeout=0,
         )  # fmt: skip
         assert isinstance(child, FlowRun)
-        launched[child.id] = (mplan.municipality_id, part.chunk)
+        launched[child.id] = (mplan.municipality_id, i)
     return launched
 
 

@@ -1,7 +1,9 @@
 """The fanned-out nightly's work outside the child runs (``flows/fanout.py``).
 
 :func:`plan` does a municipality's once-per-night PMLP work (monitoring, the change feed),
-computes the registries' windows, cuts the persons into chunks and writes the chunk ledger;
+computes the registries' windows, cuts the open-case subjects into spans of ids
+(``flows/work/chunks.py``) and writes the chunk ledger; the parent holds a few numbers per
+chunk and the persons the feed named (a small share of the caseload), never the caseload.
 :func:`settle` reads back what the children recorded and, per service, advances the cursor
 or the complete-through mark only if no chunk failed that service (the same rules as
 ``flows/sync_population.py`` and ``flows/sync_registries.py`` ``collect``).
@@ -9,13 +11,14 @@ or the complete-through mark only if no chunk failed that service (the same rule
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from flows.runtime import Runtime
 from flows.work import population, registries
-from flows.work.batching import batches
+from flows.work.chunks import Chunk, span_chunks
 from store.chunks import plan_chunks
 from store.db import transaction
 from store.models_chunks import SyncChunk
@@ -28,24 +31,29 @@ CALLS = ("registry_calls", "calls_retried", "rate_limited_honoured")
 
 
 @dataclass(frozen=True)
-class Part:
-    """One chunk: its open-case subjects, and those of them whose PMLP record is fetched."""
-
-    chunk: int
-    person_ids: list[int]
-    population_ids: list[int]
-
-
-@dataclass(frozen=True)
 class MunicipalityPlan:
-    """What the parent decided for one municipality before launching its chunks."""
+    """What the parent decided for one municipality before launching its chunks.
+
+    ``chunks[i]`` is the span (``after < id <= upto``, ``size`` subjects) of the ledger's
+    chunk ``i``; its part reads the span's ids from the store and tests who is due itself.
+    ``changed``: the persons the change feed named, in id order; ``None`` on a full night
+    (everyone is fetched).
+    """
 
     atvk: str
     municipality_id: int
-    parts: list[Part]
+    chunks: list[Chunk]
     windows: dict[str, dict[str, Any]]
+    changed: tuple[int, ...] | None
     cursor: str | None
     population_ok: bool
+
+    def changed_in(self, chunk: Chunk) -> list[int] | None:
+        """The persons of ``chunk``'s span the feed named (``None``: full, everyone)."""
+        if self.changed is None:
+            return None
+        lo = bisect_right(self.changed, chunk.after)
+        return list(self.changed[lo : bisect_left(self.changed, chunk.upto + 1, lo)])
 
 
 def plan(rt: Runtime, atvk: str, full: bool, chunk_size: int, day: date) -> MunicipalityPlan:
@@ -58,35 +66,23 @@ def plan(rt: Runtime, atvk: str, full: bool, chunk_size: int, day: date) -> Muni
     mid = rt.municipality_id(atvk)
     cursor: str | None = None
     fed: list[int] = []  # what the change feed named
-    changed: list[int] = []  # whose population record is fetched tonight
     try:
         population.sync_monitoring(rt, atvk)
         fed, cursor, _duplicates = population.read_changes(rt, atvk)
-        changed = (
-            population.all_subjects(rt, atvk)
-            if full
-            else sorted(set(fed) | set(population.unfetched_subjects(rt, atvk)))
-        )
         population_ok = True
     except TiltsError as exc:
         population_ok = False
         fig.failures.append(f"{atvk} pmlp: {type(exc).__name__}: {scrub(str(exc))}")
         fig.will_retry.append(f"{atvk} pmlp: the whole population sync")
-    subjects = set(population.all_subjects(rt, atvk))
     # whom each registry is asked: everyone (``full``) or those due by the refresh policy
-    # (store/fetches.py), the persons the feed named always; filtered per chunk by the part
-    fed = [] if full else fed
-    windows = {s: registries.window(rt, atvk, s, day, full, fed).to_param() for s in SERVICES}
-    fetch = set(changed)
-    everyone = sorted(subjects | fetch)
-    fig.persons_considered += len(everyone)
-    parts = [
-        Part(i, [p for p in ids if p in subjects], [p for p in ids if p in fetch])
-        for i, ids in enumerate(batches(everyone, chunk_size))
-    ]
+    # (store/fetches.py), the persons the feed named always (each part gets its span's)
+    windows = {s: registries.window(rt, atvk, s, day, full).to_param() for s in SERVICES}
+    chunks = span_chunks(rt, atvk, chunk_size)
+    fig.persons_considered += sum(c.size for c in chunks)
     with transaction(rt.factory) as s:
-        plan_chunks(s, rt.key, mid, [len(set(p.person_ids) | set(p.population_ids)) for p in parts])
-    return MunicipalityPlan(atvk, mid, parts, windows, cursor, population_ok)
+        plan_chunks(s, rt.key, mid, [c.size for c in chunks])
+    changed = None if full else tuple(sorted(set(fed)))
+    return MunicipalityPlan(atvk, mid, chunks, windows, changed, cursor, population_ok)
 
 
 def settle(rt: Runtime, mplan: MunicipalityPlan, rows: list[SyncChunk]) -> None:

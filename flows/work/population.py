@@ -20,7 +20,6 @@ from store.ops import get_cursor, now, quarantine, set_cursor
 from store.persons import (
     apply_population,
     codes_of,
-    iter_open_case_subjects,
     open_case_subjects_query,
     resolve_codes,
     unmonitored_subjects,
@@ -134,23 +133,6 @@ def unfetched(s: Session, ids: list[int]) -> list[int]:
         )
     )
     return [pid for pid in ids if pid not in fetched]
-
-
-def unfetched_subjects(rt: Runtime, atvk: str) -> list[int]:
-    """Open-case subjects never fetched yet (new cases), which the feed cannot announce."""
-    mid = rt.municipality_id(atvk)
-    out: list[int] = []
-    with rt.factory() as s:
-        for page in iter_open_case_subjects(s, mid):
-            out += unfetched(s, page)
-    return out
-
-
-def all_subjects(rt: Runtime, atvk: str) -> list[int]:
-    """Every open-case subject of a municipality (``--full``)."""
-    mid = rt.municipality_id(atvk)
-    with rt.factory() as s:
-        return [pid for page in iter_open_case_subjects(s, mid) for pid in page]
 
 
 def fetch_chunk(

@@ -28,7 +28,7 @@ from mocks.config import DEFAULT_CLIENTS, MUNICIPALITY_SCOPES, ClientSpec
 from mocks.harness import MockHandle, running_mocks
 from store.models import AuditLog, FlowRunLog, Municipality, RegistryFact, SyncCursor
 from store.models_chunks import SyncChunk
-from store.persons import iter_open_case_subjects
+from store.persons import iter_open_case_subjects, open_case_subjects
 from tilts.demo import seed_caseload
 
 from .test_deployments import PREFECT, ROOT, _run
@@ -147,8 +147,10 @@ def _check(api: str, store_url: str, mock: MockHandle) -> None:
         for atvk, c in MUNICIPALITIES.items():
             mid, mine = mids[atvk], subjects[atvk]
             # the chunks partition the subjects (no person in two chunks, none left out)
-            given = [p for r in runs if r["parameters"]["atvk"] == atvk
-                     for p in r["parameters"]["person_ids"]]  # fmt: skip
+            spans = [(r["parameters"]["after"], r["parameters"]["upto"]) for r in runs
+                     if r["parameters"]["atvk"] == atvk]  # fmt: skip
+            given = [p for after, upto in spans
+                     for p in open_case_subjects(s, mid, after, None, upto)]  # fmt: skip
             assert sorted(given) == sorted(mine)
             # each service asked for each subject once: as many codes requested as subjects
             for service, operation in (("pmlp", "getPersons"), ("vdeavk", None), ("vsaa", None),
