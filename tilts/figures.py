@@ -41,11 +41,14 @@ class RunFigures:
     will_retry: list[str] = field(default_factory=list)
     parked: list[str] = field(default_factory=list)  # parked notifications with reasons
 
-    def add_chunk(self, res: Mapping[str, Any]) -> None:
-        """Add one finished chunk task's counters (those it does not report count 0)."""
+    def add_counts(self, counts: Mapping[str, Any]) -> None:
+        """Add the chunk counters of ``counts``, keyed by figure name (absent ones count 0)."""
         for name in CHUNK_COUNTERS:
-            got = res.get("changed", 0) if name == "records_changed" else res.get(name, 0)
-            setattr(self, name, getattr(self, name) + int(got))
+            setattr(self, name, getattr(self, name) + int(counts.get(name, 0)))
+
+    def add_chunk(self, res: Mapping[str, Any]) -> None:
+        """Add one finished chunk task's counters (the task says ``changed``)."""
+        self.add_counts({**res, "records_changed": res.get("changed", 0)})
 
     def chunk_failed(self, where: str, exc: BaseException) -> None:
         """Record a chunk task that failed (``where``: municipality, service, size)."""

@@ -23,7 +23,6 @@ from store.chunks import plan_chunks
 from store.db import transaction
 from store.models_chunks import SyncChunk
 from tilts.errors import TiltsError
-from tilts.figures import CHUNK_COUNTERS
 from tilts.logsafe import scrub
 
 SERVICES = ("vdeavk", "vsaa", "vid", "nva")
@@ -81,7 +80,7 @@ def plan(rt: Runtime, atvk: str, full: bool, chunk_size: int, day: date) -> Muni
     fig.persons_considered += sum(c.size for c in chunks)
     with transaction(rt.factory) as s:
         plan_chunks(s, rt.key, mid, [c.size for c in chunks])
-    changed = None if full else tuple(sorted(set(fed)))
+    changed = None if full else tuple(fed)  # read_changes answers sorted, each id once
     return MunicipalityPlan(atvk, mid, chunks, windows, changed, cursor, population_ok)
 
 
@@ -92,8 +91,7 @@ def settle(rt: Runtime, mplan: MunicipalityPlan, rows: list[SyncChunk]) -> None:
     complete: dict[str, set[str]] = {}
     for row in rows:
         got = row.figures or {}
-        for name in CHUNK_COUNTERS:
-            setattr(fig, name, getattr(fig, name) + int(got.get(name, 0)))
+        fig.add_counts(got)  # a child's figures, by figure name
         for name in CALLS:
             rt.child_calls[name] = rt.child_calls.get(name, 0) + int(got.get(name, 0))
         fig.failures += [str(f) for f in got.get("failures", [])]
