@@ -29,7 +29,7 @@ class Rate:
 
 @dataclass(frozen=True)
 class NationalThresholdRow:
-    """The national GMI level, poor threshold and low-income ceiling in force from a date."""
+    """The national GMI threshold, poor threshold and low-income ceiling in force from a date."""
 
     in_force_from: dt.date
     gmi: Rate
