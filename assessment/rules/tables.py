@@ -207,9 +207,14 @@ class GmiBenefitRules:
 
 @dataclass(frozen=True)
 class HousingBenefitRules:
-    """The housing expense types (``assessment.md`` §5); K is dated (``housing_coefficients``)."""
+    """The housing expense types (``assessment.md`` §5); K is dated (``housing_coefficients``).
+
+    ``education_child_age``: a person in education under this age counts as a child for the
+    household type of K (children "under 18, or up to 24 in education").
+    """
 
     expense_types: tuple[str, ...]
+    education_child_age: int = 24
 
 
 @dataclass(frozen=True)

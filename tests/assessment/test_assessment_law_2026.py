@@ -528,3 +528,25 @@ def test_cli_explain_prints_the_sums_as_a_worker_writes_them(tmp_path: Path) -> 
     housing = result["housingBenefit"]
     assert (housing["validFrom"], housing["validTo"]) == ("2026-06-01", "2026-11-30")
     assert housing["schedule"][0] == {"month": "2026-06", "amount": "192.70", "coefficient": "2.1"}
+
+
+@pytest.mark.parametrize(("in_education", "amount", "kind"), [
+    # With children (a young person under 24 in education): K 1.7 in June 2026:
+    # (187 + 131) × 1.7 + 300.00 − 500.00 = 540.60 − 200.00 = 340.60.
+    (True, "340.60", HouseholdType.PENSION_AGE_OR_DISABILITY_WITH_CHILDREN),
+    # Not in education: an able adult, so "other", K 1.3: 318 × 1.3 = 413.40 − 200.00 = 213.40.
+    (False, "213.40", HouseholdType.OTHER),
+])  # fmt: skip
+def test_young_person_in_education_counts_as_a_child_for_k(
+    in_education: bool,
+    amount: str,
+    kind: HouseholdType,
+    make_case: MakeCase,
+    make_person: MakePerson,
+) -> None:
+    pensioner = make_person("a", PENSIONER, vsaa=pension(MAR_TO_MAY, "500.00"))
+    student = make_person("b", "2006-01-01", in_education=in_education)  # 20 in June 2026
+    result = assess(make_case([pensioner, student], "2026-06-02", housing={"RENT": "300.00"}))
+    assert result.housing_benefit is not None
+    assert result.housing_benefit.household_type == kind
+    assert result.housing_benefit.monthly_amount == D(amount)
