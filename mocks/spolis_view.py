@@ -47,6 +47,7 @@ from tilts.spolis_indicators import INDICATORS
 
 READ_SCOPE = "spolis.read-all"
 MAX_MONTHS = 36
+MONTH_INPUT = 'type="text" pattern="[0-9]{4}-[0-9]{2}" placeholder="YYYY-MM"'
 
 
 class BadRequest(Exception):
@@ -199,9 +200,9 @@ def routes(state: MockState, store: SpolisStore) -> list[Route]:
             f"{options(towns, g['atvk'])}</select></label>"
             f'<label>{text(lang, "Stāvoklis", "State")} <select name="state">'
             f"{options(states, g['state'])}</select></label>"
-            f'<label>{text(lang, "No mēneša", "From month")} <input type="month" name="from" '
+            f'<label>{text(lang, "No mēneša", "From month")} <input {MONTH_INPUT} name="from" '
             f'value="{months[0]}"></label>'
-            f'<label>{text(lang, "Līdz mēnesim", "To month")} <input type="month" name="to" '
+            f'<label>{text(lang, "Līdz mēnesim", "To month")} <input {MONTH_INPUT} name="to" '
             f'value="{months[-1]}"></label>'
             f'<input type="hidden" name="indicator" value="{g["indicator"]}">{hidden}'
             f'<button type="submit">{text(lang, "Atlasīt", "Filter")}</button></form>'
