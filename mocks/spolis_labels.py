@@ -160,6 +160,11 @@ STATES: dict[str, tuple[str, str]] = {
 }
 
 
+def timing(late: bool, lang: str) -> str:
+    """Whether a submission came after its due date (whatever its status)."""
+    return text(lang, "ar nokavējumu", "late") if late else text(lang, "laikā", "on time")
+
+
 def lang_of(raw: str | None) -> str:
     """The page language asked for (``lv`` when absent or unknown)."""
     return raw if raw in LANGS else DEFAULT_LANG

@@ -39,7 +39,7 @@ from starlette.routing import Route
 from assessment import default_rules
 from assessment.periods import Month
 from mocks import spolis_view_html as H
-from mocks.spolis_labels import STATES, label, lang_of, state_label, text
+from mocks.spolis_labels import STATES, label, lang_of, state_label, text, timing
 from mocks.spolis_store import ReportVersion, SpolisStore
 from mocks.spolis_view_report import figures_of, render
 from mocks.state import MockState
@@ -300,7 +300,7 @@ def routes(state: MockState, store: SpolisStore) -> list[Route]:
                     f'<a href="{href}">{atvk} · {year}</a>',
                     str(len(versions)),
                     H.coded(last["status"], lang),
-                    state_label("late" if last["late"] else "ok", lang),
+                    timing(bool(last["late"]), lang),
                 ]
             )
         annual = (

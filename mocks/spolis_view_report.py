@@ -9,7 +9,7 @@ from html import escape
 from assessment.periods import Month
 from mocks import spolis_annual as A
 from mocks import spolis_view_html as H
-from mocks.spolis_labels import state_label, text
+from mocks.spolis_labels import text, timing
 from mocks.spolis_store import ReportVersion, SpolisStore
 
 CONTACT_FIELDS = (
@@ -147,7 +147,7 @@ def render(
                 str(v.receipt["version"]),
                 H.coded(v.receipt["status"], lang),
                 H.safe(v.receipt["receivedAt"]),
-                state_label("late" if v.receipt["late"] else "ok", lang),
+                timing(bool(v.receipt["late"]), lang),
                 str(len(v.receipt["errors"])),
                 str(len(v.receipt["warnings"])),
                 H.safe(v.receipt["receiptId"]),

@@ -130,8 +130,10 @@ def test_view_needs_a_ministry_credential(mock_server: MockHandle, world: dict[s
 
 def test_the_read_api_is_not_cached(mock_server: MockHandle, world: dict[str, Any]) -> None:
     ogre = Spolis(mock_server)
+    accepted = ogre.call("GET", f"/reports/monthly/{OGRE}/2026-10")
+    assert [v["version"] for v in accepted.json()["versions"]] == [1]
     for r in (
-        ogre.call("GET", f"/reports/monthly/{OGRE}/2026-10"),
+        accepted,
         ogre.call("GET", f"/reports/annual/{OGRE}/2025"),
         ogre.call("GET", f"/reports/monthly/{TUKUMS}/2026-10"),  # 403 WRONG_MUNICIPALITY
         ogre.call("GET", f"/cofinancing/{OGRE}/2026-10"),
@@ -139,6 +141,10 @@ def test_the_read_api_is_not_cached(mock_server: MockHandle, world: dict[str, An
         assert r.status_code in (200, 403), r.text
         assert r.headers["cache-control"] == "no-store", r.url
     assert ogre.call("GET", f"/reports/monthly/{TUKUMS}/2026-10").status_code == 403
+    anonymous = requests.get(
+        mock_server.url(f"/spolis/api/v1/reports/monthly/{OGRE}/2026-10"), timeout=10
+    )
+    assert anonymous.status_code == 401 and anonymous.headers["cache-control"] == "no-store"
 
 
 def test_grid_states_and_report_pages(mock_server: MockHandle, world: dict[str, Any]) -> None:
@@ -343,6 +349,8 @@ def test_the_respondents_contact_on_a_rejected_report(
     assert "sd@example.lv" in contact.group(1) and "+371 65000000" in contact.group(1)
     assert "Ogres novada Sociālais dienests" in contact.group(1)
     assert HEAD not in rejected  # the office, never the head's name
+    # received after its due date, rejected: late, but never "accepted late"
+    assert "<td>ar nokavējumu</td>" in rejected and "pieņemts ar nokavējumu" not in rejected
     accepted = view(mock_server, f"/spolis/reports/monthly/{TUKUMS}/2026-10").text
     assert 'id="contact"' not in accepted and "sd@example.lv" not in accepted
 
