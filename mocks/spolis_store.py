@@ -113,6 +113,7 @@ class Batch:
             "accepted": self.accepted,
             "rejected": self.rejected,
             "months": list(self.months),
+            "rejectedCodes": [{"field": f, "code": c} for f, c in self.rejected_codes],
         }
 
 

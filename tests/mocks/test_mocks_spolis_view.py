@@ -253,6 +253,11 @@ def test_rejected_records_per_municipality(mock_server: MockHandle, world: dict[
     assert re.search(rf'data-rejected="{OGRE}">4</a>', grid)
     assert re.search(rf'data-rejected="{TUKUMS}">1</a>', grid)
     assert view(mock_server, "/spolis/municipalities/9999999").status_code == 404
+    admin = mock_server.admin_get("spolis/batches", atvk=OGRE)["batches"]
+    assert sorted((e["code"], e["field"]) for b in admin for e in b["rejectedCodes"]) == sorted(
+        [(c, f) for (c, f), n in counts_in(ogre, "decisions").items() for _ in range(n)]
+        + [("UNKNOWN_DECISION", "decisionRecordId")]
+    )
     for page in (ogre, tukums):  # counts and codes only: no record id, no personal code
         assert "X1" not in page and "Q1" not in page and "bad" not in page
         for code in world["codes"]:
