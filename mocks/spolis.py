@@ -70,6 +70,7 @@ def routes(state: MockState) -> list[BaseRoute]:
         accepted: list[dict[str, Any]] = []
         rejected: list[dict[str, Any]] = []
         months: set[str] = set()
+        codes: list[tuple[str, str]] = []
         for rec in call.body["records"]:
             if kind == "decisions":
                 errors = R.decision_issues(rec, today, rules)
@@ -80,6 +81,7 @@ def routes(state: MockState) -> list[BaseRoute]:
             errors += version_issue(outcome, have)
             if errors:
                 rejected.append({"recordId": rec["recordId"], "errors": errors})
+                codes.extend(sorted({(str(e["field"]), str(e["code"])) for e in errors}))
                 continue
             if outcome == "SAME" and have is not None:
                 stored = have
@@ -95,7 +97,14 @@ def routes(state: MockState) -> list[BaseRoute]:
             )
         store.batches.append(
             Batch(
-                batch_id, kind, call.atvk, at, len(accepted), len(rejected), tuple(sorted(months))
+                batch_id,
+                kind,
+                call.atvk,
+                at,
+                len(accepted),
+                len(rejected),
+                tuple(sorted(months)),
+                tuple(codes),
             )  # type: ignore[arg-type]
         )
         return {"batchId": batch_id, "accepted": accepted, "rejected": rejected}

@@ -6,7 +6,8 @@
 * ``GET /_admin/spolis/reports[?atvk=&kind=monthly|annual]`` → ``{"reports": [{"kind", "atvk",
   "period", "versions": [{"receipt", "body"}]}]}``;
 * ``GET /_admin/spolis/batches[?atvk=]`` → ``{"batches": [{"batchId", "kind", "atvk",
-  "receivedAt", "accepted", "rejected", "months"}]}``;
+  "receivedAt", "accepted", "rejected", "months", "rejectedCodes": [{"field", "code"}]}]}``
+  (one entry per rejected record and distinct field and code: what the ministry's view counts);
 * ``GET /_admin/spolis/summary`` → per ATVK: decisions, payments, monthly and annual reports,
   batches;
 * ``GET|POST /_admin/spolis/config`` ``{"stateSharePercent": 30, "timeOfDay": "HH:MM:SS" |

@@ -15,6 +15,8 @@ the ``Idempotency-Key`` header and OpenAPI request validation. Order of checks:
 8. idempotency: the same key and body replay the first answer, another body is 409
    ``IDEMPOTENCY_CONFLICT`` (keys are per OAuth client and operation);
 9. the handler.
+
+Every answer (success or refusal) carries ``Cache-Control: no-store`` (``spolis.md`` §7).
 """
 
 from __future__ import annotations
@@ -246,4 +248,10 @@ def api_route(
         gateway.finish(ctx, 200, "OK")
         return JSONResponse(answer, headers=_echo(ctx))
 
-    return Route(f"{API}{path}", endpoint, methods=[method])
+    async def no_store(request: Request) -> Response:
+        # spolis.md §7: no answer of the API is kept by a cache (reports, receipts, refusals)
+        response = await endpoint(request)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return Route(f"{API}{path}", no_store, methods=[method])

@@ -100,6 +100,9 @@ class Batch:
     accepted: int
     rejected: int
     months: tuple[str, ...]  # months the accepted records concern
+    # (field, code) of each rejected record's errors (one entry per record and distinct pair;
+    # the field without the record's index, never a value): what the ministry's view counts
+    rejected_codes: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -110,6 +113,7 @@ class Batch:
             "accepted": self.accepted,
             "rejected": self.rejected,
             "months": list(self.months),
+            "rejectedCodes": [{"field": f, "code": c} for f, c in self.rejected_codes],
         }
 
 
