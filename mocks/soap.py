@@ -308,7 +308,7 @@ def soap_routes(
         else:
             return gateway.problem(404, "NOT_FOUND", "ask for ?wsdl or ?xsd=<name>")
         text = re.sub(
-            r'schemaLocation="([^"/:]+\.xsd)"',
+            r'schemaLocation="(?:xroad/)?([^"/:]+\.xsd)"',
             lambda m: (
                 f'schemaLocation="{own}?xsd={m.group(1)}"' if m.group(1) in files else m.group(0)
             ),
