@@ -18,8 +18,9 @@ handler per operation into starlette routes:
 
 A body that is neither ``text/xml`` nor ``application/soap+xml`` gets HTTP 415 (with a
 ``Client.InvalidRequest`` fault); an envelope in another namespace (SOAP 1.2) gets a
-``SOAP-ENV:VersionMismatch`` fault. SOAP faults are answered with HTTP 500; ``faultcode`` is the unqualified value of registries.md
-§1.5 (as X-Road does), ``detail`` carries ``<ns:faultDetail><ns:faultId>``.
+``SOAP-ENV:VersionMismatch`` fault. SOAP faults are answered with HTTP 500; ``faultcode`` is
+the unqualified value of registries.md §1.5 (as X-Road does), ``detail`` carries
+``<ns:faultDetail><ns:faultId>``.
 """
 
 from __future__ import annotations
