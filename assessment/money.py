@@ -14,8 +14,9 @@ CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
 # At most nine integer digits (no household has a billion euros a month) and at most two
-# decimals: "12.345" is not a euro amount, and neither is "1e3", "NaN" or "-0".
-_AMOUNT = re.compile(r"^\d{1,9}(\.\d{1,2})?$")
+# decimals: "12.345" is not a euro amount, and neither is "1e3", "NaN" or "-0". ASCII digits
+# only: ``\d`` (and ``Decimal``) would take "٤٠٠.٠٠" or "４００"; ``\Z``: no trailing newline.
+_AMOUNT = re.compile(r"^[0-9]{1,9}(\.[0-9]{1,2})?\Z")
 
 
 def parse_amount(text: str) -> Decimal:

@@ -54,7 +54,9 @@ from assessment.money import parse_amount
 from assessment.periods import Month
 from tilts.errors import InputError
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# ASCII digits only (money and dates on the wire are ASCII): ``\d`` takes "٢٠٢٦" and
+# "２０２６" too, and ``$`` a trailing newline
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 
 
 def _kind(value: object) -> str:

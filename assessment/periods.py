@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})\Z")  # ASCII digits: ``\d``/``int`` take "٢٠٢٦"
 
 
 @dataclass(frozen=True, order=True)

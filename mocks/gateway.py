@@ -42,7 +42,9 @@ PROBLEM_TITLES = {
     401: "Unauthorized",
     403: "Forbidden",
     404: "Not found",
+    405: "Method not allowed",
     413: "Batch too large",
+    415: "Unsupported media type",
     429: "Too many requests",
     500: "Internal error",
     502: "Bad gateway",
@@ -55,8 +57,11 @@ STATUS_CODES = {
     403: "FORBIDDEN",
     413: "BATCH_TOO_LARGE",
     429: "RATE_LIMITED",
+    415: "UNSUPPORTED_MEDIA_TYPE",
     500: "INTERNAL_ERROR",
+    502: "BAD_GATEWAY",
     503: "UNAVAILABLE",
+    504: "GATEWAY_TIMEOUT",
 }
 
 

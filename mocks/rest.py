@@ -84,8 +84,21 @@ def check_xroad_headers(ctx: CallContext, request: Request) -> None:
         raise RestError(403, "FORBIDDEN", "the X-Road client does not belong to the OAuth client")
 
 
+def media_type(request: Request) -> str:
+    """The request's media type, lower case, without parameters (``""`` when absent)."""
+    return request.headers.get("content-type", "").partition(";")[0].strip().lower()
+
+
 async def json_object(request: Request) -> dict[str, Any]:
-    """The request body as a JSON object, or a 400 ``INVALID_REQUEST``."""
+    """The request body as a JSON object: 415 ``UNSUPPORTED_MEDIA_TYPE`` unless it is sent as
+    ``application/json`` (or a ``+json`` type), 400 ``INVALID_REQUEST`` unless it is an object."""
+    media = media_type(request)
+    if media != "application/json" and not (
+        media.startswith("application/") and media.endswith("+json")
+    ):
+        raise RestError(
+            415, "UNSUPPORTED_MEDIA_TYPE", "the body must be sent as Content-Type application/json"
+        )
     try:
         body = json.loads(await request.body())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

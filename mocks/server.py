@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from mocks import admin, tokens
+from mocks import admin, routing, tokens
 from mocks.config import MockConfig
 from mocks.faults import ResetMiddleware
 from mocks.services import SERVICES, MountedService
@@ -47,7 +47,11 @@ def build_app(
         routes.extend(service.routes(state))
     if config.admin:
         routes.extend(admin.routes(state))
-    app = Starlette(routes=routes, middleware=[Middleware(ResetMiddleware)])
+    app = Starlette(
+        routes=routing.merge_by_path(routes),
+        middleware=[Middleware(ResetMiddleware)],
+        exception_handlers=dict(routing.EXCEPTION_HANDLERS),
+    )
     app.state.mock = state
     return app
 

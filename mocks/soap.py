@@ -16,8 +16,11 @@ handler per operation into starlette routes:
   relative ``schemaLocation`` and the ``soap:address`` rewritten to this server's URLs. No token
   is needed for the service description.
 
-SOAP faults are answered with HTTP 500; ``faultcode`` is the unqualified value of registries.md
-§1.5 (as X-Road does), ``detail`` carries ``<ns:faultDetail><ns:faultId>``.
+A body that is neither ``text/xml`` nor ``application/soap+xml`` gets HTTP 415 (with a
+``Client.InvalidRequest`` fault); an envelope in another namespace (SOAP 1.2) gets a
+``SOAP-ENV:VersionMismatch`` fault. SOAP faults are answered with HTTP 500; ``faultcode`` is
+the unqualified value of registries.md §1.5 (as X-Road does), ``detail`` carries
+``<ns:faultDetail><ns:faultId>``.
 """
 
 from __future__ import annotations
@@ -47,6 +50,9 @@ WSDL_DIR = Path(__file__).resolve().parent.parent / "connectors" / "wsdl"
 XROAD_DIR = WSDL_DIR / "xroad"
 XML_TYPE = "text/xml; charset=utf-8"
 MAX_REQUEST_BYTES = 8 * 1024 * 1024
+# text/xml is SOAP 1.1's; a SOAP 1.2 message (application/soap+xml) is let through to be
+# answered with a VersionMismatch fault, anything else is 415
+SOAP_MEDIA_TYPES = frozenset({"text/xml", "application/soap+xml"})
 
 _PARSER = etree.XMLParser(
     resolve_entities=False,
@@ -123,6 +129,10 @@ def parse_envelope(raw: bytes) -> _Envelope:
         ) from exc
     if root.getroottree().docinfo.doctype:
         raise SoapError("Client.InvalidRequest", "a DTD is not allowed")
+    if etree.QName(root).localname == "Envelope" and root.tag != f"{{{SOAP_ENV}}}Envelope":
+        # SOAP 1.1 §4.4.1 (and SOAP 1.2 part 2 annex A for a 1.2 envelope): another envelope
+        # namespace is a VersionMismatch, answered in a SOAP 1.1 envelope
+        raise SoapError("SOAP-ENV:VersionMismatch", "only SOAP 1.1 envelopes are understood")
     if root.tag != f"{{{SOAP_ENV}}}Envelope":
         raise SoapError("Client.InvalidRequest", "the root is not a SOAP 1.1 Envelope")
     header = root.find(f"{{{SOAP_ENV}}}Header")
@@ -224,10 +234,15 @@ def envelope(headers: str, body: str) -> str:
 
 
 def fault_response(
-    ctx: CallContext, code: str, message: str, headers: list[etree._Element] | None
+    ctx: CallContext,
+    code: str,
+    message: str,
+    headers: list[etree._Element] | None,
+    status: int = 500,
 ) -> Response:
-    """Journal and answer a SOAP fault (HTTP 500) with a ``faultId`` in its detail."""
-    gateway.finish(ctx, 500, code)
+    """Journal and answer a SOAP fault (HTTP ``status``, 500 unless the HTTP layer refused the
+    request) with a ``faultId`` in its detail."""
+    gateway.finish(ctx, status, code)
     ns = ctx.service.namespace
     fault_id = str(uuid.uuid4())
     body = (
@@ -236,7 +251,7 @@ def fault_response(
         "</ns:faultId></ns:faultDetail></detail></SOAP-ENV:Fault>"
     )
     return Response(
-        envelope(echo_headers(headers or []), body), status_code=500, media_type=XML_TYPE
+        envelope(echo_headers(headers or []), body), status_code=status, media_type=XML_TYPE
     )
 
 
@@ -255,6 +270,15 @@ def soap_routes(
             return refusal.response
         raw = await request.body()
         env: _Envelope | None = None
+        media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+        if media not in SOAP_MEDIA_TYPES:
+            return fault_response(
+                ctx,
+                "Client.InvalidRequest",
+                "a SOAP 1.1 request is sent as Content-Type text/xml",
+                None,
+                status=415,
+            )
         try:
             if len(raw) > MAX_REQUEST_BYTES:
                 raise SoapError("Client.InvalidRequest", "the request is larger than 8 MiB")
@@ -308,7 +332,7 @@ def soap_routes(
         else:
             return gateway.problem(404, "NOT_FOUND", "ask for ?wsdl or ?xsd=<name>")
         text = re.sub(
-            r'schemaLocation="([^"/:]+\.xsd)"',
+            r'schemaLocation="(?:xroad/)?([^"/:]+\.xsd)"',
             lambda m: (
                 f'schemaLocation="{own}?xsd={m.group(1)}"' if m.group(1) in files else m.group(0)
             ),

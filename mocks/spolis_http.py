@@ -130,7 +130,7 @@ def _echo(ctx: CallContext) -> dict[str, str]:
 def _check_params(params: dict[str, str]) -> None:
     # A period's due date falls in the next month or year, so that must be a calendar one too
     # (9999-12 and 9999 have none; 0000 is no year): a 400, never a crash.
-    if "atvk" in params and not re.fullmatch(r"\d{7}", params["atvk"]):
+    if "atvk" in params and not re.fullmatch(r"[0-9]{7}", params["atvk"]):
         raise RestError(400, "INVALID_REQUEST", "atvk: must be 7 digits")
     if "month" in params:
         try:
@@ -138,7 +138,7 @@ def _check_params(params: dict[str, str]) -> None:
         except ValueError as exc:
             raise RestError(400, "INVALID_REQUEST", "month: must be YYYY-MM") from exc
     year = params.get("year")
-    if year is not None and not (re.fullmatch(r"\d{4}", year) and 1 <= int(year) < 9999):
+    if year is not None and not (re.fullmatch(r"[0-9]{4}", year) and 1 <= int(year) < 9999):
         raise RestError(400, "INVALID_REQUEST", "year: must be YYYY")
 
 

@@ -94,7 +94,10 @@ def token_route(state: MockState) -> Route:
     Client id and secret by HTTP Basic (or the ``client_id``/``client_secret`` form fields).
     ``scope`` absent or empty → every scope of the client; otherwise the requested scopes the
     client holds are granted (and listed in ``scope``); none of them held → 400
-    ``invalid_scope``. Unknown client or wrong secret → 401 ``invalid_client``.
+    ``invalid_scope``. Unknown client or wrong secret → 401 ``invalid_client``. No
+    ``grant_type`` → 400 ``invalid_request``, another one → 400 ``unsupported_grant_type``
+    (RFC 6749 §5.2); a body that is not ``application/x-www-form-urlencoded`` → 415
+    ``invalid_request``.
     """
     gateway = ServiceSpec(
         "gateway",
@@ -107,6 +110,12 @@ def token_route(state: MockState) -> Route:
 
     async def token(request: Request) -> Response:
         ctx = CallContext(state, gateway, None, operation="token")
+        media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+        if media != "application/x-www-form-urlencoded":
+            finish(ctx, 415, "invalid_request")
+            return _oauth_error(
+                415, "invalid_request", "send the form as application/x-www-form-urlencoded"
+            )
         form: dict[str, Any] = {
             k: v[0]
             for k, v in parse_qs(
@@ -126,6 +135,9 @@ def token_route(state: MockState) -> Route:
                 {"WWW-Authenticate": 'Basic realm="tilts-mock"'},
             )
         ctx.client = client
+        if not form.get("grant_type"):  # RFC 6749 §5.2: a required parameter is missing
+            finish(ctx, 400, "invalid_request")
+            return _oauth_error(400, "invalid_request", "grant_type is required")
         if form.get("grant_type") != "client_credentials":
             finish(ctx, 400, "unsupported_grant_type")
             return _oauth_error(400, "unsupported_grant_type", "use client_credentials")

@@ -43,8 +43,8 @@ CATEGORY_FIELDS = {
     "WORKING_AGE_EMPLOYED": "workingAgeEmployed",
     "WORKING_AGE_NOT_EMPLOYED": "workingAgeNotEmployed",
 }
-DECIMAL = r"^-?\d{1,12}(\.\d{1,12})?$"
-EUR = r"^-?\d{1,12}\.\d{2}$"
+DECIMAL = r"^-?[0-9]{1,12}(\.[0-9]{1,12})?\Z"
+EUR = r"^-?[0-9]{1,12}\.[0-9]{2}\Z"
 
 
 class MonthlyIndicatorSchema(pa.DataFrameModel):

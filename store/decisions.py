@@ -46,7 +46,7 @@ from tilts.errors import InputError
 #: Benefits whose granted decision must carry a monthly amount (spolis.md §1).
 AMOUNT_KINDS = ("BENEFIT_GMI", "BENEFIT_HOUSING")
 _CENT = Decimal("0.01")
-_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 
 
 def money(value: Decimal | str, where: str) -> Decimal:

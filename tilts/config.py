@@ -145,14 +145,14 @@ class MunicipalitySettings(_Strict):
     @field_validator("atvk")
     @classmethod
     def _atvk(cls, value: str) -> str:
-        if not re.fullmatch(r"\d{7}", value):
+        if not re.fullmatch(r"[0-9]{7}", value):
             raise ValueError("ATVK must be 7 digits")
         return value
 
     @field_validator("member_code")
     @classmethod
     def _member(cls, value: str) -> str:
-        if not re.fullmatch(r"\d{11}", value):
+        if not re.fullmatch(r"[0-9]{11}", value):
             raise ValueError("member code must be 11 digits")
         return value
 

@@ -51,6 +51,8 @@ class TomlReader:
         """A non-negative amount with at most two decimals."""
         if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
             raise self.fail(key, 'must be an amount such as "87.50"')
+        if not str(value).isascii():  # Decimal() takes "٤٠٠" and "４００" too
+            raise self.fail(key, 'must be an amount such as "87.50"')
         try:
             amount = Decimal(str(value))
         except InvalidOperation:
@@ -63,6 +65,8 @@ class TomlReader:
     def factor(self, value: object, key: str) -> Decimal:
         """A positive decimal factor such as ``"1.5"``."""
         if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+            raise self.fail(key, 'must be a number such as "1.5"')
+        if not str(value).isascii():  # Decimal() takes "٤٠٠" and "４００" too
             raise self.fail(key, 'must be a number such as "1.5"')
         try:
             factor = Decimal(str(value))

@@ -135,6 +135,29 @@ BAD_CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("unknown-field", _set(["savingz"], "1.00"), "savingz"),
     ("no-members", _set(["members"], []), "members"),
     ("bad-month", _set(["members", 0, "vid", 0, "month"], "2026-8"), "members[0].vid[0].month"),
+    # money and dates on the wire are ASCII: Arabic-Indic and full-width digits are refused
+    (
+        "arabic-indic-amount",
+        _set(["members", 0, "vid", 0, "netAmount"], "\u0664\u0660\u0660.\u0660\u0660"),
+        "members[0].vid[0].netAmount",
+    ),
+    (
+        "full-width-month",
+        _set(["members", 0, "vid", 0, "month"], "２０２６-０８"),
+        "members[0].vid[0].month",
+    ),
+    (
+        "arabic-indic-month",
+        _set(["members", 0, "vsaa", 0, "month"], "٢٠٢٦-08"),
+        "members[0].vsaa[0].month",
+    ),
+    ("full-width-date", _set(["applicationDate"], "２０２６-11-03"), "applicationDate"),
+    ("amount-with-newline", _set(["savings"], "120.00\n"), "savings"),
+    (
+        "month-with-newline",
+        _set(["members", 0, "vid", 0, "month"], "2026-08\n"),
+        "members[0].vid[0].month",
+    ),
     (
         "adult-disability-without-group",
         _set(["members", 0, "disability", "group"], None),

@@ -156,6 +156,9 @@ def test_two_operator_rows_for_the_same_date_are_refused() -> None:
         ([{"from": "2026-01-01", "low_income": {"first": "1.234", "other": "1"}}], "first"),
         ([{"from": "someday", "low_income": {"first": "1", "other": "1"}}], "rows[0].from"),
         ([{"from": "2026-01-01", "low_incme": {}}], "rows[0].low_incme: unknown key"),
+        # Decimal() reads other scripts' digits; an operator's amount is ASCII only
+        ([{"from": "2026-01-01", "low_income": {"first": "٤٠٠", "other": "1"}}], "first"),
+        ([{"from": "2026-01-01", "low_income": {"first": "1", "other": "４００"}}], "other"),
     ],
 )
 def test_operator_row_errors_name_the_key_and_file(rows: list[object], key: str) -> None:
@@ -181,7 +184,10 @@ def test_packaged_files_are_valid_toml_with_sources() -> None:
 # --- money and periods -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["12.345", "abc", "-1.00", "1e3", "NaN", "", " 1.00", "1.", ".5"])
+@pytest.mark.parametrize(
+    "text",
+    ["12.345", "abc", "-1.00", "1e3", "NaN", "", " 1.00", "1.", ".5", "٤٠٠.٠٠", "４００", "1.00\n"],
+)
 def test_malformed_amounts(text: str) -> None:
     with pytest.raises(ValueError, match="euro amount"):
         parse_amount(text)
@@ -217,3 +223,9 @@ def test_add_months_clamps() -> None:
     assert Month.parse("2026-02").last_day == dt.date(2026, 2, 28)
     with pytest.raises(ValueError, match="YYYY-MM"):
         Month.parse("2026-2")
+
+
+@pytest.mark.parametrize("text", ["٢٠٢٦-08", "２０２６-０８", "2026-0٨", "2026-08\n"])
+def test_months_are_ascii_digits_only(text: str) -> None:
+    with pytest.raises(ValueError, match="YYYY-MM"):
+        Month.parse(text)

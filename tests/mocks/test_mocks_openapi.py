@@ -15,9 +15,21 @@ from typing import Any
 
 import pytest
 import requests
+import schemathesis
+from hypothesis import Phase, given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate as validate_openapi
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+from schemathesis import GenerationMode
+from schemathesis.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from schemathesis.core import NOT_SET
 
 from mocks import nva, openapi, vid, vsaa
 from mocks.harness import MockHandle
@@ -244,3 +256,112 @@ def test_problems_match_the_problem_schema(mocks: MockHandle, service: str) -> N
     )
     status, code, detail = problem_code(service, post(mocks, service, body))
     assert (status, code) == (400, "INVALID_REQUEST") and detail.startswith("$.")
+
+
+# ------------------------------------------- what the services send against what is documented
+ALL_DOCS = ("vsaa", "vid", "nva", "spolis", "recipients")
+WATCHED = ("WWW-Authenticate", "Retry-After", "X-Road-Id", "Allow")
+CONFORMANCE = [
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
+# (name, how the call is made): every answer class a service gives, faults by the admin API
+CONDITIONS = ("as-is", "no-token", "expired", "scope", "media", 429, 500, 502, 503, 504)
+
+
+@pytest.mark.parametrize("doc", ALL_DOCS)
+def test_documents_validate_as_openapi_31(doc: str) -> None:
+    validate_openapi(openapi.document(doc))  # raises naming the first error
+
+
+def _doc_operations() -> Iterator[Any]:
+    for doc in ALL_DOCS:
+        schema = schemathesis.openapi.from_path(openapi.DIR / f"{doc}.json")
+        for result in schema.get_all_operations():
+            op = result.ok()
+            if not op.path.endswith("openapi.json"):
+                yield pytest.param(doc, op, id=f"{doc}:{op.label}")
+
+
+def _documented(doc: str, path: str, method: str, status: int) -> dict[str, Any] | None:
+    response = openapi.document(doc)["paths"][path][method.lower()]["responses"].get(str(status))
+    if response is not None and "$ref" in response:
+        response = openapi.resolve(doc, response["$ref"])
+    return response
+
+
+def _fault_service(doc: str, path: str) -> str:
+    return f"recipient-{path.split('/')[2]}" if doc == "recipients" else doc
+
+
+@pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
+@pytest.mark.parametrize(("doc", "operation"), list(_doc_operations()))
+def test_every_status_and_header_sent_is_documented(
+    mocks: MockHandle, doc: str, operation: Any
+) -> None:
+    """A schema-valid request of each operation (schemathesis) is sent as it is, without a
+    token, with an expired one, with a token of another scope, as ``text/plain``, and under each
+    gateway fault; every answer passes schemathesis' conformance checks and every watched header
+    it carries is documented for its status."""
+    token = mocks.token()
+    observed: dict[int, set[str]] = {}
+
+    @settings(max_examples=2, deadline=None, database=None, phases=[Phase.generate])
+    @given(data=st.data())
+    def check(data: st.DataObject) -> None:
+        case = data.draw(operation.as_strategy(GenerationMode.POSITIVE))
+        if case.path_parameters and "atvk" in case.path_parameters:
+            case.path_parameters = {**case.path_parameters, "atvk": "0040000"}
+        for condition in CONDITIONS:
+            headers = {
+                "Authorization": f"Bearer {token}",
+                "X-Road-Client": "LV/GOV/90000000040/SOC",
+                "X-Road-Id": str(uuid.uuid4()),
+                "X-Road-UserId": "LVsvc-test",
+                "X-Road-Issue": "SD-TEST/1",
+                "Idempotency-Key": str(uuid.uuid4()),
+            }
+            if condition == "no-token":
+                del headers["Authorization"]
+            elif condition == "expired":
+                headers["Authorization"] = "Bearer not-a-token"
+            elif condition == "scope":
+                headers["Authorization"] = f"Bearer {mocks.token(scope='pmlp.fpr')}"
+            elif isinstance(condition, int):
+                mocks.add_fault(
+                    service=_fault_service(doc, operation.path),
+                    kind="http_status",
+                    status=condition,
+                    count=1,
+                    **({"retryAfter": 1} if condition in (429, 503) else {}),
+                )
+            if condition == "media":
+                if case.body is NOT_SET:
+                    continue
+                answer: Any = requests.request(
+                    case.method,
+                    mocks.url(case.formatted_path),
+                    data=json.dumps(case.body).encode(),
+                    headers={**headers, "Content-Type": "text/plain"},
+                    timeout=30,
+                )
+            else:
+                answer = case.call(base_url=mocks.base_url, headers=headers)
+            mocks.clear_faults()
+            case.validate_response(answer, checks=CONFORMANCE)
+            documented = _documented(doc, operation.path, case.method, answer.status_code)
+            assert documented is not None, (condition, answer.status_code)
+            names = {h.lower() for h in documented.get("headers", {})}
+            sent = {h for h in WATCHED if h.lower() in {k.lower() for k in answer.headers}}
+            assert {h.lower() for h in sent} <= names, (condition, answer.status_code, sent)
+            observed.setdefault(answer.status_code, set()).update(sent)
+
+    check()
+    # the conditions really produced each answer class, with its headers
+    assert {401, 429, 500, 502, 503, 504} <= set(observed), sorted(observed)
+    assert "WWW-Authenticate" in observed[401] and "Retry-After" in observed[429]
+    assert "Retry-After" in observed[503]
+    if operation.body:
+        assert 415 in observed, sorted(observed)

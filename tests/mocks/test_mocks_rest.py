@@ -112,7 +112,7 @@ def test_rest_refusals(mocks: MockHandle) -> None:
     r = requests.post(
         mocks.url("/demo/api/v1/people/query"),
         data=b"{nope",
-        headers={"Authorization": f"Bearer {mocks.token()}"},
+        headers={"Authorization": f"Bearer {mocks.token()}", "Content-Type": "application/json"},
         timeout=10,
     )
     assert problem(r) == (400, "INVALID_REQUEST")
