@@ -124,6 +124,18 @@ def disability_on(member: MemberFacts, day: date) -> Disability | None:
     return max(found, key=lambda d: d.valid_from, default=None)
 
 
+def nva_stipends(member: MemberFacts) -> tuple[tuple[str, Decimal], ...]:
+    """The pay of the member's NVA measure by month (``stipends``, registries.md §6), as the
+    current registration fact states it: ``(("2026-09", Decimal("320.00")), …)``."""
+    regs = member.of("NVA", "REGISTRATION")
+    if not regs:
+        return ()
+    return tuple(
+        (str(x["month"]), Decimal(str(x["amount"])))
+        for x in regs[0].payload.get("stipends") or []
+    )
+
+
 def _nva(member: MemberFacts, day: date) -> NvaStatus | None:
     regs = member.of("NVA", "REGISTRATION")
     if not regs:
