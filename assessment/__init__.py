@@ -3,6 +3,7 @@
 Public API (no I/O, no database; flows, the SPOLIS reporting and ``tilts assess`` call it):
 
 * :func:`assess` — a :class:`Case` in, an explained :class:`AssessmentResult` out;
+* :func:`benefit_schedule` — a case's GMI and housing benefit recomputed for given months;
 * :func:`person_category`, :func:`is_child_with_disability` — SPOLIS categories (§6);
 * :func:`household_thresholds`, :func:`income_months`, :func:`housing_coefficient`;
 * :func:`load_rules` / :func:`default_rules` — the rules as data (``assessment/rules/*.toml``),
@@ -12,15 +13,27 @@ Public API (no I/O, no database; flows, the SPOLIS reporting and ``tilts assess`
 See ``assessment/README.md`` for where each rule lives.
 """
 
-from assessment.calculator import assess, household_thresholds, housing_coefficient, income_months
+from assessment.calculator import (
+    assess,
+    benefit_schedule,
+    household_thresholds,
+    housing_coefficient,
+    income_months,
+    savings_limit,
+)
 from assessment.categories import (
     CATEGORY_ORDER,
+    household_type,
     is_able_to_work,
     is_child_with_disability,
+    is_pension_age,
+    pension_age_reached,
     person_category,
 )
+from assessment.explain import computations, render
 from assessment.model import (
     AssessmentResult,
+    BenefitSchedule,
     Case,
     DeclaredIncome,
     Disability,
@@ -29,7 +42,9 @@ from assessment.model import (
     NvaStatus,
     Person,
     PersonCategory,
+    ScheduledMonth,
     Status,
+    Stipend,
     VidIncome,
     VsaaPayment,
 )
@@ -37,6 +52,9 @@ from assessment.output import result_to_json
 from assessment.parsing import case_from_data, parse_case
 from assessment.periods import Month
 from assessment.rules import (
+    HouseholdType,
+    HousingCoefficientRow,
+    HousingNormRow,
     MunicipalityThresholdRow,
     Rate,
     Rules,
@@ -48,10 +66,14 @@ from assessment.rules import (
 __all__ = [
     "CATEGORY_ORDER",
     "AssessmentResult",
+    "BenefitSchedule",
     "Case",
     "DeclaredIncome",
     "Disability",
     "Employment",
+    "HouseholdType",
+    "HousingCoefficientRow",
+    "HousingNormRow",
     "Month",
     "MunicipalityThresholdRow",
     "NvaMeasure",
@@ -60,20 +82,29 @@ __all__ = [
     "PersonCategory",
     "Rate",
     "Rules",
+    "ScheduledMonth",
     "Status",
+    "Stipend",
     "VidIncome",
     "VsaaPayment",
     "assess",
+    "benefit_schedule",
     "case_from_data",
+    "computations",
     "default_rules",
     "household_thresholds",
+    "household_type",
     "housing_coefficient",
     "income_months",
     "is_able_to_work",
     "is_child_with_disability",
+    "is_pension_age",
     "load_rules",
     "parse_case",
     "parse_municipality_rows",
+    "pension_age_reached",
     "person_category",
+    "render",
     "result_to_json",
+    "savings_limit",
 ]

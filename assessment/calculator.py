@@ -10,9 +10,9 @@ Rounding decision: money is :class:`~decimal.Decimal` throughout and is rounded 
 
 * the household's average monthly income = (counted income of the three months) ÷ 3, rounded
   once; every comparison with a threshold uses this rounded average;
-* the GMI benefit = GMI level − rounded average (exact cents already);
-* the housing benefit = GMI level × K + allowed housing expenses − rounded average, rounded
-  once (K × an amount in cents may have a third decimal).
+* the GMI benefit of a month = GMI threshold − rounded average (exact cents already);
+* the housing benefit of a month = GMI threshold × K + allowed housing expenses − rounded
+  average, rounded once (K × an amount in cents may have a third decimal).
 
 Nothing else is rounded: per-member and per-type sums (including 1/12 of irregular income)
 stay exact and are rounded only when written out for display.
@@ -23,28 +23,36 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import NamedTuple
 
+from assessment.benefits import (
+    coefficient_in,
+    gmi_benefit,
+    gmi_schedule,
+    housing_benefit,
+    housing_schedule,
+    period,
+)
 from assessment.categories import (
-    has_disability,
+    household_type,
     is_able_to_work,
-    is_child,
     is_child_with_disability,
-    is_pension_age,
+    pension_age_reached,
     person_category,
 )
 from assessment.income import household_income
 from assessment.model import (
     AssessmentResult,
+    BenefitSchedule,
     Case,
-    GmiBenefit,
-    HousingBenefit,
     HousingExpense,
+    MemberIncome,
     Person,
     Status,
     Thresholds,
 )
-from assessment.money import ZERO, format_amount, format_factor, to_cents
-from assessment.periods import Month, months_before
+from assessment.money import ZERO, format_amount, to_cents
+from assessment.periods import Month, add_months, months_before
 from assessment.rules import Rules, default_rules
 from assessment.validation import validate_case
 from tilts.errors import InputError
@@ -61,7 +69,7 @@ def income_months(application_date: dt.date) -> tuple[Month, ...]:
 def household_thresholds(
     rules: Rules, municipality: str, day: dt.date, members: int
 ) -> tuple[Thresholds, list[str]]:
-    """The household's GMI level, poor and low-income thresholds in force on ``day`` (§3).
+    """The household's GMI threshold, poor and low-income thresholds in force on ``day`` (§3).
 
     The municipality's low-income threshold is kept between the poor threshold and the national
     ceiling in force on ``day`` (a stale municipal row can fall outside them after a new
@@ -102,47 +110,66 @@ def household_thresholds(
 
 
 def housing_coefficient(
-    members: Sequence[Person], day: dt.date, rules: Rules | None = None
+    members: Sequence[Person],
+    day: dt.date,
+    rules: Rules | None = None,
+    municipality: str = "",
 ) -> tuple[Decimal, str]:
     """The housing-benefit coefficient K for the household on ``day`` and why (§5).
 
-    2.5 for a single person of pension age or with a disability; 2 for a household of only
-    persons of pension age and/or with a disability, with or without children; 1.5 otherwise.
+    K comes from the dated ``[[housing_coefficients]]`` row in force on ``day`` for the
+    household type (:func:`assessment.categories.household_type`); a municipality's own row
+    wins where it is larger.
     """
     rules = rules or default_rules()
-    coefficients = rules.housing_benefit
+    kind = household_type(members, day, rules)
+    k, _, _ = coefficient_in(rules, municipality, kind, Month.of(day))
+    return k, kind.label
 
-    def special(person: Person) -> bool:
-        return is_pension_age(person, day, rules) or has_disability(person, day)
 
-    if len(members) == 1 and special(members[0]):
-        return (
-            coefficients.coefficient_single_pension_age_or_disability,
-            "a single person of pension age or with a disability",
+def savings_limit(case: Case, thresholds: Thresholds, rules: Rules) -> tuple[Decimal, str]:
+    """The savings limit on the application date (§3) and how it was found.
+
+    Raises:
+        InputError: no savings-limit row is in force on the application date.
+    """
+    row = rules.savings_limit_row_on(case.application_date)
+    if row is None:
+        raise InputError(
+            f"applicationDate: no savings limit is configured for {case.application_date}"
         )
-    if any(special(p) for p in members) and all(
-        special(p) or is_child(p, day, rules) for p in members
-    ):
-        return (
-            coefficients.coefficient_only_pension_age_or_disability,
-            "a household of only persons of pension age or with a disability (and children)",
+    if row.amount is None:
+        how = (
+            f"the household's poor threshold {format_amount(thresholds.poor)} "
+            f"(row from {row.in_force_from}: {row.source})"
         )
-    return coefficients.coefficient_other, "any other household"
+        return thresholds.poor, how
+    return row.amount, f"row from {row.in_force_from}: {row.source}"
 
 
-def _status(
-    case: Case, average: Decimal, thresholds: Thresholds, rules: Rules, name: str
-) -> tuple[Status, list[str]]:
-    """§4: poor at or below the poor threshold, else low-income at or below the municipal one,
-    provided the savings limit and the property conditions (§3) hold."""
-    limit = rules.status.savings_limit
+def _conditions(case: Case, thresholds: Thresholds, rules: Rules) -> tuple[list[str], str]:
+    """Problems with the savings and property conditions of §3, and the limit explained."""
+    limit, how = savings_limit(case, thresholds, rules)
     blockers = []
     if case.savings > limit:
         blockers.append(
-            f"savings {format_amount(case.savings)} exceed the limit {format_amount(limit)} (§3)"
+            f"savings {format_amount(case.savings)} exceed the limit {format_amount(limit)} "
+            f"({how}; §3)"
         )
     if not case.property_conditions_met:
         blockers.append("the property conditions of the law are not met (§3)")
+    met = (
+        f"savings {format_amount(case.savings)} within the limit {format_amount(limit)} "
+        f"({how}); property conditions met"
+    )
+    return blockers, met
+
+
+def _status(
+    average: Decimal, thresholds: Thresholds, blockers: Sequence[str], met: str, name: str
+) -> tuple[Status, list[str]]:
+    """§4: poor at or below the poor threshold, else low-income at or below the municipal one,
+    provided the savings limit and the property conditions (§3) hold."""
     avg, poor, low = (format_amount(v) for v in (average, thresholds.poor, thresholds.low_income))
     if average <= thresholds.poor:
         income_reason = f"average income {avg} is at or below the poor threshold {poor}"
@@ -158,43 +185,16 @@ def _status(
         status = Status.NONE
     if blockers:
         return Status.NONE, [f"Status NONE: {'; '.join(blockers)}; {income_reason} (§4)."]
-    conditions = (
-        f"savings {format_amount(case.savings)} within the limit {format_amount(limit)}; "
-        "property conditions met"
-        if status is not Status.NONE
-        else ""
-    )
-    tail = f"; {conditions}" if conditions else ""
+    tail = f"; {met}" if status is not Status.NONE else ""
     return status, [f"Status {status}: {income_reason}{tail} (§4)."]
 
 
-def _gmi_benefit(
-    case: Case,
-    status: Status,
-    average: Decimal,
-    thresholds: Thresholds,
-    months: int,
-    why_months: str,
-) -> tuple[GmiBenefit | None, str]:
-    """§5: poor households with a co-operation agreement get GMI level − average income."""
-    if status is not Status.POOR:
-        return None, "No GMI benefit: only poor households are entitled (§5)."
-    if not case.cooperation_agreement:
-        return None, "No GMI benefit: the household has no co-operation agreement (§5)."
-    amount = to_cents(max(ZERO, thresholds.gmi - average))
-    gmi, avg = format_amount(thresholds.gmi), format_amount(average)
-    if amount == ZERO:
-        return None, f"No GMI benefit: average income {avg} is not below the GMI level {gmi} (§5)."
-    return GmiBenefit(amount, months), (
-        f"GMI benefit {format_amount(amount)} a month = GMI level {gmi} − average income {avg}, "
-        f"for {months} months because {why_months} (§5)."
-    )
-
-
 def _housing_expenses(case: Case, rules: Rules) -> tuple[tuple[HousingExpense, ...], list[str]]:
-    """Declared housing expenses, each capped by the municipality's norm where one is set."""
-    row = rules.municipality_row_on(case.municipality, case.application_date)
-    norms = row.housing_norms if row is not None else {}
+    """Declared housing expenses, each capped by the municipality's own norm where it has one,
+    else by the national norm (MK 809 annex 3) where one is configured (§5)."""
+    day = case.application_date
+    row = rules.municipality_row_on(case.municipality, day)
+    national = rules.housing_norm_row_on(day)
     members = len(case.members)
     expenses, notes = [], []
     for kind in rules.housing_benefit.expense_types:
@@ -202,42 +202,97 @@ def _housing_expenses(case: Case, rules: Rules) -> tuple[tuple[HousingExpense, .
             continue
         declared = case.housing_expenses[kind]
         allowed = declared
-        if kind in norms:
-            norm = norms[kind].for_household(members)
+        norm_rate, where = None, ""
+        if row is not None and kind in row.housing_norms:
+            norm_rate = row.housing_norms[kind]
+            name = rules.municipality_name(case.municipality)
+            source = row.source or "configuration"
+            where = f"the norm of {name} (row from {row.in_force_from}: {source})"
+        elif national is not None and kind in national.norms:
+            norm_rate = national.norms[kind]
+            where = f"the national norm (row from {national.in_force_from}: {national.source})"
+        if norm_rate is not None:
+            norm = norm_rate.for_household(members)
             if declared > norm:
                 allowed = norm
                 notes.append(
-                    f"Housing expense {kind} {format_amount(declared)} is capped at the "
-                    f"municipal norm {format_amount(norm)} (§5)."
+                    f"Housing expense {kind} {format_amount(declared)} is capped at "
+                    f"{format_amount(norm)}, {where} (§5)."
                 )
         expenses.append(HousingExpense(kind, declared, allowed))
     return tuple(expenses), notes
 
 
-def _housing_benefit(
-    case: Case,
-    status: Status,
-    average: Decimal,
-    thresholds: Thresholds,
-    expenses: Sequence[HousingExpense],
-    rules: Rules,
-) -> tuple[HousingBenefit | None, str]:
-    """§5: GMI level × K + housing expenses − average income, for poor or low-income status."""
-    if status is Status.NONE:
-        return None, "No housing benefit: only poor or low-income households are entitled (§5)."
-    coefficient, why = housing_coefficient(case.members, case.application_date, rules)
-    total_expenses = sum((e.allowed for e in expenses), ZERO)
-    amount = to_cents(max(ZERO, thresholds.gmi * coefficient + total_expenses - average))
-    formula = (
-        f"GMI level {format_amount(thresholds.gmi)} × K {format_factor(coefficient)} + housing "
-        f"expenses {format_amount(total_expenses)} − average income {format_amount(average)}"
+def _assessed(case: Case, rules: Rules) -> _Basis:
+    """What every benefit rests on: income, thresholds, conditions and status (§1-4)."""
+    validate_case(case, rules)
+    day = case.application_date
+    months = income_months(day)
+    incomes = household_income(case, months, rules)
+    total = sum((income.counted_total for income in incomes), ZERO)
+    average = to_cents(total / len(months))
+    thresholds, notes = household_thresholds(rules, case.municipality, day, len(case.members))
+    blockers, met = _conditions(case, thresholds, rules)
+    name = rules.municipality_name(case.municipality)
+    status, status_reasons = _status(average, thresholds, blockers, met, name)
+    none_able = not any(is_able_to_work(person, day, rules) for person in case.members)
+    return _Basis(
+        months,
+        incomes,
+        total,
+        average,
+        thresholds,
+        notes,
+        blockers,
+        status,
+        status_reasons,
+        none_able,
     )
-    if amount == ZERO:
-        return None, f"No housing benefit: {formula} is not above 0.00 (§5)."
-    return HousingBenefit(amount, coefficient), (
-        f"Housing benefit {format_amount(amount)} a month = {formula}, rounded half up to the "
-        f"cent; K {format_factor(coefficient)} for {why} (§5)."
+
+
+class _Basis(NamedTuple):
+    months: tuple[Month, ...]
+    incomes: tuple[MemberIncome, ...]
+    total: Decimal
+    average: Decimal
+    thresholds: Thresholds
+    threshold_notes: list[str]
+    blockers: list[str]
+    status: Status
+    status_reasons: list[str]
+    none_able: bool
+
+
+def benefit_schedule(
+    case: Case, months: Sequence[Month], rules: Rules | None = None
+) -> BenefitSchedule:
+    """Recompute the benefits of ``case`` for the given ``months`` (a pure function).
+
+    Entitlement, the average income, the allowed housing expenses and the household type are
+    those of the application date (as in :func:`assess`); each month's amount uses the GMI
+    threshold and K in force on that month's first day. Months with 0.00 are listed too. The
+    store calls this to recompute granted months when a dated row is added or changed.
+
+    Returns:
+        ``gmi`` / ``housing``: one :class:`ScheduledMonth` per month in the order given, or
+        ``None`` when the household is not entitled to that benefit at all.
+
+    Raises:
+        InputError: the case is invalid, or no row is in force in one of the months.
+    """
+    rules = rules or default_rules()
+    basis = _assessed(case, rules)
+    months = tuple(months)
+    gmi = (
+        gmi_schedule(case, basis.average, months, rules)
+        if basis.status is Status.POOR and case.cooperation_agreement and months
+        else None
     )
+    housing = None
+    expenses, _ = _housing_expenses(case, rules)
+    if not basis.blockers and any(e.declared for e in expenses) and months:
+        housing = housing_schedule(case, basis.average, expenses, months, rules)[1]
+    return BenefitSchedule(gmi, housing)
 
 
 def assess(case: Case, rules: Rules | None = None) -> AssessmentResult:
@@ -251,50 +306,53 @@ def assess(case: Case, rules: Rules | None = None) -> AssessmentResult:
 
     Returns:
         The explained result. ``valid_from`` / ``valid_to`` are ``None`` for status ``NONE``;
-        a benefit is ``None`` when the household is not entitled or the amount would be 0.00.
+        a benefit is ``None`` when the household is not entitled or every month's amount would
+        be 0.00; a benefit's ``schedule`` has each month's amount (§5).
 
     Raises:
         InputError: the case is invalid for these rules; the message has one
             ``<field path>: <what is wrong>`` line per problem.
     """
     rules = rules or default_rules()
-    validate_case(case, rules)
+    basis = _assessed(case, rules)
     day = case.application_date
     members = case.members
     name = rules.municipality_name(case.municipality)
-    months = income_months(day)
-    incomes = household_income(case, months, rules)
-    total = sum((income.counted_total for income in incomes), ZERO)
-    average = to_cents(total / len(months))
-    thresholds, threshold_notes = household_thresholds(rules, case.municipality, day, len(members))
-
+    months, thresholds, average, total = (
+        basis.months,
+        basis.thresholds,
+        basis.average,
+        basis.total,
+    )
+    national = rules.national_row_on(day)
+    municipal = rules.municipality_row_on(case.municipality, day)
     reasons = [
         f"Income months {', '.join(str(m) for m in months)}: the three full calendar months "
         "before the application month (§1).",
         f"Average monthly income {format_amount(average)} = counted household income "
         f"{format_amount(total)} ÷ {len(months)}, rounded half up to the cent (§1, §2).",
-        f"Thresholds in force on {day} for a household of {len(members)} (national row from "
-        f"{thresholds.national_row_from}, {name} row from {thresholds.municipality_row_from}): "
-        f"GMI level {format_amount(thresholds.gmi)}, poor {format_amount(thresholds.poor)}, "
-        f"low-income {format_amount(thresholds.low_income)} (§3).",
-        *threshold_notes,
+        f"Thresholds in force on {day} for a household of {len(members)}: "
+        f"GMI threshold {format_amount(thresholds.gmi)}, poor {format_amount(thresholds.poor)} "
+        f"(national row from {thresholds.national_row_from}: "
+        f"{national.source if national else ''}), low-income "
+        f"{format_amount(thresholds.low_income)} ({name} row from "
+        f"{thresholds.municipality_row_from}: {municipal.source if municipal else ''}) (§3).",
+        *basis.threshold_notes,
+        *basis.status_reasons,
+        *_pension_age_reasons(members, day, rules),
     ]
-    status, status_reasons = _status(case, average, thresholds, rules, name)
-    reasons.extend(status_reasons)
-
-    none_able = not any(is_able_to_work(person, day, rules) for person in members)
     why_months = (
         "no member is of working age and able to work"
-        if none_able
+        if basis.none_able
         else "at least one member is of working age and able to work"
     )
     valid_from = valid_to = None
-    if status is not Status.NONE:
-        validity = (
-            rules.status.validity_months_none_able_to_work
-            if none_able
-            else rules.status.validity_months_otherwise
-        )
+    validity = (
+        rules.status.validity_months_none_able_to_work
+        if basis.none_able
+        else rules.status.validity_months_otherwise
+    )
+    if basis.status is not Status.NONE:
         valid_from = Month.of(day).first_day
         valid_to = Month.of(day).shift(validity - 1).last_day
         reasons.append(
@@ -303,26 +361,24 @@ def assess(case: Case, rules: Rules | None = None) -> AssessmentResult:
         )
     gmi_months = (
         rules.gmi_benefit.months_none_able_to_work
-        if none_able
+        if basis.none_able
         else rules.gmi_benefit.months_otherwise
     )
-    gmi, gmi_reason = _gmi_benefit(case, status, average, thresholds, gmi_months, why_months)
+    gmi, gmi_reasons = gmi_benefit(
+        case, basis.status, average, period(day, gmi_months), why_months, rules
+    )
     expenses, expense_notes = _housing_expenses(case, rules)
-    housing, housing_reason = _housing_benefit(case, status, average, thresholds, expenses, rules)
-    reasons.extend([gmi_reason, *expense_notes, housing_reason])
-    for person in members:
-        measure = person.nva.active_measure if person.nva else None
-        if measure is not None and measure.stipend_paid:
-            reasons.append(
-                f"Member {person.id}: the stipend of an NVA active labour-market measure is not "
-                "counted as income (§2)."
-            )
+    housing, housing_reasons = housing_benefit(
+        case, basis.blockers, average, expenses, period(day, validity), rules
+    )
+    reasons.extend([*gmi_reasons, *expense_notes, *housing_reasons])
+    reasons.extend(_income_notes(members))
 
     return AssessmentResult(
         months=months,
         average_monthly_income=average,
         thresholds=thresholds,
-        status=status,
+        status=basis.status,
         valid_from=valid_from,
         valid_to=valid_to,
         gmi_benefit=gmi,
@@ -332,7 +388,35 @@ def assess(case: Case, rules: Rules | None = None) -> AssessmentResult:
             p.id for p in members if is_child_with_disability(p, day, rules)
         ),
         reasons=tuple(reasons),
-        member_income=incomes,
+        member_income=basis.incomes,
         housing_expenses=expenses,
         counted_income_total=total,
     )
+
+
+def _pension_age_reasons(members: Sequence[Person], day: dt.date, rules: Rules) -> list[str]:
+    """Who has reached pension age, on which day and under which row (§6)."""
+    reasons = []
+    for person in members:
+        reached = pension_age_reached(person.birth_date, rules)
+        if reached is not None and reached[0] <= day:
+            when, row = reached
+            exact = when == add_months(person.birth_date, row.years * 12 + row.months)
+            reasons.append(
+                f"Member {person.id} is of pension age: reached {row} {'on' if exact else 'by'} "
+                f"{when}, the age in force then (row from {row.in_force_from}: {row.source}; §6)."
+            )
+    return reasons
+
+
+def _income_notes(members: Sequence[Person]) -> list[str]:
+    notes = []
+    for person in members:
+        measure = person.nva.active_measure if person.nva else None
+        if measure is not None and (measure.stipend_paid or measure.stipends):
+            notes.append(
+                f"Member {person.id}: NVA measure {measure.type}: its stipends are "
+                "counted only for paid temporary public works and business start-up grants "
+                "(§2; see the member's income lines)."
+            )
+    return notes

@@ -8,11 +8,13 @@ them with the application date and the last of the three income months.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 
 from assessment.model import Person, PersonCategory
-from assessment.periods import Month, has_reached_age
-from assessment.rules import Rules, default_rules
+from assessment.periods import Month, add_months, has_reached_age
+from assessment.rules import HouseholdType, Rules, default_rules
+from assessment.rules.tables import PensionAgeRow
 from tilts.errors import InputError
 
 #: The order in which categories are tried; each person falls into the first that fits.
@@ -35,22 +37,76 @@ def is_child_in_month(person: Person, month: Month, rules: Rules) -> bool:
     return is_child(person, month.first_day, rules)
 
 
+def pension_age_reached(
+    birth_date: dt.date, rules: Rules | None = None
+) -> tuple[dt.date, PensionAgeRow] | None:
+    """The day a person born on ``birth_date`` reached the state pension age, and the row.
+
+    ``assessment.md`` §6 (SPSPL art. 1): a person has reached pension age on the first day on
+    which they are at least the age in force **on that day**. The rows are tried in date order:
+    in a row's period the person reaches its age on ``max(row start, birth + age)``, if that day
+    is still inside the period. Someone who reached 64 y 9 m in November 2024 therefore stays of
+    pension age in 2025, when the age in force is 65 y. The first row's period reaches back: a
+    person already over its age when it starts reached pension age on its first day.
+
+    Returns:
+        ``(day, row)``, or ``None`` if the person reaches it in none of the rows' periods.
+    """
+    rules = rules or default_rules()
+    rows = rules.pension_age
+    for index, row in enumerate(rows):
+        end = rows[index + 1].in_force_from if index + 1 < len(rows) else None
+        day = max(row.in_force_from, add_months(birth_date, row.years * 12 + row.months))
+        if end is None or day < end:
+            return day, row
+    return None
+
+
 def is_pension_age(person: Person, day: dt.date, rules: Rules | None = None) -> bool:
-    """True when the person is at or over the state pension age in force on ``day``.
+    """True when the person has reached the state pension age by ``day`` (the "reached" rule
+    of :func:`pension_age_reached`). The one implementation: categories, the housing
+    coefficient's household type, the 3- or 6-month validity and SPOLIS all call it.
 
     Raises:
         InputError: no pension-age row is in force on ``day``.
     """
     rules = rules or default_rules()
-    row = rules.pension_age_on(day)
-    if row is None:
+    if rules.pension_age_on(day) is None:
         raise InputError(f"referenceDate: no state pension age is configured for {day}")
-    return has_reached_age(person.birth_date, row.years, row.months, day)
+    reached = pension_age_reached(person.birth_date, rules)
+    return reached is not None and reached[0] <= day
 
 
 def has_disability(person: Person, day: dt.date) -> bool:
     """True when the person has a VDEĀVK decision valid on ``day``."""
     return person.disability is not None and person.disability.valid_on(day)
+
+
+def household_type(
+    members: Sequence[Person], day: dt.date, rules: Rules | None = None
+) -> HouseholdType:
+    """The household type of the housing coefficient K on ``day`` (``assessment.md`` §5).
+
+    A single person of pension age or with a disability; a household of only such persons; the
+    same with children (under 18: the case carries no education fact, so persons of 18-24 in
+    education are not recognised as children, see docs/decisions.md); every other household.
+    """
+    rules = rules or default_rules()
+
+    def special(person: Person) -> bool:
+        return is_pension_age(person, day, rules) or has_disability(person, day)
+
+    if len(members) == 1 and special(members[0]):
+        return HouseholdType.SINGLE_PENSION_AGE_OR_DISABILITY
+    children = [p for p in members if is_child(p, day, rules)]
+    adults = [p for p in members if not is_child(p, day, rules)]
+    if adults and all(special(p) for p in adults):
+        return (
+            HouseholdType.PENSION_AGE_OR_DISABILITY_WITH_CHILDREN
+            if children
+            else HouseholdType.ONLY_PENSION_AGE_OR_DISABILITY
+        )
+    return HouseholdType.OTHER
 
 
 def is_able_to_work(person: Person, day: dt.date, rules: Rules | None = None) -> bool:

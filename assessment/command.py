@@ -1,6 +1,7 @@
-"""``tilts assess --case FILE``: the calculator as a command (``assessment.md`` §7).
+"""``tilts assess --case FILE [--explain]``: the calculator as a command (``assessment.md`` §7).
 
-Reads one household case as JSON, writes the result as JSON and returns 0; on bad input
+Reads one household case as JSON, writes the result as JSON (with ``--explain``: the sums as a
+social worker writes them, then the reasons, as plain text) and returns 0; on bad input
 writes ``error: <field path>: <what is wrong>`` lines (one per problem) and returns 2
 (``operations.md`` §3). Nothing from the case is ever echoed in an error: not the file name
 (it may be named after a person), not a value, only field paths and what was expected.
@@ -13,6 +14,7 @@ import pathlib
 import typing
 
 from assessment.calculator import assess
+from assessment.explain import render
 from assessment.output import result_to_json
 from assessment.parsing import parse_case
 from assessment.rules import default_rules
@@ -38,13 +40,17 @@ def _read(case_file: pathlib.Path) -> str:
         ) from None
 
 
-def run(case_file: pathlib.Path, out: typing.TextIO, err: typing.TextIO) -> int:
+def run(
+    case_file: pathlib.Path, out: typing.TextIO, err: typing.TextIO, explain: bool = False
+) -> int:
     """Assess the case in ``case_file`` and write the result JSON to ``out``.
 
     Args:
         case_file: the household case as JSON (``assessment.md`` §7).
         out: where the result JSON goes.
         err: where error lines go.
+        explain: write the computation as a social worker writes it (plain text: the sums,
+            then the reasons) instead of the JSON.
 
     Returns:
         0 on success; 2 on bad input (file, JSON, fields, or configuration); 1 if the
@@ -59,6 +65,13 @@ def run(case_file: pathlib.Path, out: typing.TextIO, err: typing.TextIO) -> int:
     except Exception as exc:  # a traceback could show the case's personal data
         err.write(f"error: internal error in the calculator ({type(exc).__name__})\n")
         return EXIT_FAILED
+    if explain:
+        text = render(result)
+        try:
+            out.write(text)
+        except UnicodeEncodeError:
+            out.write(text.encode("ascii", "backslashreplace").decode("ascii"))
+        return EXIT_OK
     document = result_to_json(result)
     try:
         out.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")

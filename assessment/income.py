@@ -17,6 +17,7 @@ from tilts.errors import InputError
 
 VID = "VID"
 VSAA = "VSAA"
+NVA = "NVA"
 DECLARED = "DECLARED"
 
 COUNTED_VID = "VID income counted at its net amount (§2)"
@@ -25,8 +26,12 @@ CHILD_WORK_EXEMPT = "a child's work income up to the minimum wage of the month i
 CHILD_WORK_ABOVE = "a child's work income above the minimum wage of the month is counted (§2)"
 COUNTED_VSAA = "VSAA payment counted at the amount paid (§2)"
 EXCLUDED_VSAA = "VSAA benefit of this type is not counted (§2)"
+COUNTED_NVA = "NVA public-works pay or start-up grant counted at the amount paid (§2)"
+EXCLUDED_NVA = "the stipend of this NVA active labour-market measure is not counted (§2)"
 COUNTED_DECLARED = "declared regular income counted in each income month (§2)"
-SPREAD_DECLARED = "declared irregular income of the last 12 months counted as 1/12 a month (§1)"
+SPREAD_DECLARED = (
+    "declared irregular income: the 12-month total counted as 1/12 in each income month (§1, §2)"
+)
 EXEMPT_DECLARED = "declared income up to the minimum wage of the month is not counted (§2)"
 ABOVE_EXEMPT_DECLARED = "declared income above the minimum wage of the month is counted (§2)"
 EXCLUDED_DECLARED = "declared income of this type is not counted (§2)"
@@ -118,6 +123,15 @@ def _registry_month(
             ledger.count(VSAA, payment.benefit_type, COUNTED_VSAA, payment.paid_amount)
         else:
             ledger.exclude(VSAA, payment.benefit_type, EXCLUDED_VSAA, payment.paid_amount)
+    measure = person.nva.active_measure if person.nva else None
+    if measure is not None:
+        for stipend in measure.stipends:
+            if stipend.month != month:
+                continue
+            if measure.type in income.nva_counted:
+                ledger.count(NVA, measure.type, COUNTED_NVA, stipend.amount)
+            else:
+                ledger.exclude(NVA, measure.type, EXCLUDED_NVA, stipend.amount)
 
 
 def _declared_month(
@@ -167,7 +181,10 @@ def member_income(
         if line.income_type in rules.income.declared_spread:
             # assessment.md §1: irregular income of the 12 months before is spread over 12
             # months; one division for all income months keeps the sum exact (x × 3 / 12).
-            share = line.monthly_amount * len(months) / rules.income.irregular_spread_months
+            # Both forms (twelveMonthTotal, or the old monthlyAmount) hold the 12-month total:
+            # it is divided once, never twice.
+            total = line.total_or_amount
+            share = total * len(months) / rules.income.irregular_spread_months
             ledger.count(DECLARED, line.income_type, SPREAD_DECLARED, share)
     return ledger.result(person.id)
 

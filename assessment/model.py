@@ -69,13 +69,26 @@ class VsaaPayment:
 
 
 @dataclass(frozen=True)
+class Stipend:
+    """An amount an NVA measure paid in a month (``registries.md`` §6 ``stipends``)."""
+
+    month: Month
+    amount: Decimal
+
+
+@dataclass(frozen=True)
 class NvaMeasure:
-    """An NVA active labour-market measure; missing dates are open ends."""
+    """An NVA active labour-market measure; missing dates are open ends.
+
+    ``stipends`` are the amounts paid by month; they count as income only for the measure
+    types the rules list (public works, business start-up grants; ``assessment.md`` §2).
+    """
 
     type: str
     from_date: dt.date | None = None
     to_date: dt.date | None = None
     stipend_paid: bool = False
+    stipends: tuple[Stipend, ...] = ()
 
     def active_on(self, day: dt.date) -> bool:
         """True when the measure runs on ``day``."""
@@ -127,12 +140,20 @@ class DeclaredIncome:
 
     ``monthly_amount`` is the amount of each month, except for the spread types
     (``IRREGULAR``), where it is the total received in the 12 months before the application
-    month.
+    month (the old form, still accepted). ``twelve_month_total`` is the new form of that total
+    (``twelveMonthTotal``, spread types only); when it is set, ``monthly_amount`` is not read.
+    Either way the total is divided by 12 once.
     """
 
     member_id: str
     income_type: str
     monthly_amount: Decimal
+    twelve_month_total: Decimal | None = None
+
+    @property
+    def total_or_amount(self) -> Decimal:
+        """The 12-month total of a spread type (either form), else the monthly amount."""
+        return self.monthly_amount if self.twelve_month_total is None else self.twelve_month_total
 
 
 @dataclass(frozen=True)
@@ -190,19 +211,57 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
+class ScheduledMonth:
+    """One month of a benefit (``assessment.md`` §5 "amounts month by month").
+
+    ``gmi_threshold`` is the household's GMI threshold in force that month (national row from
+    ``threshold_row_from``); ``coefficient`` (housing benefit only) is K of that month, from the
+    row in force from ``coefficient_row_from``, with its ``coefficient_source``.
+    ``computation`` is the sum as a social worker writes it
+    (``"187 × 2.1 + 300.00 − 500.00 = 192.70"``).
+    """
+
+    month: Month
+    amount: Decimal
+    gmi_threshold: Decimal
+    threshold_row_from: dt.date
+    computation: str
+    coefficient: Decimal | None = None
+    coefficient_row_from: dt.date | None = None
+    coefficient_source: str = ""
+
+
+@dataclass(frozen=True)
+class BenefitSchedule:
+    """The months of each benefit, from :func:`assessment.benefit_schedule`; ``None`` when the
+    household is not entitled to that benefit."""
+
+    gmi: tuple[ScheduledMonth, ...] | None
+    housing: tuple[ScheduledMonth, ...] | None
+
+
+@dataclass(frozen=True)
 class GmiBenefit:
-    """A GMI benefit: monthly amount and number of months."""
+    """A GMI benefit: the first month's amount, the number of months, the period and the
+    amount of each month."""
 
     monthly_amount: Decimal
     months: int
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    schedule: tuple[ScheduledMonth, ...] = ()
 
 
 @dataclass(frozen=True)
 class HousingBenefit:
-    """A housing benefit: monthly amount and the coefficient K used."""
+    """A housing benefit: the first month's amount and K, the period and each month's amount."""
 
     monthly_amount: Decimal
     coefficient: Decimal
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    schedule: tuple[ScheduledMonth, ...] = ()
+    household_type: str = ""
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ The keys of §7, in its order: ``months``, ``averageMonthlyIncome``, ``threshold
 ``poor``, ``lowIncome``), ``status``, ``validFrom``, ``validTo``, ``gmiBenefit``
 (``monthlyAmount``, ``months``) or ``null``, ``housingBenefit`` (``monthlyAmount``,
 ``coefficient``) or ``null``, ``categories`` (member id → category), ``reasons``.
-Amounts are strings with two decimals; the coefficient is ``"1.5"``, ``"2"`` or ``"2.5"``.
+Amounts are strings with two decimals; a coefficient is written without trailing zeros
+(``"1.7"``, ``"2"``, ``"2.5"``).
 
 One key is added, ``explanation`` (Tilts' extension, the per-member breakdown):
 
@@ -12,18 +13,48 @@ One key is added, ``explanation`` (Tilts' extension, the per-member breakdown):
 * ``thresholdRows``: ``national`` and ``municipality``, the ``from`` dates of the rows applied;
 * ``members``: one object per member, in case order: ``memberId``, ``counted`` and
   ``excluded`` (lists of ``{source, type, amount, reason}``, amounts over the three months,
-  ``source`` one of ``VID``, ``VSAA``, ``DECLARED``), ``countedTotal``, ``excludedTotal``;
+  ``source`` one of ``VID``, ``VSAA``, ``NVA``, ``DECLARED``), ``countedTotal``,
+  ``excludedTotal``;
 * ``housingExpenses``: ``{type, declared, allowed}`` per declared expense (``allowed`` after
   the municipal norm);
-* ``childrenWithDisability``: ids of members counted there for SPOLIS (§6).
+* ``childrenWithDisability``: ids of members counted there for SPOLIS (§6);
+* ``computations``: the sums as a social worker writes them (:mod:`assessment.explain`).
+
+Benefits (§5): ``gmiBenefit`` = ``{monthlyAmount, months, validFrom, validTo, schedule}``,
+``housingBenefit`` = ``{monthlyAmount, coefficient, householdType, validFrom, validTo,
+schedule}``; ``monthlyAmount`` and ``coefficient`` are the first month's; ``schedule`` is one
+``{month, amount}`` (GMI) or ``{month, amount, coefficient}`` (housing) per month of
+``validFrom``..``validTo``, months of 0.00 included. ``householdType`` is one of
+``single_pension_age_or_disability``, ``only_pension_age_or_disability``,
+``pension_age_or_disability_with_children``, ``other``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
-from assessment.model import AssessmentResult, IncomeLine, MemberIncome
-from assessment.money import format_amount, format_factor
+from assessment.explain import computations
+from assessment.model import AssessmentResult, IncomeLine, MemberIncome, ScheduledMonth
+from assessment.money import ZERO, format_amount, format_factor
+
+
+def _date(value: dt.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def schedule_to_json(
+    schedule: Sequence[ScheduledMonth], with_coefficient: bool
+) -> list[dict[str, str]]:
+    """A benefit's ``schedule``: ``{month, amount}`` per month, plus ``coefficient`` (housing)."""
+    entries = []
+    for entry in schedule:
+        item = {"month": str(entry.month), "amount": format_amount(entry.amount)}
+        if with_coefficient:
+            item["coefficient"] = format_factor(entry.coefficient or ZERO)
+        entries.append(item)
+    return entries
 
 
 def _line(line: IncomeLine) -> dict[str, str]:
@@ -61,7 +92,13 @@ def result_to_json(result: AssessmentResult) -> dict[str, Any]:
         "validFrom": result.valid_from.isoformat() if result.valid_from else None,
         "validTo": result.valid_to.isoformat() if result.valid_to else None,
         "gmiBenefit": (
-            {"monthlyAmount": format_amount(gmi.monthly_amount), "months": gmi.months}
+            {
+                "monthlyAmount": format_amount(gmi.monthly_amount),
+                "months": gmi.months,
+                "validFrom": _date(gmi.valid_from),
+                "validTo": _date(gmi.valid_to),
+                "schedule": schedule_to_json(gmi.schedule, with_coefficient=False),
+            }
             if gmi
             else None
         ),
@@ -69,6 +106,10 @@ def result_to_json(result: AssessmentResult) -> dict[str, Any]:
             {
                 "monthlyAmount": format_amount(housing.monthly_amount),
                 "coefficient": format_factor(housing.coefficient),
+                "householdType": housing.household_type,
+                "validFrom": _date(housing.valid_from),
+                "validTo": _date(housing.valid_to),
+                "schedule": schedule_to_json(housing.schedule, with_coefficient=True),
             }
             if housing
             else None
@@ -92,5 +133,6 @@ def result_to_json(result: AssessmentResult) -> dict[str, Any]:
                 for expense in result.housing_expenses
             ],
             "childrenWithDisability": list(result.children_with_disability),
+            "computations": computations(result),
         },
     }

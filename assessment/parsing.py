@@ -14,6 +14,10 @@ Input decisions (where §7 is silent):
   fact is not guessed); ``housingExpenses``, ``declaredIncome``, a member's ``disability``,
   ``vid``, ``vsaa``, ``nva`` and ``employments`` (``[{startDate, endDate}]``, Tilts'
   extension for "an open employment" of §6) may be left out;
+* a declared income line gives ``monthlyAmount`` or, for ``IRREGULAR`` income, the
+  ``twelveMonthTotal`` (the old form ``monthlyAmount`` of an ``IRREGULAR`` line holds the same
+  12-month total: either is divided by 12 once); an NVA ``activeMeasure`` may carry
+  ``stipends`` (``[{month, amount}]``, ``registries.md`` §6);
 * unknown keys are refused at the top level, in members and in declared income (a typo must
   not change a decision); registry records (``disability``, ``vid``, ``vsaa``, ``nva``,
   ``employments``) may carry the registries' other fields (``grossAmount``,
@@ -40,6 +44,7 @@ from assessment.model import (
     NvaMeasure,
     NvaStatus,
     Person,
+    Stipend,
     VidIncome,
     VsaaPayment,
 )
@@ -141,11 +146,17 @@ class VsaaIn(_Record):
     paidAmount: Amount
 
 
+class StipendIn(_Record):
+    month: MonthField
+    amount: Amount
+
+
 class MeasureIn(_Record):
     type: Text
     start: DateField | None = Field(default=None, alias="from")
     to: DateField | None = None
     stipendPaid: Flag = False
+    stipends: list[StipendIn] = Field(default_factory=list)
 
 
 class NvaIn(_Record):
@@ -171,7 +182,8 @@ class MemberIn(_Strict):
 class DeclaredIn(_Strict):
     memberId: Text
     type: Text
-    monthlyAmount: Amount
+    monthlyAmount: Amount | None = None
+    twelveMonthTotal: Amount | None = None
 
 
 class CaseIn(_Strict):
@@ -229,7 +241,13 @@ def _person(member: MemberIn) -> Person:
         vsaa=tuple(VsaaPayment(p.month, p.benefitType, p.paidAmount) for p in member.vsaa),
         nva=NvaStatus(
             kind=member.nva.kind,
-            active_measure=NvaMeasure(measure.type, measure.start, measure.to, measure.stipendPaid)
+            active_measure=NvaMeasure(
+                measure.type,
+                measure.start,
+                measure.to,
+                measure.stipendPaid,
+                tuple(Stipend(s.month, s.amount) for s in measure.stipends),
+            )
             if measure
             else None,
         )
@@ -249,6 +267,15 @@ def case_from_data(data: object) -> Case:
         parsed = CaseIn.model_validate(data)
     except ValidationError as exc:
         raise InputError("\n".join(_problem(error) for error in exc.errors())) from None
+    problems = []
+    for index, line in enumerate(parsed.declaredIncome):
+        if (line.monthlyAmount is None) == (line.twelveMonthTotal is None):
+            problems.append(
+                f"declaredIncome[{index}]: give either monthlyAmount or twelveMonthTotal "
+                "(twelveMonthTotal for IRREGULAR income only)"
+            )
+    if problems:
+        raise InputError("\n".join(problems))
     return Case(
         municipality=parsed.municipality,
         application_date=parsed.applicationDate,
@@ -257,7 +284,12 @@ def case_from_data(data: object) -> Case:
         cooperation_agreement=parsed.cooperationAgreement,
         members=tuple(_person(member) for member in parsed.members),
         declared_income=tuple(
-            DeclaredIncome(line.memberId, line.type, line.monthlyAmount)
+            DeclaredIncome(
+                line.memberId,
+                line.type,
+                line.monthlyAmount if line.monthlyAmount is not None else Decimal(0),
+                line.twelveMonthTotal,
+            )
             for line in parsed.declaredIncome
         ),
         housing_expenses=dict(parsed.housingExpenses),

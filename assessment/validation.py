@@ -66,6 +66,10 @@ def _person_problems(index: int, person: Person, case: Case, rules: Rules) -> li
             problems.append(f"{path}.vsaa[{k}].paidAmount: must not be negative")
     if person.nva is not None and person.nva.kind not in NVA_KINDS:
         problems.append(f"{path}.nva.kind: {_one_of(NVA_KINDS)}")
+    measure = person.nva.active_measure if person.nva else None
+    for k, stipend in enumerate(measure.stipends if measure else ()):
+        if _negative(stipend.amount):
+            problems.append(f"{path}.nva.activeMeasure.stipends[{k}].amount: must not be negative")
     return problems
 
 
@@ -89,6 +93,14 @@ def _case_problems(case: Case, rules: Rules) -> list[str]:
             )
         if _negative(line.monthly_amount):
             problems.append(f"{path}.monthlyAmount: must not be negative")
+        if line.twelve_month_total is not None:
+            if line.income_type not in rules.income.declared_spread:
+                spread = sorted(rules.income.declared_spread)
+                problems.append(
+                    f"{path}.twelveMonthTotal: only for irregular income, {_one_of(spread)}"
+                )
+            elif _negative(line.twelve_month_total):
+                problems.append(f"{path}.twelveMonthTotal: must not be negative")
     expense_types = rules.housing_benefit.expense_types
     for kind, amount in case.housing_expenses.items():
         if kind not in expense_types:

@@ -195,11 +195,17 @@ def assess(
     case: Annotated[
         Path, typer.Option("--case", help="Household case as JSON (assessment.md §7).")
     ],
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain", help="Print the computation as a social worker writes it, not JSON."
+        ),
+    ] = False,
 ) -> None:
     """Assess one household case and print the result as JSON."""
     from assessment.command import run
 
-    raise typer.Exit(run(case, sys.stdout, sys.stderr))
+    raise typer.Exit(run(case, sys.stdout, sys.stderr, explain=explain))
 
 
 @app.command()

@@ -10,6 +10,7 @@ merged over the packaged ones with :func:`load_rules`.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import tomllib
 from collections.abc import Iterable
@@ -24,7 +25,10 @@ from assessment.rules.loading import (
 from assessment.rules.tables import (
     CategoryRules,
     GmiBenefitRules,
+    HouseholdType,
     HousingBenefitRules,
+    HousingCoefficientRow,
+    HousingNormRow,
     IncomeRules,
     MinimumWageRow,
     MunicipalityThresholdRow,
@@ -32,6 +36,7 @@ from assessment.rules.tables import (
     PensionAgeRow,
     Rate,
     Rules,
+    SavingsLimitRow,
     StatusRules,
 )
 from tilts.errors import ConfigError
@@ -39,7 +44,10 @@ from tilts.errors import ConfigError
 __all__ = [
     "CategoryRules",
     "GmiBenefitRules",
+    "HouseholdType",
     "HousingBenefitRules",
+    "HousingCoefficientRow",
+    "HousingNormRow",
     "IncomeRules",
     "MinimumWageRow",
     "MunicipalityThresholdRow",
@@ -47,6 +55,7 @@ __all__ = [
     "PensionAgeRow",
     "Rate",
     "Rules",
+    "SavingsLimitRow",
     "StatusRules",
     "default_rules",
     "load_rules",
@@ -109,29 +118,36 @@ def _with_municipality_rows(
     municipalities = {
         atvk: tuple(by_date[day] for day in sorted(by_date)) for atvk, by_date in merged.items()
     }
-    return Rules(
-        thresholds=rules.thresholds,
-        minimum_wage=rules.minimum_wage,
-        pension_age=rules.pension_age,
-        income=rules.income,
-        status=rules.status,
-        gmi_benefit=rules.gmi_benefit,
-        housing_benefit=rules.housing_benefit,
-        categories=rules.categories,
-        municipalities=municipalities,
-        municipality_names=names,
+    return dataclasses.replace(rules, municipalities=municipalities, municipality_names=names)
+
+
+def _with_coefficient_rows(
+    rules: Rules, rows: Iterable[HousingCoefficientRow], origin: str
+) -> Rules:
+    """Add municipalities' own coefficient rows (a row for the same ATVK and date replaces)."""
+    merged = {
+        atvk: {row.in_force_from: row for row in rws}
+        for atvk, rws in rules.municipal_coefficients.items()
+    }
+    for row in rows:
+        if not row.atvk:
+            raise ConfigError(f"{origin}: a municipal coefficient row needs its ATVK")
+        merged.setdefault(row.atvk, {})[row.in_force_from] = row
+    return dataclasses.replace(
+        rules,
+        municipal_coefficients={
+            atvk: tuple(by_date[day] for day in sorted(by_date)) for atvk, by_date in merged.items()
+        },
     )
 
 
 @functools.cache
 def _packaged_rules() -> Rules:
     base = parse_national(_read_packaged("national.toml"), "assessment/rules/national.toml")
-    packaged = parse_municipalities(
-        _read_packaged("municipalities.toml"), "assessment/rules/municipalities.toml"
-    )
-    return _with_municipality_rows(
-        base, packaged, "assessment/rules/municipalities.toml", replace=False
-    )
+    origin = "assessment/rules/municipalities.toml"
+    packaged, coefficients = parse_municipalities(_read_packaged("municipalities.toml"), origin)
+    rules = _with_municipality_rows(base, packaged, origin, replace=False)
+    return _with_coefficient_rows(rules, coefficients, origin)
 
 
 def default_rules() -> Rules:
@@ -143,6 +159,8 @@ def load_rules(
     extra_municipality_rows: Iterable[MunicipalityThresholdRow] = (),
     *,
     origin: str = "municipality configuration",
+    extra_coefficient_rows: Iterable[HousingCoefficientRow] = (),
+    housing_norm_rows: Iterable[HousingNormRow] = (),
 ) -> Rules:
     """The packaged rules with an operator's municipality rows merged over them.
 
@@ -154,6 +172,10 @@ def load_rules(
         extra_municipality_rows: rows from the application config (see
             :func:`parse_municipality_rows` for the TOML shape).
         origin: where the rows came from, for error messages (e.g. the config file's path).
+        extra_coefficient_rows: municipalities' own housing-coefficient rows (``atvk`` set);
+            the larger of the national and the municipal K applies (§5).
+        housing_norm_rows: national housing-expense norm rows (MK 809 annex 3) replacing the
+            packaged ones (none are packaged).
 
     Returns:
         The merged rules.
@@ -162,6 +184,18 @@ def load_rules(
         ConfigError: a row is out of bounds, duplicated, or names an unknown expense type.
     """
     rows = tuple(extra_municipality_rows)
-    if not rows:
-        return default_rules()
-    return _with_municipality_rows(default_rules(), rows, origin, replace=True)
+    coefficients = tuple(extra_coefficient_rows)
+    norms = tuple(sorted(housing_norm_rows, key=lambda row: row.in_force_from))
+    rules = default_rules()
+    if rows:
+        rules = _with_municipality_rows(rules, rows, origin, replace=True)
+    if coefficients:
+        rules = _with_coefficient_rows(rules, coefficients, origin)
+    if norms:
+        unknown = sorted(
+            {kind for row in norms for kind in row.norms} - set(rules.housing_benefit.expense_types)
+        )
+        if unknown:
+            raise ConfigError(f"{origin}: housing_norms: unknown housing expense type {unknown[0]}")
+        rules = dataclasses.replace(rules, housing_norms=norms)
+    return rules

@@ -6,13 +6,14 @@ Unknown keys are errors (a typo in a threshold must never be silently ignored,
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import TypeVar
 
+from assessment.rules.dated import coefficient_rows, norm_rows, savings_rows
 from assessment.rules.tables import (
     CategoryRules,
     GmiBenefitRules,
     HousingBenefitRules,
+    HousingCoefficientRow,
     IncomeRules,
     MinimumWageRow,
     MunicipalityThresholdRow,
@@ -104,7 +105,10 @@ def _income_rules(reader: TomlReader, data: Table) -> IncomeRules:
     income = reader.table(
         reader.required(data, "income", ""),
         "income",
-        {"child_age", "irregular_spread_months", "vid", "vsaa", "declared"},
+        {"child_age", "irregular_spread_months", "vid", "vsaa", "declared", "nva"},
+    )
+    nva = reader.table(
+        reader.required(income, "nva", "income"), "income.nva", {"counted", "excluded"}
     )
     vid = reader.table(
         reader.required(income, "vid", "income"),
@@ -142,7 +146,10 @@ def _income_rules(reader: TomlReader, data: Table) -> IncomeRules:
             declared, "exempt_up_to_minimum_wage", "income.declared"
         ),
         declared_excluded=names(declared, "excluded", "income.declared"),
+        nva_counted=names(nva, "counted", "income.nva"),
     )
+    if rules.nva_counted & names(nva, "excluded", "income.nva"):
+        raise reader.fail("income.nva", "a type is listed in more than one group")
     # A type listed both as counted and as excluded would make the result depend on the order
     # of checks; refuse it instead.
     groups = {
@@ -178,12 +185,13 @@ def parse_national(data: Table, source: str) -> Rules:
         data,
         "(top level)",
         {"thresholds", "minimum_wage", "pension_age", "income", "status", "gmi_benefit"}
-        | {"housing_benefit", "categories"},
+        | {"housing_benefit", "categories", "housing_coefficients", "savings_limit"}
+        | {"housing_norms"},
     )
     status = reader.table(
         reader.required(data, "status", ""),
         "status",
-        {"savings_limit", "validity_months_none_able_to_work", "validity_months_otherwise"},
+        {"validity_months_none_able_to_work", "validity_months_otherwise"},
     )
     gmi = reader.table(
         reader.required(data, "gmi_benefit", ""),
@@ -193,12 +201,7 @@ def parse_national(data: Table, source: str) -> Rules:
     housing = reader.table(
         reader.required(data, "housing_benefit", ""),
         "housing_benefit",
-        {
-            "coefficient_single_pension_age_or_disability",
-            "coefficient_only_pension_age_or_disability",
-            "coefficient_other",
-            "expense_types",
-        },
+        {"expense_types"},
     )
     categories = reader.table(
         reader.required(data, "categories", ""),
@@ -206,10 +209,10 @@ def parse_national(data: Table, source: str) -> Rules:
         {"public_works_measures", "parental_leave_benefits", "employment_income_types"},
     )
 
-    def coefficient(name: str) -> Decimal:
-        return reader.factor(
-            reader.required(housing, name, "housing_benefit"), f"housing_benefit.{name}"
-        )
+    expense_types = reader.names(
+        reader.required(housing, "expense_types", "housing_benefit"),
+        "housing_benefit.expense_types",
+    )
 
     def category_names(name: str) -> frozenset[str]:
         return frozenset(
@@ -222,9 +225,6 @@ def parse_national(data: Table, source: str) -> Rules:
         pension_age=_pension_age_rows(reader, data),
         income=_income_rules(reader, data),
         status=StatusRules(
-            savings_limit=reader.money(
-                reader.required(status, "savings_limit", "status"), "status.savings_limit"
-            ),
             validity_months_none_able_to_work=_int_in(
                 reader, status, "validity_months_none_able_to_work", "status"
             ),
@@ -238,19 +238,7 @@ def parse_national(data: Table, source: str) -> Rules:
             ),
             months_otherwise=_int_in(reader, gmi, "months_otherwise", "gmi_benefit"),
         ),
-        housing_benefit=HousingBenefitRules(
-            coefficient_single_pension_age_or_disability=coefficient(
-                "coefficient_single_pension_age_or_disability"
-            ),
-            coefficient_only_pension_age_or_disability=coefficient(
-                "coefficient_only_pension_age_or_disability"
-            ),
-            coefficient_other=coefficient("coefficient_other"),
-            expense_types=reader.names(
-                reader.required(housing, "expense_types", "housing_benefit"),
-                "housing_benefit.expense_types",
-            ),
-        ),
+        housing_benefit=HousingBenefitRules(expense_types=expense_types),
         categories=CategoryRules(
             public_works_measures=category_names("public_works_measures"),
             parental_leave_benefits=category_names("parental_leave_benefits"),
@@ -258,6 +246,17 @@ def parse_national(data: Table, source: str) -> Rules:
         ),
         municipalities={},
         municipality_names={},
+        housing_coefficients=coefficient_rows(
+            reader,
+            reader.required(data, "housing_coefficients", ""),
+            "housing_coefficients",
+        ),
+        savings_limits=savings_rows(
+            reader, reader.required(data, "savings_limit", ""), "savings_limit"
+        ),
+        housing_norms=norm_rows(
+            reader, data.get("housing_norms", []), "housing_norms", expense_types
+        ),
     )
 
 
@@ -301,8 +300,11 @@ def parse_municipality_rows(
     return tuple(parsed)
 
 
-def parse_municipalities(data: Table, source: str) -> tuple[MunicipalityThresholdRow, ...]:
-    """Parse a ``[municipalities."<ATVK>"]`` file (``name`` and ``rows`` per municipality).
+def parse_municipalities(
+    data: Table, source: str
+) -> tuple[tuple[MunicipalityThresholdRow, ...], tuple[HousingCoefficientRow, ...]]:
+    """Parse a ``[municipalities."<ATVK>"]`` file: ``name``, ``rows`` and optional
+    ``housing_coefficients`` (the municipality's own, higher K rows) per municipality.
 
     Raises:
         ConfigError: naming the key and ``source``.
@@ -311,13 +313,22 @@ def parse_municipalities(data: Table, source: str) -> tuple[MunicipalityThreshol
     reader.table(data, "(top level)", {"municipalities"})
     municipalities = reader.table(data.get("municipalities", {}), "municipalities")
     rows: list[MunicipalityThresholdRow] = []
+    coefficients: list[HousingCoefficientRow] = []
     for atvk, value in municipalities.items():
         key = f'municipalities."{atvk}"'
-        table = reader.table(value, key, {"name", "rows"})
+        table = reader.table(value, key, {"name", "rows", "housing_coefficients"})
+        coefficients.extend(
+            coefficient_rows(
+                reader,
+                table.get("housing_coefficients", []),
+                f"{key}.housing_coefficients",
+                atvk=str(atvk),
+            )
+        )
         name = reader.text(table.get("name", ""), f"{key}.name")
         rows.extend(
             parse_municipality_rows(
                 atvk, reader.required(table, "rows", key), source, f"{key}.rows", name
             )
         )
-    return tuple(rows)
+    return tuple(rows), tuple(coefficients)

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 from typing import Protocol, TypeVar
 
 
@@ -79,6 +80,74 @@ class PensionAgeRow:
         return f"{self.years} years {self.months} months"
 
 
+class HouseholdType(StrEnum):
+    """The household types of the housing coefficient K (``assessment.md`` §5).
+
+    The values are the keys of a ``[[housing_coefficients]]`` row in the rules files.
+    """
+
+    SINGLE_PENSION_AGE_OR_DISABILITY = "single_pension_age_or_disability"
+    ONLY_PENSION_AGE_OR_DISABILITY = "only_pension_age_or_disability"
+    PENSION_AGE_OR_DISABILITY_WITH_CHILDREN = "pension_age_or_disability_with_children"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        """How a social worker names the household type."""
+        return _HOUSEHOLD_LABELS[self]
+
+
+_HOUSEHOLD_LABELS = {
+    HouseholdType.SINGLE_PENSION_AGE_OR_DISABILITY: (
+        "a single person of pension age or with a disability"
+    ),
+    HouseholdType.ONLY_PENSION_AGE_OR_DISABILITY: (
+        "a household of only persons of pension age and/or with a disability"
+    ),
+    HouseholdType.PENSION_AGE_OR_DISABILITY_WITH_CHILDREN: (
+        "a household of only persons of pension age and/or with a disability, with children"
+    ),
+    HouseholdType.OTHER: "any other household",
+}
+
+
+@dataclass(frozen=True)
+class HousingCoefficientRow:
+    """Housing-benefit coefficients K by household type, in force from a date (§5).
+
+    A national row names all four types; a municipality's own row (``atvk`` set) may name only
+    the types it raises.
+    """
+
+    in_force_from: dt.date
+    coefficients: Mapping[HouseholdType, Decimal]
+    source: str = ""
+    modelled: bool = False
+    atvk: str = ""
+
+
+@dataclass(frozen=True)
+class SavingsLimitRow:
+    """The savings limit in force from a date (§3): a fixed ``amount``, or (``amount`` None)
+    the household's poor threshold in force on the application date."""
+
+    in_force_from: dt.date
+    amount: Decimal | None
+    source: str = ""
+    modelled: bool = False
+
+
+@dataclass(frozen=True)
+class HousingNormRow:
+    """National housing-expense norms (MK 809 annex 3) in force from a date: expense type →
+    the monthly cap ``first + other × (members − 1)``."""
+
+    in_force_from: dt.date
+    norms: Mapping[str, Rate]
+    source: str = ""
+    modelled: bool = False
+
+
 @dataclass(frozen=True)
 class IncomeRules:
     """Which income types count (``assessment.md`` §2)."""
@@ -94,6 +163,8 @@ class IncomeRules:
     declared_spread: frozenset[str]
     declared_exempt_up_to_minimum_wage: frozenset[str]
     declared_excluded: frozenset[str]
+    #: NVA active measures whose ``stipends`` count as income (public works, start-up grants).
+    nva_counted: frozenset[str] = frozenset()
 
     @property
     def vid_types(self) -> tuple[str, ...]:
@@ -120,9 +191,8 @@ class IncomeRules:
 
 @dataclass(frozen=True)
 class StatusRules:
-    """Savings limit and status validity (``assessment.md`` §3, §4)."""
+    """Status validity (``assessment.md`` §4); the savings limit is dated (``savings_limit``)."""
 
-    savings_limit: Decimal
     validity_months_none_able_to_work: int
     validity_months_otherwise: int
 
@@ -137,11 +207,8 @@ class GmiBenefitRules:
 
 @dataclass(frozen=True)
 class HousingBenefitRules:
-    """Housing-benefit coefficients K and the housing expense types (``assessment.md`` §5)."""
+    """The housing expense types (``assessment.md`` §5); K is dated (``housing_coefficients``)."""
 
-    coefficient_single_pension_age_or_disability: Decimal
-    coefficient_only_pension_age_or_disability: Decimal
-    coefficient_other: Decimal
     expense_types: tuple[str, ...]
 
 
@@ -185,6 +252,13 @@ class Rules:
     categories: CategoryRules
     municipalities: Mapping[str, tuple[MunicipalityThresholdRow, ...]]
     municipality_names: Mapping[str, str]
+    housing_coefficients: tuple[HousingCoefficientRow, ...] = ()
+    savings_limits: tuple[SavingsLimitRow, ...] = ()
+    housing_norms: tuple[HousingNormRow, ...] = ()
+    #: A municipality's own (higher) coefficient rows, by ATVK.
+    municipal_coefficients: Mapping[str, tuple[HousingCoefficientRow, ...]] = field(
+        default_factory=dict
+    )
 
     def national_row_on(self, day: dt.date) -> NationalThresholdRow | None:
         """The national threshold row in force on ``day``, if any."""
@@ -201,6 +275,22 @@ class Rules:
     def pension_age_on(self, day: dt.date) -> PensionAgeRow | None:
         """The pension-age row in force on ``day``, if any."""
         return in_force(self.pension_age, day)
+
+    def housing_coefficient_row_on(self, day: dt.date) -> HousingCoefficientRow | None:
+        """The national housing-coefficient row in force on ``day``, if any."""
+        return in_force(self.housing_coefficients, day)
+
+    def municipal_coefficient_row_on(self, atvk: str, day: dt.date) -> HousingCoefficientRow | None:
+        """The municipality's own coefficient row in force on ``day``, if any."""
+        return in_force(self.municipal_coefficients.get(atvk, ()), day)
+
+    def savings_limit_row_on(self, day: dt.date) -> SavingsLimitRow | None:
+        """The savings-limit row in force on ``day``, if any."""
+        return in_force(self.savings_limits, day)
+
+    def housing_norm_row_on(self, day: dt.date) -> HousingNormRow | None:
+        """The national housing-norm row in force on ``day``, if any."""
+        return in_force(self.housing_norms, day)
 
     def municipality_name(self, atvk: str) -> str:
         """The municipality's name, or its ATVK code when no name is configured."""
