@@ -148,10 +148,10 @@ def paid_measure(kind: str, m_from: dt.date) -> tuple[str, float | None]:
     stay as they were): about a third of the other measures are start-up grants."""
     side = random.Random(f"measure:{m_from.isoformat()}:{kind}")
     if kind != "PAID_TEMPORARY_PUBLIC_WORKS" and side.random() < 0.35:
-        kind = "BUSINESS_START_UP_GRANT"
+        kind = "BUSINESS_START_UP"
     if kind == "PAID_TEMPORARY_PUBLIC_WORKS":
         return kind, round(side.uniform(*PUBLIC_WORKS_PAY), 2)
-    if kind == "BUSINESS_START_UP_GRANT":
+    if kind == "BUSINESS_START_UP":
         return kind, round(side.uniform(*START_UP_GRANT_PAY), 2)
     return kind, None
 

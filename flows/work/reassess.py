@@ -41,6 +41,7 @@ from assessment import (
     Person,
     Rules,
     Status,
+    Stipend,
     VidIncome,
     VsaaPayment,
     assess,
@@ -131,8 +132,7 @@ def nva_stipends(member: MemberFacts) -> tuple[tuple[str, Decimal], ...]:
     if not regs:
         return ()
     return tuple(
-        (str(x["month"]), Decimal(str(x["amount"])))
-        for x in regs[0].payload.get("stipends") or []
+        (str(x["month"]), Decimal(str(x["amount"]))) for x in regs[0].payload.get("stipends") or []
     )
 
 
@@ -151,6 +151,7 @@ def _nva(member: MemberFacts, day: date) -> NvaStatus | None:
             _d(p.get("measureFrom")),
             _d(p.get("measureTo")),
             bool(p.get("stipendPaid")),
+            tuple(Stipend(Month.parse(m), a) for m, a in nva_stipends(member)),
         )
     return NvaStatus(str(p.get("kind")), measure)
 

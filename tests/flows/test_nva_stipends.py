@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from assessment import Month, Stipend, case_from_data
 from flows.sync_registries import sync_employment
+from flows.work.case_json import case_json
 from flows.work.reassess import build_case, nva_stipends
 from mocks.harness import MockHandle
 from store.models import HouseholdMember, PersonCode, Quarantine, RegistryFact
@@ -78,9 +80,17 @@ def test_stipends_are_stored_and_a_bad_one_is_quarantined_naming_the_field(
     assert payloads[other_pid] == []  # the bad record is not stored
     assert reasons == ["stipends: stipend_amount_EUR_not_negative"]
     member = next(m for m in facts.members if m.person_id == pid)
-    assert nva_stipends(member) == tuple(
-        (p["month"], Decimal(p["amount"])) for p in PAY
-    )
+    assert nva_stipends(member) == tuple((p["month"], Decimal(p["amount"])) for p in PAY)
+    for m in facts.members:  # no population sync here: the birth date is the test's
+        m.birth_date = date(1990, 1, 1)
     case = build_case(facts, date.today(), None, "0040000")
     person = next(p for p in case.members if p.id == str(pid))
     assert person.nva is not None and person.nva.active_measure is not None
+    assert person.nva.active_measure.stipends == tuple(
+        Stipend(Month.parse(p["month"]), Decimal(p["amount"])) for p in PAY
+    )
+    # the calculator input of assessment.md §7: members[].nva.activeMeasure.stipends
+    as_json = case_json(case)
+    mine = next(m for m in as_json["members"] if m["id"] == str(pid))
+    assert mine["nva"]["activeMeasure"]["stipends"] == PAY
+    assert case_from_data(as_json) == case  # the calculator reads back the same case

@@ -166,7 +166,7 @@ def test_paid_measures_answer_their_stipends_month_by_month(
             if m is None:
                 continue
             assert "stipends" in m
-            if m["type"] not in ("PAID_TEMPORARY_PUBLIC_WORKS", "BUSINESS_START_UP_GRANT"):
+            if m["type"] not in ("PAID_TEMPORARY_PUBLIC_WORKS", "BUSINESS_START_UP"):
                 assert m["stipends"] == []
                 continue
             paid[m["type"]] += 1
@@ -179,4 +179,4 @@ def test_paid_measures_answer_their_stipends_month_by_month(
             assert len(set(full)) <= 1
             if full:
                 assert amounts[0] <= full[0]
-    assert paid["PAID_TEMPORARY_PUBLIC_WORKS"] > 0 and paid["BUSINESS_START_UP_GRANT"] > 0
+    assert paid["PAID_TEMPORARY_PUBLIC_WORKS"] > 0 and paid["BUSINESS_START_UP"] > 0
