@@ -36,6 +36,7 @@ from assessment.rules.tables import HousingCoefficientRow, Rate
 from flows.runtime import close_runtime, open_runtime
 from flows.work.reassess import build_case, rules_for
 from flows.work.recalculation import recalculate
+from flows.work.spolis_records import decision_records
 from store.db import transaction
 from store.decisions import (
     Declaration,
@@ -145,6 +146,13 @@ def test_a_dated_row_over_granted_months_flags_the_differences_both_ways(
     }  # fmt: skip
     rt = open_runtime("reassess", str(config))
     try:
+        # SPOLIS decision records carry the first month's amount and the benefit's period
+        records = {c.record_id.split(":")[0]: c.record
+                   for c in decision_records(rt, OGRE).candidates}  # fmt: skip
+        assert (records["HH-PENSIONER-H"]["monthlyAmount"], records["HH-PENSIONER-H"]["validTo"]) == (
+            "148.60", "2026-03-31")  # fmt: skip
+        assert (records["HH-WORKER-G"]["monthlyAmount"], records["HH-WORKER-G"]["validTo"]) == (
+            "66.00", "2026-02-28")  # fmt: skip
         packaged = rules_for(rt.settings)
         # the first run remembers the rules in force; the same rules again recompute nothing
         assert recalculate(rt, OGRE, TODAY, packaged)["decisions"] == 0
