@@ -48,7 +48,7 @@ from assessment.model import (
     VidIncome,
     VsaaPayment,
 )
-from assessment.output import result_to_json
+from assessment.output import result_to_json, schedule_to_json
 from assessment.parsing import case_from_data, parse_case
 from assessment.periods import Month
 from assessment.rules import (
@@ -107,4 +107,5 @@ __all__ = [
     "render",
     "result_to_json",
     "savings_limit",
+    "schedule_to_json",
 ]

@@ -88,18 +88,24 @@ def household_type(
     """The household type of the housing coefficient K on ``day`` (``assessment.md`` §5).
 
     A single person of pension age or with a disability; a household of only such persons; the
-    same with children (under 18: the case carries no education fact, so persons of 18-24 in
-    education are not recognised as children, see docs/decisions.md); every other household.
+    same with children (under 18, or under 24 while in education: ``Person.in_education``);
+    every other household.
     """
     rules = rules or default_rules()
+    education_age = rules.housing_benefit.education_child_age
 
     def special(person: Person) -> bool:
         return is_pension_age(person, day, rules) or has_disability(person, day)
 
+    def child(person: Person) -> bool:
+        return is_child(person, day, rules) or (
+            person.in_education and not has_reached_age(person.birth_date, education_age, 0, day)
+        )
+
     if len(members) == 1 and special(members[0]):
         return HouseholdType.SINGLE_PENSION_AGE_OR_DISABILITY
-    children = [p for p in members if is_child(p, day, rules)]
-    adults = [p for p in members if not is_child(p, day, rules)]
+    children = [p for p in members if child(p)]
+    adults = [p for p in members if not child(p)]
     if adults and all(special(p) for p in adults):
         return (
             HouseholdType.PENSION_AGE_OR_DISABILITY_WITH_CHILDREN

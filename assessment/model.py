@@ -132,6 +132,9 @@ class Person:
     vsaa: tuple[VsaaPayment, ...] = ()
     nva: NvaStatus | None = None
     employments: tuple[Employment, ...] = ()
+    #: In general, vocational or higher education (the case's ``inEducation``): counts as a
+    #: child for the housing coefficient's household type up to the age the rules set (§5).
+    in_education: bool = False
 
 
 @dataclass(frozen=True)

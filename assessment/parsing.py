@@ -12,8 +12,10 @@ Input decisions (where §7 is silent):
 * dates are ``YYYY-MM-DD`` strings, months ``YYYY-MM``; booleans are JSON ``true``/``false``;
 * ``savings``, ``propertyConditionsMet`` and ``cooperationAgreement`` are required (a missing
   fact is not guessed); ``housingExpenses``, ``declaredIncome``, a member's ``disability``,
-  ``vid``, ``vsaa``, ``nva`` and ``employments`` (``[{startDate, endDate}]``, Tilts'
-  extension for "an open employment" of §6) may be left out;
+  ``vid``, ``vsaa``, ``nva``, ``employments`` (``[{startDate, endDate}]``, Tilts'
+  extension for "an open employment" of §6) and ``inEducation`` (``true`` for a young person
+  in general, vocational or higher education: a child for the housing coefficient up to 24,
+  §5; Tilts' extension, default ``false``) may be left out;
 * a declared income line gives ``monthlyAmount`` or, for ``IRREGULAR`` income, the
   ``twelveMonthTotal`` (the old form ``monthlyAmount`` of an ``IRREGULAR`` line holds the same
   12-month total: either is divided by 12 once); an NVA ``activeMeasure`` may carry
@@ -177,6 +179,7 @@ class MemberIn(_Strict):
     vsaa: list[VsaaIn] = Field(default_factory=list)
     nva: NvaIn | None = None
     employments: list[EmploymentIn] = Field(default_factory=list)
+    inEducation: Flag = False
 
 
 class DeclaredIn(_Strict):
@@ -254,6 +257,7 @@ def _person(member: MemberIn) -> Person:
         if member.nva
         else None,
         employments=tuple(Employment(e.startDate, e.endDate) for e in member.employments),
+        in_education=member.inEducation,
     )
 
 

@@ -3,7 +3,7 @@ functions over already schema-valid JSON.
 
 Every problem is an :data:`Issue` ``{"field", "code", "message"}``; messages never repeat a
 submitted value (a personal code in particular), only field names, rule figures and sums.
-The GMI level, status and benefit periods come from the assessment rules
+The GMI threshold, status and benefit periods come from the assessment rules
 (:func:`assessment.default_rules`), never from a copy here.
 """
 
@@ -114,7 +114,7 @@ def max_validity_months(kind: str, rules: Rules) -> int:
 
 
 def gmi_level(rules: Rules, day: dt.date, members: int) -> Decimal | None:
-    """The GMI level of a household of ``members`` on ``day`` (``None`` before the table)."""
+    """The GMI threshold of a household of ``members`` on ``day`` (``None`` before the table)."""
     row = rules.national_row_on(day)
     return None if row is None else row.gmi.for_household(members)
 
@@ -150,7 +150,7 @@ def decision_issues(rec: Mapping[str, Any], today: dt.date, rules: Rules) -> lis
                 issue(
                     "monthlyAmount",
                     "AMOUNT_ABOVE_RULES",
-                    f"above the GMI level of a household of {size} on {decision_date}"
+                    f"above the GMI threshold of a household of {size} on {decision_date}"
                     f" ({money(str(level))})",
                 )
             )

@@ -41,13 +41,15 @@ def seed_households(
         [{"municipality_id": municipality_id, "external_id": ext} for ext, _ in items],
         ["municipality_id", "external_id"],
     )
-    hh = dict(
+    hh: dict[str, int] = dict(
         session.execute(
             select(Household.external_id, Household.id).where(
                 Household.municipality_id == municipality_id,
                 Household.external_id.in_([ext for ext, _ in items]),
             )
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     members: list[dict[str, Any]] = []
     cases: list[dict[str, Any]] = []

@@ -86,11 +86,28 @@ def _bvkb(members: Sequence[Member], day: date) -> Selected:
     return [(holders[0][0], "CONTRACT_HOLDER")] if holders else _adults(members, day)
 
 
+def _pension_age(m: Member, day: date) -> bool:
+    """Has the member reached the state pension age by ``day``? The calculator's one rule
+    (``assessment.md`` §6: the age in force on the day it was reached; 65 y from 2025, and
+    someone who reached 64 y 9 m in 2024 stays of pension age); a day before the configured
+    pension-age rows falls back to 65 whole years."""
+    from assessment import default_rules as assessment_rules
+    from assessment import pension_age_reached
+
+    if m.birth_date is None:
+        return False
+    rules = assessment_rules()
+    if rules.pension_age_on(day) is None:
+        return age_on(m.birth_date, day) >= STATE_PENSION_AGE
+    reached = pension_age_reached(m.birth_date, rules)
+    return reached is not None and reached[0] <= day
+
+
 def _nva(members: Sequence[Member], day: date) -> Selected:
     return [
         (m, "MEMBER")
         for m in members
-        if (a := _age(m, day)) is not None and ADULT_AGE <= a < STATE_PENSION_AGE
+        if (a := _age(m, day)) is not None and a >= ADULT_AGE and not _pension_age(m, day)
     ]
 
 

@@ -201,7 +201,7 @@ def parse_national(data: Table, source: str) -> Rules:
     housing = reader.table(
         reader.required(data, "housing_benefit", ""),
         "housing_benefit",
-        {"expense_types"},
+        {"expense_types", "education_child_age"},
     )
     categories = reader.table(
         reader.required(data, "categories", ""),
@@ -238,7 +238,10 @@ def parse_national(data: Table, source: str) -> Rules:
             ),
             months_otherwise=_int_in(reader, gmi, "months_otherwise", "gmi_benefit"),
         ),
-        housing_benefit=HousingBenefitRules(expense_types=expense_types),
+        housing_benefit=HousingBenefitRules(
+            expense_types=expense_types,
+            education_child_age=_int_in(reader, housing, "education_child_age", "housing_benefit"),
+        ),
         categories=CategoryRules(
             public_works_measures=category_names("public_works_measures"),
             parental_leave_benefits=category_names("parental_leave_benefits"),

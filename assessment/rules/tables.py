@@ -29,7 +29,7 @@ class Rate:
 
 @dataclass(frozen=True)
 class NationalThresholdRow:
-    """The national GMI level, poor threshold and low-income ceiling in force from a date."""
+    """The national GMI threshold, poor threshold and low-income ceiling in force from a date."""
 
     in_force_from: dt.date
     gmi: Rate
@@ -207,9 +207,14 @@ class GmiBenefitRules:
 
 @dataclass(frozen=True)
 class HousingBenefitRules:
-    """The housing expense types (``assessment.md`` §5); K is dated (``housing_coefficients``)."""
+    """The housing expense types (``assessment.md`` §5); K is dated (``housing_coefficients``).
+
+    ``education_child_age``: a person in education under this age counts as a child for the
+    household type of K (children "under 18, or up to 24 in education").
+    """
 
     expense_types: tuple[str, ...]
+    education_child_age: int = 24
 
 
 @dataclass(frozen=True)

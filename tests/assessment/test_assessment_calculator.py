@@ -71,7 +71,7 @@ def test_five_persons_with_700_get_no_gmi_benefit(
     assert result.status is Status.POOR  # 700.00 <= 272 + 190 x 4 = 1032.00
     assert result.thresholds.gmi == D("413.00")
     assert result.gmi_benefit is None
-    assert any("not below the GMI level 413.00" in r for r in result.reasons)
+    assert any("not below the GMI threshold 413.00" in r for r in result.reasons)
 
 
 def test_two_persons_without_income_2024_levels_get_233(
@@ -136,7 +136,7 @@ def test_municipality_row_in_force_on_the_application_date(
 
 
 @pytest.mark.parametrize(
-    ("municipality", "day"), [(TUKUMS, "2023-06-30"), (OGRE, "2023-12-31"), (OGRE, "2020-12-31")]
+    ("municipality", "day"), [(TUKUMS, "2021-06-30"), (OGRE, "2023-12-31"), (OGRE, "2020-12-31")]
 )
 def test_no_row_in_force_is_an_error_naming_the_date(
     municipality: str,
@@ -183,7 +183,9 @@ def test_stale_municipal_row_below_the_poor_threshold_is_raised_to_it(
 
 @pytest.mark.parametrize(
     ("savings", "expected"),
-    [("0.00", Status.POOR), ("272.00", Status.POOR), ("272.01", Status.NONE)],
+    # Since 2023-07-01 the limit is the household's poor threshold on the application date
+    # (assessment.md §3): two persons on 2026-11-03: 425 + 298 = 723.00.
+    [("0.00", Status.POOR), ("723.00", Status.POOR), ("723.01", Status.NONE)],
 )
 def test_savings_limit(
     savings: str,
@@ -194,7 +196,7 @@ def test_savings_limit(
     result = assess(make_case(make_adults(2), savings=savings))
     assert result.status is expected
     if expected is Status.NONE:
-        assert any("exceed the limit 272.00" in r for r in result.reasons)
+        assert any("exceed the limit 723.00" in r for r in result.reasons)
         assert result.valid_from is None and result.valid_to is None
         assert result.gmi_benefit is None and result.housing_benefit is None
 
@@ -277,17 +279,18 @@ CHILD = "2015-01-01"
 
 @pytest.mark.parametrize(
     ("births", "disabled_index", "coefficient"),
+    # 2026-11-03: the standing figures from 2026-05-01 (assessment.md §5): 2.1 / 1.7 / 1.7 / 1.3.
     [
-        ([PENSIONER], None, "2.5"),
-        ([WORKING], 0, "2.5"),
-        ([PENSIONER, PENSIONER], None, "2"),
-        ([PENSIONER, CHILD], None, "2"),
-        ([WORKING, CHILD], 0, "2"),
-        ([PENSIONER, WORKING], 1, "2"),
-        ([PENSIONER, WORKING], None, "1.5"),
-        ([WORKING], None, "1.5"),
-        ([WORKING, CHILD], None, "1.5"),
-        ([CHILD, WORKING], 0, "1.5"),  # a child with a disability and an able adult
+        ([PENSIONER], None, "2.1"),
+        ([WORKING], 0, "2.1"),
+        ([PENSIONER, PENSIONER], None, "1.7"),
+        ([PENSIONER, CHILD], None, "1.7"),
+        ([WORKING, CHILD], 0, "1.7"),
+        ([PENSIONER, WORKING], 1, "1.7"),
+        ([PENSIONER, WORKING], None, "1.3"),
+        ([WORKING], None, "1.3"),
+        ([WORKING, CHILD], None, "1.3"),
+        ([CHILD, WORKING], 0, "1.3"),  # a child with a disability and an able adult
     ],
 )
 def test_housing_coefficient(
@@ -319,8 +322,8 @@ def test_housing_benefit_for_low_income_household(
     result = assess(make_case([person], housing={"RENT": "250.00", "HEATING": "50.00"}))
     assert result.status is Status.LOW_INCOME
     assert result.housing_benefit is not None
-    # 187.00 x 1.5 + 300.00 - 500.00
-    assert result.housing_benefit.monthly_amount == D("80.50")
+    # 187.00 x 1.3 + 300.00 - 500.00 = 243.10 + 300.00 - 500.00 = 43.10
+    assert result.housing_benefit.monthly_amount == D("43.10")
 
 
 def test_housing_benefit_zero_is_null(make_case: MakeCase, make_person: MakePerson) -> None:
@@ -330,10 +333,15 @@ def test_housing_benefit_zero_is_null(make_case: MakeCase, make_person: MakePers
     assert any("No housing benefit" in r for r in result.reasons)
 
 
-def test_housing_benefit_needs_a_status(make_case: MakeCase, make_person: MakePerson) -> None:
+def test_housing_benefit_needs_no_status(make_case: MakeCase, make_person: MakePerson) -> None:
+    # assessment.md §5: any household meeting the savings and property conditions, whatever
+    # its status. 900.00 is above Ogre's 595.00, so status NONE; 187 x 1.3 + 900.00 - 900.00
+    # = 243.10.
     person = make_person("a", WORKING, vid=salary(["2026-08", "2026-09", "2026-10"], "900.00"))
     result = assess(make_case([person], housing={"RENT": "900.00"}))
-    assert result.status is Status.NONE and result.housing_benefit is None
+    assert result.status is Status.NONE
+    assert result.housing_benefit is not None
+    assert result.housing_benefit.monthly_amount == D("243.10")
 
 
 def test_municipal_norm_caps_an_expense(make_case: MakeCase, make_adults: MakeAdults) -> None:
@@ -348,9 +356,9 @@ def test_municipal_norm_caps_an_expense(make_case: MakeCase, make_adults: MakeAd
     allowed = {e.type: e.allowed for e in result.housing_expenses}
     assert allowed == {"RENT": D("100.00"), "HEATING": D("80.00")}
     assert result.housing_benefit is not None
-    # (187 + 131) x 1.5 + 180.00 - 0
-    assert result.housing_benefit.monthly_amount == D("657.00")
-    assert any("capped at the municipal norm 80.00" in r for r in result.reasons)
+    # (187 + 131) x 1.3 + 180.00 - 0 = 413.40 + 180.00 = 593.40
+    assert result.housing_benefit.monthly_amount == D("593.40")
+    assert any("capped at 80.00, the norm of Ogres novads" in r for r in result.reasons)
 
 
 # --- rounding -------------------------------------------------------------------------------

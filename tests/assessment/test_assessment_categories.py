@@ -112,10 +112,18 @@ def test_income_month_can_differ_from_the_reference_month(make_person: MakePerso
         ("1959-09-30", "2024-06-30", True),  # 64 y 9 m on the day
         ("1959-10-01", "2024-06-30", False),
         ("1960-03-15", "2025-03-15", True),  # 65 y from 2025
-        ("1960-03-16", "2025-03-15", False),
+        # Reached 64 y 9 m on 2024-12-16, in 2024: stays of pension age (the "reached" rule).
+        ("1960-03-16", "2025-03-15", True),
+        # 64 y 9 m only on 2025-01-01, when 65 y is in force: reaches it on 2025-04-01.
+        ("1960-04-01", "2025-03-31", False),
+        ("1960-04-01", "2025-04-01", True),
         ("1960-02-29", "2025-02-28", True),  # 29 February: reached on 28 February
         ("1957-01-01", "2021-01-01", True),  # 64 y in 2021 (modelled schedule)
-        ("1957-01-02", "2021-01-01", False),
+        # Reached 63 y 9 m (the 2020 age) on 2020-10-02: of pension age in 2021.
+        ("1957-01-02", "2021-01-01", True),
+        # 63 y 9 m only on 2021-01-02, when 64 y is in force: reaches it on 2021-04-02.
+        ("1957-04-02", "2021-04-01", False),
+        ("1957-04-02", "2021-04-02", True),
     ],
 )
 def test_pension_age_by_year(

@@ -187,7 +187,17 @@ def test_good_case_has_exactly_the_keys_of_the_spec(tmp_path: Path) -> None:
     # A pensioner and a child: nobody of working age and able to work, so 6 months.
     assert (result["validFrom"], result["validTo"]) == ("2026-11-01", "2027-04-30")
     assert result["gmiBenefit"] is None
-    assert result["housingBenefit"] == {"monthlyAmount": "512.67", "coefficient": "2"}
+    # A pensioner and a child on 2026-11-03: K 1.7 (row from 2026-05-01);
+    # 318 x 1.7 + 200.00 - 323.33 = 540.60 + 200.00 - 323.33 = 417.27, every month of the six.
+    months = ["2026-11", "2026-12", "2027-01", "2027-02", "2027-03", "2027-04"]
+    assert result["housingBenefit"] == {
+        "monthlyAmount": "417.27",
+        "coefficient": "1.7",
+        "householdType": "pension_age_or_disability_with_children",
+        "validFrom": "2026-11-01",
+        "validTo": "2027-04-30",
+        "schedule": [{"month": m, "amount": "417.27", "coefficient": "1.7"} for m in months],
+    }
     assert result["categories"] == {"a": "PENSION_AGE", "b": "CHILD"}
     assert all(isinstance(reason, str) for reason in result["reasons"])
     members = result["explanation"]["members"]
@@ -261,7 +271,8 @@ def test_every_problem_is_reported(tmp_path: Path) -> None:
     assert err.splitlines() == [
         "error: members[1].id: duplicates members[0].id",
         "error: declaredIncome[0].type: unknown declared income type, expected one of ALIMONY, "
-        "CHARITY, IRREGULAR, ONE_OFF_EXEMPT, OTHER_REGULAR, SCHOLARSHIP",
+        "ASSISTANT_BENEFIT, CHARITY, COELIAC_CHILD_BENEFIT, IRREGULAR, ONE_OFF_EXEMPT, "
+        "OTHER_REGULAR, PIT_REFUND, SCHOLARSHIP, STUDENT_LOAN, TRANSPORT_COMPENSATION",
     ]
 
 
@@ -332,7 +343,7 @@ def test_public_api_is_importable_from_the_package(tmp_path: Path) -> None:
         check=False,
     )
     assert completed.returncode == 0, completed.stderr
-    assert completed.stdout.strip() == "['case_file', 'out', 'err']"
+    assert completed.stdout.strip() == "['case_file', 'out', 'err', 'explain']"
 
 
 def test_tests_import_the_regular_package() -> None:

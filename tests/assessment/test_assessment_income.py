@@ -199,7 +199,9 @@ def test_nva_stipend_is_not_income(make_case: MakeCase, make_person: MakePerson)
     person = make_person("a", ADULT, nva=NvaStatus("UNEMPLOYED", measure))
     result = assess(make_case([person]))
     assert result.average_monthly_income == D("0.00")
-    assert any("stipend of an NVA active labour-market measure" in r for r in result.reasons)
+    assert any(
+        "its stipends are counted only for paid temporary public works" in r for r in result.reasons
+    )
 
 
 def test_income_months_are_the_three_full_months_before_the_application(

@@ -159,11 +159,15 @@ def test_amounts_are_never_negative_and_results_are_consistent(case: Case) -> No
     assert all(line.amount >= 0 for m in result.member_income for line in m.counted + m.excluded)
     for benefit in (result.gmi_benefit, result.housing_benefit):
         if benefit is not None:
-            assert benefit.monthly_amount > 0
-            assert benefit.monthly_amount == benefit.monthly_amount.quantize(Decimal("0.01"))
+            # monthlyAmount is the first month's; a benefit exists when some month is above 0.
+            assert benefit.monthly_amount == benefit.schedule[0].amount >= 0
+            assert any(entry.amount > 0 for entry in benefit.schedule)
+            assert all(e.amount == e.amount.quantize(Decimal("0.01")) for e in benefit.schedule)
+    if result.housing_benefit is not None:  # any status (assessment.md §5)
+        assert case.property_conditions_met and sum(case.housing_expenses.values()) > 0
     if result.status is Status.NONE:
         assert result.valid_from is None and result.valid_to is None
-        assert result.gmi_benefit is None and result.housing_benefit is None
+        assert result.gmi_benefit is None
     else:
         assert result.valid_from is not None and result.valid_to is not None
         assert result.valid_from <= case.application_date < result.valid_to

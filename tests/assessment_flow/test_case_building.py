@@ -107,8 +107,9 @@ def test_case_from_facts_matches_the_hand_computed_assessment(
     assert result.average_monthly_income == D("720.00")
     assert result.status is Status.POOR and result.gmi_benefit is None
     assert result.housing_benefit is not None
-    # (187 + 2 × 131) × 1.5 + 230 − 720
-    assert result.housing_benefit.monthly_amount == D("183.50")
+    # K "other" 1.3 from 2026-05-01 (assessment.md §5): (187 + 2 × 131) × 1.3 + 230 − 720
+    # = 449 × 1.3 = 583.70 + 230.00 − 720.00 = 93.70
+    assert result.housing_benefit.monthly_amount == D("93.70")
 
 
 @pytest.mark.postgres

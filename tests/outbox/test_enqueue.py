@@ -141,6 +141,16 @@ def test_minimisation_table() -> None:
     assert content_for("baris", [owner, pensioner], day, None) is None  # no children
 
 
+def test_nva_hears_of_members_until_they_reached_pension_age() -> None:
+    """assessment.md §6: who reached 64 y 9 m in November 2024 is of pension age in 2025 (not
+    NVA's "working age"), though only 64 whole years old; who reaches it in 2025 waits for 65."""
+    day = date(2025, 1, 10)
+    cohort_2024 = _m(1, date(1960, 2, 15))  # 64 y 9 m on 2024-11-15
+    later = _m(2, date(1960, 5, 15))  # 64 y 9 m on 2025-02-15: 65 y is then in force
+    got = content_for("nva", [cohort_2024, later], day, None)
+    assert got == {"persons": [{"personCode": "00000000002", "role": "MEMBER"}]}
+
+
 def test_recipient_rules_from_configuration(tmp_path) -> None:  # type: ignore[no-untyped-def]
     muni = {"atvk": OGRE, "name": "O", "member_code": "90000000040", "client_id": "x"}
     assert set(rules_for(MunicipalitySettings(**muni))) == {"nino", "jpa", "bvkb", "nva", "baris"}

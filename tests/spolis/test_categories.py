@@ -79,3 +79,16 @@ def test_facts_known_fall_back_to_the_first_versions_before_the_store_knew_the_p
     versions = [_v("PMLP", "basic", t1), _v("VID", "job-old", t1, t2), _v("VID", "job-new", t2)]
     known = facts_known(versions, end_of_day(date(2025, 5, 5)))
     assert sorted(r.payload["k"] for r in known) == ["basic", "job-old"]
+
+
+def test_spolis_category_uses_the_reached_pension_age_rule() -> None:
+    """assessment.md §6: SPOLIS categories use the calculator's one pension-age rule. Born
+    1960-02-15: reached 64 y 9 m (the 2024 age) on 2024-11-15, so of pension age in January
+    2025 though 65 y is then in force; born 1960-05-15: 64 y 9 m only on 2025-02-15, so of
+    working age until 65 y, on 2025-05-15."""
+    births = {1: date(1960, 2, 15), 2: date(1960, 5, 15)}
+    book = CategoryBook({1: [], 2: []}, dict(births), OGRE, default_rules())  # type: ignore[arg-type]
+    assert book.on(1, date(2025, 1, 31))[0] is PersonCategory.PENSION_AGE
+    assert book.on(2, date(2025, 1, 31))[0] is PersonCategory.WORKING_AGE_NOT_EMPLOYED
+    assert book.on(2, date(2025, 5, 14))[0] is PersonCategory.WORKING_AGE_NOT_EMPLOYED
+    assert book.on(2, date(2025, 5, 15))[0] is PersonCategory.PENSION_AGE
