@@ -3,7 +3,9 @@
 Recomputes, one Prefect task per chunk of households, the households holding a valid status
 whose members' facts changed since the last run, and flags those that no longer fit (see
 :mod:`flows.work.reassess`). It never revokes or changes a decision. ``nightly_sync`` runs the
-same body at its end, inside its own flow run; this flow is for a re-run on its own.
+same body at its end, inside its own flow run; this flow is for a re-run on its own. When the
+rules changed since the last run, the months already granted are recomputed and flagged
+``RECALCULATION_DUE`` (:mod:`flows.work.recalculation`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from flows.reporting import Progress, begin, publish
 from flows.runtime import close_runtime, get_runtime, open_runtime
 from flows.work import reassess as work
+from flows.work import recalculation
 from flows.work.batching import batches
 from tilts.logsafe import scrub
 
@@ -72,6 +75,12 @@ def run_reassess(
         fig.will_retry.append(f"{atvk} reassess: {failed} chunk(s) in the next run")
     else:
         work.commit_cursor(rt, atvk, plan.mark, day)
+    try:  # retroactive rule changes: only when the rules differ from the last run's
+        recalculated = recalculation.recalculate(rt, atvk, day, work.rules_for(rt.settings))
+        fig.households_flagged += recalculated["flags"]
+    except Exception as exc:
+        fig.failures.append(f"{atvk} recalculation: {type(exc).__name__}: {scrub(str(exc))}")
+        fig.will_retry.append(f"{atvk} recalculation: in the next run")
 
 
 @flow(name="reassess", task_runner=ThreadPoolTaskRunner(max_workers=2))  # type: ignore[arg-type]

@@ -152,6 +152,8 @@ class Registration:
     ended_on: dt.date | None
     end_reason: str | None
     measure: tuple[str, dt.date, dt.date, bool] | None = None
+    #: the measure's monthly pay (public works, a start-up grant), EUR; ``None``: no pay
+    measure_pay: float | None = None
 
 
 @dataclass(slots=True)

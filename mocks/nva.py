@@ -53,6 +53,7 @@ def registration_json(s: NvaStatus) -> dict[str, Any]:
             "from": m.from_date.isoformat(),
             "to": m.to_date.isoformat(),
             "stipendPaid": m.stipend_paid,
+            "stipends": [{"month": mo, "amount": str(a)} for mo, a in m.stipends],
         }
     return out
 

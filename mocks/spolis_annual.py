@@ -1,9 +1,13 @@
 """SPOLIS annual report rules (``spolis.md`` §4): pure functions over schema-valid JSON.
 
-One row per benefit kind and one ``ALL`` row, each with the households, the persons, the seven
-person categories of ``assessment.md`` §6 (each person in the first that fits, so they add up
-to ``persons``), the children with a disability among the children, and EUR paid in cash and in
-kind. Issues are :data:`mocks.spolis_rules.Issue` dicts, as for the other reports.
+One row per benefit kind, one ``ALL`` row and the two status rows (``STATUS_POOR``,
+``STATUS_LOW_INCOME``: households and persons holding the status on any day of the year, EUR
+0.00), each with the households, the persons, the six person categories of ``assessment.md`` §6
+(each person in the first that fits, so they add up to ``persons``), two "of which" counts
+(``childrenWithDisability`` among the children, ``publicWorks`` among the working-age adults),
+the adults by sex (``women + men + children = persons``), ``ukrainianCivilians``, EUR paid in
+cash and in kind, and the averages per person-month and months per person. Issues are
+:data:`mocks.spolis_rules.Issue` dicts, as for the other reports.
 """
 
 from __future__ import annotations
@@ -16,18 +20,21 @@ from typing import Any
 from mocks.spolis_rules import BENEFIT_KINDS, Issue, issue, money, value_issues
 
 # §4: annual rows and fields.
-ANNUAL_ROWS = (*BENEFIT_KINDS, "ALL")
+STATUS_ROWS = ("STATUS_POOR", "STATUS_LOW_INCOME")
+ANNUAL_ROWS = (*BENEFIT_KINDS, "ALL", *STATUS_ROWS)
+WORKING_AGE_FIELDS = ("workingAgeEmployed", "workingAgeNotEmployed", "parentalLeave")
 CATEGORY_FIELDS = (
     "children",
-    "workingAgeEmployed",
-    "workingAgeNotEmployed",
-    "parentalLeave",
+    *WORKING_AGE_FIELDS,
     "adultsWithDisability",
-    "publicWorks",
     "pensionAge",
 )
-COUNT_FIELDS = ("households", "persons", "childrenWithDisability", *CATEGORY_FIELDS)
+COUNT_FIELDS = (
+    "households", "persons", "childrenWithDisability", "publicWorks", *CATEGORY_FIELDS,
+    "women", "men", "ukrainianCivilians",
+)  # fmt: skip
 MONEY_FIELDS = ("eurCash", "eurInKind")
+AVERAGE_FIELDS = ("averageEurPerPersonMonth", "averageMonthsPerPerson")
 
 
 def annual_issues(
@@ -53,7 +60,7 @@ def annual_issues(
     total = by_kind.get("ALL")
     if total is not None:
         for kind, row in by_kind.items():
-            if kind != "ALL" and any(row[f] > total[f] for f in ("households", "persons")):
+            if kind in BENEFIT_KINDS and any(row[f] > total[f] for f in ("households", "persons")):
                 out.append(issue("rows[ALL]", "ALL_BELOW_KIND", f"counts fewer than {kind}"))
     if year > today.year:
         out.append(issue("year", "YEAR_IN_FUTURE", f"is after this year ({today.year})"))
@@ -77,8 +84,12 @@ def _annual_row_issues(field: str, row: Mapping[str, Any]) -> list[Issue]:
     for f in COUNT_FIELDS:
         if row[f] < 0:
             out.append(issue(f"{field}.{f}", "NEGATIVE_VALUE", "must not be negative"))
-    for f in MONEY_FIELDS:
+    for f in (*MONEY_FIELDS, *AVERAGE_FIELDS):
         out.extend(value_issues(f"{field}.{f}", "EUR", str(row[f])))
+    if row["kind"] in STATUS_ROWS:
+        for f in (*MONEY_FIELDS, *AVERAGE_FIELDS):
+            if Decimal(str(row[f])) != 0:
+                out.append(issue(f"{field}.{f}", "STATUS_ROW_WITH_EUR", "is 0.00 on a status row"))
     if row["persons"] < row["households"]:
         out.append(
             issue(f"{field}.persons", "PERSONS_FEWER_THAN_HOUSEHOLDS", "fewer than households")
@@ -89,7 +100,33 @@ def _annual_row_issues(field: str, row: Mapping[str, Any]) -> list[Issue]:
             issue(
                 f"{field}.persons",
                 "CATEGORIES_DO_NOT_ADD_UP",
-                f"the seven categories add up to {categories}",
+                f"the six categories add up to {categories}",
+            )
+        )
+    by_sex = int(row["women"]) + int(row["men"]) + int(row["children"])
+    if by_sex != row["persons"]:
+        out.append(
+            issue(
+                f"{field}.persons",
+                "SEXES_DO_NOT_ADD_UP",
+                f"women + men + children add up to {by_sex}",
+            )
+        )
+    working_age = sum(int(row[f]) for f in WORKING_AGE_FIELDS)
+    if row["publicWorks"] > working_age:
+        out.append(
+            issue(
+                f"{field}.publicWorks",
+                "PUBLIC_WORKS_ABOVE_WORKING_AGE",
+                f"more than the {working_age} working-age adults",
+            )
+        )
+    if row["ukrainianCivilians"] > row["persons"]:
+        out.append(
+            issue(
+                f"{field}.ukrainianCivilians",
+                "UKRAINIAN_CIVILIANS_ABOVE_PERSONS",
+                "more than persons",
             )
         )
     if row["childrenWithDisability"] > row["children"]:

@@ -25,6 +25,7 @@ import zlib
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from mocks.fact_types import Registration
 from mocks.facts import (
     Decision,
     EmployerPool,
@@ -104,6 +105,8 @@ class ActiveMeasure:
     from_date: dt.date
     to_date: dt.date
     stipend_paid: bool
+    #: (month ``YYYY-MM``, amount) paid for each month of the measure up to the date asked
+    stipends: tuple[tuple[str, Decimal], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,8 +286,25 @@ def nva(pf: PersonFacts, as_of: dt.date, today: dt.date, closure: Closure | None
     if r.measure is not None and ended is None:
         kind, m_from, m_to, stipend = r.measure
         if m_from <= as_of <= m_to:
-            measure = ActiveMeasure(kind, m_from, m_to, stipend)
+            measure = ActiveMeasure(kind, m_from, m_to, stipend, stipends(r, as_of))
     return NvaStatus(r.kind, r.since, ended, reason, measure)
+
+
+def stipends(r: Registration, as_of: dt.date) -> tuple[tuple[str, Decimal], ...]:
+    """The measure's pay by month, from its first month through the month of ``as_of``
+    (registries.md §6 ``stipends``): the monthly pay, the first and last months pro rata to
+    the days the measure ran in them."""
+    if r.measure is None or r.measure_pay is None:
+        return ()
+    _, m_from, m_to, _ = r.measure
+    out = []
+    for mi in range(month_index(m_from), month_index(min(as_of, m_to)) + 1):
+        first = month_start(mi)
+        last = month_start(mi + 1) - dt.timedelta(days=1)
+        days = (min(last, m_to) - max(first, m_from)).days + 1
+        share = days / ((last - first).days + 1)
+        out.append((month_str(mi), money(r.measure_pay * share)))
+    return tuple(out)
 
 
 def decisions(

@@ -115,6 +115,7 @@ def unemployed(
             )
         )
     measure = None
+    pay: float | None = None
     if rng.random() < 0.3:
         m_from = add_days(since, rng.randint(20, 90))
         kind = rng.choice(
@@ -126,11 +127,33 @@ def unemployed(
             add_days(m_from, rng.randint(30, 150)),
             kind == "PAID_TEMPORARY_PUBLIC_WORKS" or rng.random() < 0.7,
         )
-    f.registrations.append(Registration("UNEMPLOYED", since, ended, reason, measure))
+        kind, pay = paid_measure(kind, m_from)
+        measure = (kind, *measure[1:])
+    f.registrations.append(Registration("UNEMPLOYED", since, ended, reason, measure, pay))
     if month_index(since) >= ref_mi - 7:
         parts.append(
             Part("VSAA", "UNEMPLOYMENT_BENEFIT", 0.8, month_index(since), month_index(since) + 7)
         )
+
+
+#: A paid measure's monthly pay (registries.md §6 ``stipends``, assessment.md §2): public works
+#: (NVA pays about EUR 320 a month in 2024-2026) and a business start-up grant (a monthly
+#: grant at about the minimum wage) -- modelled figures.
+PUBLIC_WORKS_PAY = (250.0, 340.0)
+START_UP_GRANT_PAY = (500.0, 780.0)
+
+
+def paid_measure(kind: str, m_from: dt.date) -> tuple[str, float | None]:
+    """The measure's type and monthly pay, from a generator of its own (the household's draws
+    stay as they were): about a third of the other measures are start-up grants."""
+    side = random.Random(f"measure:{m_from.isoformat()}:{kind}")
+    if kind != "PAID_TEMPORARY_PUBLIC_WORKS" and side.random() < 0.35:
+        kind = "BUSINESS_START_UP"
+    if kind == "PAID_TEMPORARY_PUBLIC_WORKS":
+        return kind, round(side.uniform(*PUBLIC_WORKS_PAY), 2)
+    if kind == "BUSINESS_START_UP":
+        return kind, round(side.uniform(*START_UP_GRANT_PAY), 2)
+    return kind, None
 
 
 def inactive(rng: random.Random, f: PersonFacts, ref: dt.date, adult_from: dt.date) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas.common import DATE, real_dates
+from schemas.common import DATE, MONTH, real_dates
 
 END_REASONS = [
     "EMPLOYED", "SELF_EMPLOYED", "PENSION_AGE", "FULL_TIME_STUDIES", "REFUSED_SUITABLE_WORK",
@@ -27,6 +28,7 @@ class NvaRegistrationSchema(pa.DataFrameModel):
     measureFrom: Series[str] = pa.Field(nullable=True, str_matches=DATE)
     measureTo: Series[str] = pa.Field(nullable=True, str_matches=DATE)
     stipendPaid: Series[object] = pa.Field(nullable=True, isin=[True, False])
+    stipends: Series[object] = pa.Field(nullable=True)
 
     class Config:
         strict = True
@@ -36,6 +38,46 @@ class NvaRegistrationSchema(pa.DataFrameModel):
     def real_date(cls, series: Series[str]) -> Series[bool]:
         return real_dates(series)
 
+    @pa.check("stipends", name="list_of_month_and_amount")
+    @classmethod
+    def stipends_shape(cls, series: Series[object]) -> Series[bool]:
+        return series.map(lambda v: v is None or _entries_ok(v)).astype(bool)
+
+    @pa.check("stipends", name="stipend_month_YYYY-MM_once")
+    @classmethod
+    def stipend_months(cls, series: Series[object]) -> Series[bool]:
+        return series.map(_months_ok).astype(bool)
+
+    @pa.check("stipends", name="stipend_amount_EUR_not_negative")
+    @classmethod
+    def stipend_amounts(cls, series: Series[object]) -> Series[bool]:
+        return series.map(_amounts_ok).astype(bool)
+
+
+def _entries_ok(value: object) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(e, dict) and set(e) == {"month", "amount"} for e in value
+    )
+
+
+def _months_ok(value: object) -> bool:
+    if not _entries_ok(value):
+        return True  # the shape check reports it
+    assert isinstance(value, list)
+    months = [e["month"] for e in value]
+    valid = all(isinstance(m, str) and re.match(MONTH, m) for m in months)
+    return valid and len(set(months)) == len(months)
+
+
+def _amounts_ok(value: object) -> bool:
+    if not _entries_ok(value):
+        return True
+    assert isinstance(value, list)
+    return all(isinstance(e["amount"], str) and re.match(AMOUNT, e["amount"]) for e in value)
+
+
+AMOUNT = r"^[0-9]{1,9}\.[0-9]{2}\Z"  # EUR, two decimals, never negative
+
 
 def registration_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     """The frame row of one person's answer (none when there is no registration)."""
@@ -43,16 +85,17 @@ def registration_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     if not reg:
         return []
     measure = reg.get("activeMeasure") or {}
-    return [
-        {
-            "requestedCode": result["personCode"],
-            "kind": reg.get("kind"),
-            "since": reg.get("since"),
-            "endedOn": reg.get("endedOn"),
-            "endReason": reg.get("endReason"),
-            "measureType": measure.get("type"),
-            "measureFrom": measure.get("from"),
-            "measureTo": measure.get("to"),
-            "stipendPaid": measure.get("stipendPaid"),
-        }
-    ]
+    row: dict[str, Any] = {
+        "requestedCode": result["personCode"],
+        "kind": reg.get("kind"),
+        "since": reg.get("since"),
+        "endedOn": reg.get("endedOn"),
+        "endReason": reg.get("endReason"),
+        "measureType": measure.get("type"),
+        "measureFrom": measure.get("from"),
+        "measureTo": measure.get("to"),
+        "stipendPaid": measure.get("stipendPaid"),
+    }
+    if "stipends" in measure:  # a payload without pay stays as it was stored before
+        row["stipends"] = measure["stipends"]
+    return [row]

@@ -4,9 +4,12 @@ They apply the ministry's own consistency rules before anything is sent, so a re
 would reject is caught here and never leaves: every indicator present exactly once with its
 unit, whole numbers of persons and households, nothing negative, EUR with two decimals, persons
 not fewer than households in a group, the period not in the future; for the annual rows also
-the seven categories adding up to the persons, children with a disability not above children,
-and the ``ALL`` row not below any benefit row. Each frame row carries the period and the day
-the report is built for (``asOf``), so the period check is a row check like the others.
+the six categories adding up to the persons and women + men + children too (spolis.md §4),
+the "of which" counts not above what they are part of (children with a disability, public
+works among the working-age adults, Ukrainian civilians among the persons), the ``ALL`` row not
+below any benefit row, and the status rows without euros. Each frame row carries the period
+and the day the report is built for (``asOf``), so the period check is a row check like the
+others.
 """
 
 from __future__ import annotations
@@ -32,17 +35,21 @@ ANNUAL_KINDS = (
     "BENEFIT_CRISIS",
     "BENEFIT_OTHER",
     "ALL",
+    "STATUS_POOR",
+    "STATUS_LOW_INCOME",
 )
-#: The annual fields of the seven person categories, in the order of assessment.md §6.
+STATUS_ROWS = ("STATUS_POOR", "STATUS_LOW_INCOME")
+#: The annual fields of the six person categories, in the order of assessment.md §6
+#: (public works is an "of which" count of the working-age adults, not a category).
 CATEGORY_FIELDS = {
     "CHILD": "children",
     "PENSION_AGE": "pensionAge",
     "ADULT_WITH_DISABILITY": "adultsWithDisability",
-    "PUBLIC_WORKS": "publicWorks",
     "PARENTAL_LEAVE": "parentalLeave",
     "WORKING_AGE_EMPLOYED": "workingAgeEmployed",
     "WORKING_AGE_NOT_EMPLOYED": "workingAgeNotEmployed",
 }
+WORKING_AGE_FIELDS = ("parentalLeave", "workingAgeEmployed", "workingAgeNotEmployed")
 DECIMAL = r"^-?[0-9]{1,12}(\.[0-9]{1,12})?\Z"
 EUR = r"^-?[0-9]{1,12}\.[0-9]{2}\Z"
 
@@ -120,8 +127,13 @@ class AnnualRowSchema(pa.DataFrameModel):
     adultsWithDisability: Series[int] = pa.Field(ge=0)
     publicWorks: Series[int] = pa.Field(ge=0)
     pensionAge: Series[int] = pa.Field(ge=0)
+    women: Series[int] = pa.Field(ge=0)
+    men: Series[int] = pa.Field(ge=0)
+    ukrainianCivilians: Series[int] = pa.Field(ge=0)
     eurCash: Series[str] = pa.Field(str_matches=EUR)
     eurInKind: Series[str] = pa.Field(str_matches=EUR)
+    averageEurPerPersonMonth: Series[str] = pa.Field(str_matches=EUR)
+    averageMonthsPerPerson: Series[str] = pa.Field(str_matches=EUR)
     year: Series[int]
     asOfYear: Series[int]
 
@@ -129,7 +141,10 @@ class AnnualRowSchema(pa.DataFrameModel):
         strict = True
         coerce = True
 
-    @pa.check("eurCash", "eurInKind", name="not_negative")
+    @pa.check(
+        "eurCash", "eurInKind", "averageEurPerPersonMonth", "averageMonthsPerPerson",
+        name="not_negative",
+    )  # fmt: skip
     @classmethod
     def not_negative(cls, series: Series[str]) -> Series[bool]:
         return ~series.str.startswith("-")
@@ -143,6 +158,28 @@ class AnnualRowSchema(pa.DataFrameModel):
     @classmethod
     def categories_add_up(cls, df: pd.DataFrame) -> Series[bool]:
         return df[list(CATEGORY_FIELDS.values())].sum(axis=1) == df["persons"]
+
+    @pa.dataframe_check(name="women_men_and_children_add_up_to_persons")
+    @classmethod
+    def sexes_add_up(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["women"] + df["men"] + df["children"] == df["persons"]
+
+    @pa.dataframe_check(name="public_works_not_above_working_age")
+    @classmethod
+    def public_works(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["publicWorks"] <= df[list(WORKING_AGE_FIELDS)].sum(axis=1)
+
+    @pa.dataframe_check(name="ukrainian_civilians_not_above_persons")
+    @classmethod
+    def ukrainian_civilians(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["ukrainianCivilians"] <= df["persons"]
+
+    @pa.dataframe_check(name="status_rows_without_eur")
+    @classmethod
+    def status_rows(cls, df: pd.DataFrame) -> Series[bool]:
+        money = ["eurCash", "eurInKind", "averageEurPerPersonMonth", "averageMonthsPerPerson"]
+        zero = df[money].apply(lambda c: c.map(lambda v: str(v).strip("0.") == "")).all(axis=1)
+        return ~df["kind"].isin(STATUS_ROWS) | zero
 
     @pa.dataframe_check(name="children_with_disability_not_above_children")
     @classmethod
@@ -161,7 +198,8 @@ class AnnualRowSchema(pa.DataFrameModel):
         if total.empty:
             return pd.Series(True, index=df.index)
         households, persons = int(total["households"].iloc[0]), int(total["persons"].iloc[0])
-        return (df["households"] <= households) & (df["persons"] <= persons)
+        benefit = df["kind"].str.startswith("BENEFIT_")
+        return ~benefit | ((df["households"] <= households) & (df["persons"] <= persons))
 
     @pa.dataframe_check(name="year_not_in_future")
     @classmethod

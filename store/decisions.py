@@ -16,7 +16,7 @@ NUMERIC(12, 2); JSON columns hold amounts as decimal strings. What the re-assess
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -386,6 +386,27 @@ class NewPayment:
     amount: Decimal
     form: str
     paid_on: date
+
+
+def schedule_payments(
+    decision_record_id: str,
+    schedule: Sequence[tuple[str, Decimal]],
+    form: str,
+    paid_on: Callable[[str], date | None],
+) -> list[NewPayment]:
+    """The payments of a granted benefit that follow its schedule (assessment.md §5): one per
+    month with that month's amount, record id ``<decision record id>-<YYYY-MM>``; a month
+    ``paid_on`` gives no day for (not paid yet) is left out."""
+    out = []
+    for month, amount in schedule:
+        day = paid_on(month)
+        if day is not None:
+            out.append(
+                NewPayment(
+                    f"{decision_record_id}-{month}", decision_record_id, month, amount, form, day
+                )
+            )
+    return out
 
 
 def record_payments(session: Session, municipality_id: int, payments: Sequence[NewPayment]) -> int:

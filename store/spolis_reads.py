@@ -21,6 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from store.models import (
     BenefitPayment,
+    Case,
     Decision,
     Household,
     HouseholdMember,
@@ -150,20 +151,31 @@ def external_ids(session: Session, household_ids: Sequence[int]) -> dict[int, st
 
 @dataclass(frozen=True)
 class PersonRow:
-    """A person's current code and the birth date snapshot."""
+    """A person's current code and the birth date and sex snapshots."""
 
     code: str
     birth_date: date | None
+    sex: str | None = None
 
 
 def persons(session: Session, person_ids: Sequence[int]) -> dict[int, PersonRow]:
-    """Current code and birth date of each person."""
+    """Current code, birth date and sex of each person."""
     out: dict[int, PersonRow] = {}
+    cols = (Person.id, Person.person_code, Person.birth_date, Person.sex)
     for part in _chunks(person_ids):
-        rows = session.execute(
-            select(Person.id, Person.person_code, Person.birth_date).where(Person.id.in_(part))
-        ).tuples()
-        out.update({pid: PersonRow(code, born) for pid, code, born in rows})
+        rows = session.execute(select(*cols).where(Person.id.in_(part))).tuples()
+        out.update({pid: PersonRow(code, born, sex) for pid, code, born, sex in rows})
+    return out
+
+
+def ukrainian_households(session: Session, household_ids: Sequence[int]) -> set[int]:
+    """The households with a case carrying the Ukrainian-civilian marker (spolis.md §4)."""
+    out: set[int] = set()
+    for part in _chunks(household_ids):
+        stmt = select(Case.household_id).where(
+            Case.household_id.in_(part), Case.ukrainian_civilian.is_(True)
+        )
+        out.update(session.scalars(stmt.distinct()))
     return out
 
 

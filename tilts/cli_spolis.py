@@ -155,10 +155,39 @@ def annual(
     dry_run: DryRunOpt = False,
     out: OutOpt = None,
     config: ConfigOpt = None,
+    output_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="With --dry-run: 'table' prints each municipality's report as the annual "
+            "report of a social service lays it out (default 'summary').",
+        ),
+    ] = "summary",
 ) -> None:
     """Build, check and send the annual report with the person breakdown."""
     from flows.spolis import annual_report
 
     _check_period("ANNUAL", year)
-    _finish(_run(annual_report, year=year, municipality=municipality, dry_run=dry_run,
-                 **_common(config, out)))  # fmt: skip
+    if output_format not in ("summary", "table"):
+        typer.echo("error: --format: expected summary or table", err=True)
+        raise typer.Exit(2)
+    if output_format == "table" and not dry_run:
+        typer.echo("error: --format table: only with --dry-run", err=True)
+        raise typer.Exit(2)
+    figures = _run(annual_report, year=year, municipality=municipality, dry_run=dry_run,
+                   **_common(config, out))  # fmt: skip
+    if output_format == "table":
+        _tables(figures)
+    _finish(figures)
+
+
+def _tables(figures: dict[str, Any]) -> None:
+    """Print the table of each dry-run document the run wrote."""
+    import json
+
+    from tilts.annual_table import render_annual
+
+    for path in figures.get("files") or []:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+        typer.echo(render_annual(document))
+        typer.echo("")

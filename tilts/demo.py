@@ -39,6 +39,7 @@ from store.decisions import (
     record_applications,
     record_decisions,
     record_payments,
+    schedule_payments,
 )
 from store.models import Case
 from store.ops import ensure_municipality, now, set_cursor
@@ -140,14 +141,6 @@ def _declaration(rng: random.Random, hh: HouseholdFacts, day: date) -> Declarati
     )
 
 
-def _months(first: date, last: date) -> list[Month]:
-    out, m = [], Month.of(first)
-    while m <= Month.of(last):
-        out.append(m)
-        m = m.shift(1)
-    return out
-
-
 def _history(
     rng: random.Random, hh: HouseholdFacts, atvk: str, today: date, rules: Rules, case_id: int
 ) -> tuple[list[NewApplication], list[tuple[str, NewDecision]], list[NewPayment]]:
@@ -186,15 +179,18 @@ def _history(
         decisions.append(
             (ref, replace(granted, record_id=f"{ref}-S", kind=kind, valid_to=result.valid_to))
         )
-        benefits: list[tuple[str, Decimal, date]] = []
-        if result.gmi_benefit is not None:
-            end = Month.of(result.valid_from).shift(result.gmi_benefit.months - 1).last_day
-            benefits.append(("BENEFIT_GMI", result.gmi_benefit.monthly_amount, end))
-        if result.housing_benefit is not None:
-            benefits.append(
-                ("BENEFIT_HOUSING", result.housing_benefit.monthly_amount, result.valid_to)
-            )
-        for kind, amount, end in benefits:
+        benefits: list[tuple[str, Decimal, date, list[tuple[str, Decimal]]]] = []
+        for kind, benefit in (
+            ("BENEFIT_GMI", result.gmi_benefit),
+            ("BENEFIT_HOUSING", result.housing_benefit),
+        ):
+            if benefit is None:
+                continue
+            # the benefit's own period and its amount month by month (assessment.md §5)
+            schedule = [(str(m.month), m.amount) for m in benefit.schedule]
+            end = benefit.valid_to or Month.parse(schedule[-1][0]).last_day
+            benefits.append((kind, benefit.monthly_amount, end, schedule))
+        for kind, amount, end, schedule in benefits:
             rid = f"{ref}-{'G' if kind == 'BENEFIT_GMI' else 'H'}"
             decisions.append(
                 (
@@ -204,12 +200,13 @@ def _history(
             )
             # housing benefit is often paid to the landlord or utility instead of the household
             form = "IN_KIND" if kind == "BENEFIT_HOUSING" and rng.random() < 0.3 else "CASH"
-            for month in _months(result.valid_from, end):
-                paid = max(decided + timedelta(days=2), date(month.year, month.month, 15))
-                if paid <= today:
-                    payments.append(
-                        NewPayment(f"{rid}-{month}", rid, str(month), amount, form, paid)
-                    )
+
+            def paid_on(month: str, decided: date = decided) -> date | None:
+                m = Month.parse(month)
+                paid = max(decided + timedelta(days=2), date(m.year, m.month, 15))
+                return paid if paid <= today else None
+
+            payments += schedule_payments(rid, schedule, form, paid_on)
         day = result.valid_to + timedelta(days=1 + rng.randrange(0, 10))
     return apps, decisions, payments
 

@@ -41,6 +41,7 @@ from assessment import (
     Person,
     Rules,
     Status,
+    Stipend,
     VidIncome,
     VsaaPayment,
     assess,
@@ -124,6 +125,17 @@ def disability_on(member: MemberFacts, day: date) -> Disability | None:
     return max(found, key=lambda d: d.valid_from, default=None)
 
 
+def nva_stipends(member: MemberFacts) -> tuple[tuple[str, Decimal], ...]:
+    """The pay of the member's NVA measure by month (``stipends``, registries.md §6), as the
+    current registration fact states it: ``(("2026-09", Decimal("320.00")), …)``."""
+    regs = member.of("NVA", "REGISTRATION")
+    if not regs:
+        return ()
+    return tuple(
+        (str(x["month"]), Decimal(str(x["amount"]))) for x in regs[0].payload.get("stipends") or []
+    )
+
+
 def _nva(member: MemberFacts, day: date) -> NvaStatus | None:
     regs = member.of("NVA", "REGISTRATION")
     if not regs:
@@ -139,6 +151,7 @@ def _nva(member: MemberFacts, day: date) -> NvaStatus | None:
             _d(p.get("measureFrom")),
             _d(p.get("measureTo")),
             bool(p.get("stipendPaid")),
+            tuple(Stipend(Month.parse(m), a) for m, a in nva_stipends(member)),
         )
     return NvaStatus(str(p.get("kind")), measure)
 

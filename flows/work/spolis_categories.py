@@ -17,10 +17,11 @@ is read back.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from assessment import PersonCategory, Rules, is_child_with_disability, person_category
+from assessment import Person, PersonCategory, Rules, is_child_with_disability, person_category
 from flows.work.reassess import build_case
 from store.reassess import FactRow, HouseholdFacts, MemberFacts
 from store.spolis_reads import FactVersion
@@ -56,6 +57,17 @@ def facts_known(versions: Sequence[FactVersion], at: datetime) -> list[FactRow]:
     return [FactRow(v.source, v.kind, v.payload, v.valid_from, v.valid_to, v.period) for v in held]
 
 
+@dataclass(frozen=True)
+class Seen:
+    """A person on a day, for the annual report: the category (public works is not one there:
+    the person's category without the measure), whether a child with a disability, whether in
+    paid temporary public works (assessment.md §6 "of which" counts)."""
+
+    category: PersonCategory
+    child_with_disability: bool
+    public_works: bool
+
+
 class CategoryBook:
     """Categories of persons on days, computed once each.
 
@@ -78,6 +90,34 @@ class CategoryBook:
         self._atvk = atvk
         self._rules = rules
         self._cache: dict[tuple[int, date], tuple[PersonCategory, bool]] = {}
+        self._persons: dict[tuple[int, date], Person] = {}
+
+    def _person(self, person_id: int, day: date) -> Person:
+        key = (person_id, day)
+        if key not in self._persons:
+            facts = facts_known(self._versions.get(person_id, []), end_of_day(day))
+            member = MemberFacts(person_id, self._births.get(person_id), facts)
+            household = HouseholdFacts(0, "", self._atvk, [member])
+            self._persons[key] = build_case(household, day, None, self._atvk).members[0]
+        return self._persons[key]
+
+    def seen(self, person_id: int, day: date) -> Seen:
+        """The person on ``day`` as the annual report counts them (:class:`Seen`).
+
+        Raises:
+            InputError: the person's birth date is unknown to the store.
+        """
+        person = self._person(person_id, day)
+        category, disabled = self.on(person_id, day)
+        measure = person.nva.active_measure if person.nva else None
+        in_public_works = (
+            measure is not None
+            and measure.type in self._rules.categories.public_works_measures
+            and measure.active_on(day)
+        )
+        if category is PersonCategory.PUBLIC_WORKS:  # the category it stands in front of
+            category = person_category(replace(person, nva=None), day, rules=self._rules)
+        return Seen(category, disabled, in_public_works)
 
     def on(self, person_id: int, day: date) -> tuple[PersonCategory, bool]:
         """The person's category on ``day`` and whether they are a child with a disability.
@@ -87,22 +127,9 @@ class CategoryBook:
         """
         key = (person_id, day)
         if key not in self._cache:
-            facts = facts_known(self._versions.get(person_id, []), end_of_day(day))
-            member = MemberFacts(person_id, self._births.get(person_id), facts)
-            household = HouseholdFacts(0, "", self._atvk, [member])
-            person = build_case(household, day, None, self._atvk).members[0]
+            person = self._person(person_id, day)
             self._cache[key] = (
                 person_category(person, day, rules=self._rules),
                 is_child_with_disability(person, day, self._rules),
             )
         return self._cache[key]
-
-
-def first_category(found: Sequence[tuple[PersonCategory, bool]]) -> tuple[PersonCategory, bool]:
-    """Of a person's categories on several days, the first in §6's order (and whether they were
-    a child with a disability on a day they were a child)."""
-    best = min((c for c, _ in found), key=ORDER.__getitem__)
-    disabled = best is PersonCategory.CHILD and any(
-        c is PersonCategory.CHILD and d for c, d in found
-    )
-    return best, disabled

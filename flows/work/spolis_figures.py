@@ -9,27 +9,21 @@ Decisions where the spec is silent (docs/decisions.md):
   ``…_END`` the statuses valid on the last day and not revoked by then;
 * benefit figures count the payments *for* the month (``month``), households and persons of
   payments above zero, and EUR of every payment (a cancelled one is a correction to 0.00);
-* the annual rows count payments for the year's months; ``ALL`` is any benefit paid, each
-  household and person once; a person's category in a row is the first in §6's order among
-  their categories on the decision dates of that row's decisions.
+* the annual rows: :mod:`flows.work.spolis_annual`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from assessment import Month, PersonCategory, Rules
-from flows.work.spolis_categories import CategoryBook, first_category
-from schemas.spolis import CATEGORY_FIELDS
+from assessment import Month
 from store import spolis_reads as reads
-from store.models import BENEFIT_KINDS, STATUS_KINDS, Decision
+from store.models import STATUS_KINDS, Decision
 from store.reassess import valid_decisions
 from store.spolis_reads import Membership
-from tilts.errors import InputError
 from tilts.spolis_indicators import INDICATORS
 
 STATUS_PREFIX = {"STATUS_POOR": "POOR", "STATUS_LOW_INCOME": "LOW_INCOME"}
@@ -89,65 +83,3 @@ def monthly_indicators(
         values[f"{prefix}_HOUSEHOLDS"], values[f"{prefix}_PERSONS"] = str(hh), str(pp)
         values[f"{prefix}_EUR"] = _eur(sum((p.amount for p in mine), ZERO))
     return [{"code": c, "unit": u, "value": values[c]} for c, u in INDICATORS.items()]
-
-
-@dataclass
-class _Row:
-    households: set[int] = field(default_factory=set)
-    persons: dict[int, list[tuple[PersonCategory, bool]]] = field(default_factory=dict)
-    cash: Decimal = ZERO
-    in_kind: Decimal = ZERO
-
-
-def annual_rows(
-    session: Session, municipality_id: int, atvk: str, year: int, rules: Rules
-) -> tuple[list[dict[str, object]], int]:
-    """The §4 rows of ``year`` (each benefit kind, then ``ALL``) and the number of persons
-    whose category could not be computed (birth date unknown: the rows will not add up)."""
-    paid = reads.payments(session, municipality_id, [f"{year}-{m:02d}" for m in range(1, 13)])
-    decided = reads.decisions_by_id(session, [p.decision_id for p in paid])
-    members = reads.memberships(session, [d.household_id for d in decided.values()])
-    pids = sorted({m.person_id for ms in members.values() for m in ms})
-    people = reads.persons(session, pids)
-    months = sorted({f"{d.decision_date:%Y-%m}" for d in decided.values()})
-    versions = reads.fact_versions(session, pids, months)
-    book = CategoryBook(versions, {p: r.birth_date for p, r in people.items()}, atvk, rules)
-    rows = {kind: _Row() for kind in (*BENEFIT_KINDS, "ALL")}
-    unknown: set[int] = set()
-    for p in paid:
-        d = decided[p.decision_id]
-        for row in (rows[d.kind], rows["ALL"]):
-            if p.form == "CASH":
-                row.cash += p.amount
-            else:
-                row.in_kind += p.amount
-            if p.amount <= 0:
-                continue
-            row.households.add(d.household_id)
-            for pid in persons_of(d, members):
-                found = row.persons.setdefault(pid, [])
-                try:
-                    found.append(book.on(pid, d.decision_date))
-                except InputError:
-                    unknown.add(pid)
-    return [_annual_row(kind, row) for kind, row in rows.items()], len(unknown)
-
-
-def _annual_row(kind: str, row: _Row) -> dict[str, object]:
-    counts = dict.fromkeys(CATEGORY_FIELDS.values(), 0)
-    disabled = 0
-    for found in row.persons.values():
-        if not found:
-            continue  # no category could be computed for this person
-        category, child_with_disability = first_category(found)
-        counts[CATEGORY_FIELDS[str(category)]] += 1
-        disabled += int(child_with_disability)
-    return {
-        "kind": kind,
-        "households": len(row.households),
-        "persons": len(row.persons),
-        **counts,
-        "childrenWithDisability": disabled,
-        "eurCash": _eur(row.cash),
-        "eurInKind": _eur(row.in_kind),
-    }

@@ -20,8 +20,9 @@ from typing import Any
 from assessment import Month
 from flows.runtime import Runtime
 from flows.work.reassess import rules_for
+from flows.work.spolis_annual import annual_rows
 from flows.work.spolis_categories import RIGA
-from flows.work.spolis_figures import annual_rows, monthly_indicators
+from flows.work.spolis_figures import monthly_indicators
 from flows.work.spolis_gateway import spolis_client
 from schemas.spolis import AnnualRowSchema, MonthlyIndicatorSchema
 from schemas.validate import validate_records

@@ -142,3 +142,41 @@ def test_status_changes_when_the_clock_moves(mocks: MockHandle, everyone: list[s
     # history is kept: asking for the old day again gives the old answers
     _, again = query_all(mocks, "nva", everyone[:500], asOfDate=TODAY)
     assert again == before[:500]
+
+
+def _months(first: str, last: str) -> list[str]:
+    y, m = int(first[:4]), int(first[5:7])
+    out = []
+    while f"{y:04d}-{m:02d}" <= last:
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def test_paid_measures_answer_their_stipends_month_by_month(
+    mocks: MockHandle, everyone: list[str]
+) -> None:
+    """Public works and start-up grants pay every month from the measure's first month through
+    the month asked about (registries.md §6 ``stipends``); other measures pay nothing there."""
+    paid: dict[str, int] = Counter()
+    for past in ("2026-09-10", "2026-06-01", "2026-03-01", "2025-10-15", "2025-06-20"):
+        _, results = query_all(mocks, "nva", everyone, asOfDate=past)
+        for r in results:
+            m = r.get("registration", {}).get("activeMeasure")
+            if m is None:
+                continue
+            assert "stipends" in m
+            if m["type"] not in ("PAID_TEMPORARY_PUBLIC_WORKS", "BUSINESS_START_UP"):
+                assert m["stipends"] == []
+                continue
+            paid[m["type"]] += 1
+            months = [s["month"] for s in m["stipends"]]
+            assert months == _months(m["from"][:7], past[:7])
+            amounts = [float(s["amount"]) for s in m["stipends"]]
+            assert all(a > 0 for a in amounts)
+            full = amounts[1:-1]
+            # the months the measure ran whole are paid the same; the first is pro rata
+            assert len(set(full)) <= 1
+            if full:
+                assert amounts[0] <= full[0]
+    assert paid["PAID_TEMPORARY_PUBLIC_WORKS"] > 0 and paid["BUSINESS_START_UP"] > 0

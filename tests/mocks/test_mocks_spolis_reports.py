@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from mocks.harness import MockHandle
-from mocks.spolis_annual import ANNUAL_ROWS, COUNT_FIELDS
+from mocks.spolis_annual import AVERAGE_FIELDS, COUNT_FIELDS, STATUS_ROWS
+from mocks.spolis_rules import BENEFIT_KINDS
 from tests.mocks.test_mocks_spolis import OGRE, Spolis, decision, gmi, monthly_body, payment
 
 pytest_plugins = ["mocks.pytest_plugin"]
@@ -209,15 +210,16 @@ def test_summer_deadline_uses_riga_summer_time(mocks: MockHandle, ogre: Spolis) 
 # ---------------------------------------------------------------------------- annual
 def row(kind: str, **over: Any) -> dict[str, Any]:
     r: dict[str, Any] = dict.fromkeys(COUNT_FIELDS, 0)
-    r.update(kind=kind, eurCash="0.00", eurInKind="0.00")
+    r.update(kind=kind, eurCash="0.00", eurInKind="0.00", **dict.fromkeys(AVERAGE_FIELDS, "0.00"))
     r.update(over)
     return r
 
 
 def annual_body(version: int = 1, rows: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     gmi_row = row(
-        "BENEFIT_GMI", households=2, persons=3, children=1, childrenWithDisability=1, pensionAge=2
-    )
+        "BENEFIT_GMI", households=2, persons=3, children=1, childrenWithDisability=1, pensionAge=2,
+        women=1, men=1,
+    )  # fmt: skip
     all_row = row(
         "ALL",
         households=3,
@@ -227,8 +229,13 @@ def annual_body(version: int = 1, rows: list[dict[str, Any]] | None = None) -> d
         pensionAge=2,
         workingAgeEmployed=1,
         adultsWithDisability=1,
+        women=2,
+        men=2,
     )
-    default = [gmi_row, *[row(k) for k in ANNUAL_ROWS[1:-1]], all_row]
+    poor = row("STATUS_POOR", households=1, persons=2, workingAgeNotEmployed=1, publicWorks=1,
+               children=1, men=1, ukrainianCivilians=2)  # fmt: skip
+    default = [gmi_row, *[row(k) for k in BENEFIT_KINDS[1:]], all_row, poor,
+               row(STATUS_ROWS[1])]  # fmt: skip
     return {
         "version": version,
         "preparedAt": "2027-02-01T10:00:00+02:00",
@@ -276,6 +283,10 @@ ANNUAL_REJECTIONS = {
         "BENEFIT_GMI", childrenWithDisability=2
     ),
     "ALL_BELOW_KIND": _annual_with("ALL", households=1),
+    "SEXES_DO_NOT_ADD_UP": _annual_with("BENEFIT_GMI", women=2),
+    "PUBLIC_WORKS_ABOVE_WORKING_AGE": _annual_with("ALL", publicWorks=2),
+    "UKRAINIAN_CIVILIANS_ABOVE_PERSONS": _annual_with("STATUS_POOR", ukrainianCivilians=3),
+    "STATUS_ROW_WITH_EUR": _annual_with("STATUS_LOW_INCOME", averageMonthsPerPerson="1.00"),
 }
 
 

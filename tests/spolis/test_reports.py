@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from flows.spolis import annual_report, monthly_report, submit_decisions, submit_payments
+from flows.spolis import monthly_report, submit_decisions, submit_payments
 from flows.work.spolis_reports import check
 from store.db import transaction
 from store.decisions import NewPayment, record_payments
@@ -164,32 +164,3 @@ def test_a_report_sent_but_never_answered_is_settled_by_the_next_run(world: Worl
     [row] = _rows(world, "MONTHLY", "2026-10")
     [at_spolis] = _at_spolis(world, "monthly")["2026-10"]  # nothing sent twice
     assert row.status == "ACCEPTED" and row.receipt_id == at_spolis["receipt"]["receiptId"]  # type: ignore[index]
-
-
-@pytest.mark.postgres
-def test_annual_report_breakdown(world: World) -> None:
-    zero = {"children": 0, "childrenWithDisability": 0, "workingAgeEmployed": 0,
-            "workingAgeNotEmployed": 0, "parentalLeave": 0, "adultsWithDisability": 0,
-            "publicWorks": 0, "pensionAge": 0}  # fmt: skip
-
-    def row(kind: str, hh: int, pp: int, cash: str, in_kind: str, **cats: int) -> dict[str, object]:
-        return {"kind": kind, "households": hh, "persons": pp, **zero, **cats,
-                "eurCash": cash, "eurInKind": in_kind}  # fmt: skip
-
-    expected = [
-        row("BENEFIT_GMI", 1, 2, "150.00", "0.00", children=1, childrenWithDisability=1, workingAgeEmployed=1),
-        row("BENEFIT_HOUSING", 1, 1, "0.00", "80.00", pensionAge=1),
-        row("BENEFIT_HEALTH", 1, 3, "45.50", "0.00", children=1, parentalLeave=1, publicWorks=1),
-        row("BENEFIT_EDUCATION", 0, 0, "0.00", "0.00"),
-        row("BENEFIT_CRISIS", 0, 0, "0.00", "0.00"),
-        row("BENEFIT_OTHER", 0, 0, "0.00", "0.00"),
-        row("ALL", 3, 6, "195.50", "80.00", children=2, childrenWithDisability=1,
-            workingAgeEmployed=1, pensionAge=1, parentalLeave=1, publicWorks=1),
-    ]  # fmt: skip
-    sent = world.run(annual_report, year="2026", municipality=OGRE, as_of=TODAY)
-    [report] = sent["reports"]
-    assert (report["status"], report["version"]) == ("ACCEPTED", 1), report
-    [v1] = _at_spolis(world, "annual")["2026"]
-    assert v1["body"]["rows"] == expected  # type: ignore[index]
-    [stored] = _rows(world, "ANNUAL", "2026")
-    assert stored.payload["rows"] == expected and stored.status == "ACCEPTED"
