@@ -24,7 +24,6 @@ import logging
 import os
 import socket
 import time
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -47,6 +46,7 @@ from flows.work.chunks import Chunk
 from flows.work.fanout import SERVICES
 from flows.work.registry_syncs import Window
 from store.chunks import chunks_of, claim_chunk, finish_chunk, mark_lost
+from tilts.clock import day_or_today
 from tilts.errors import TiltsError
 from tilts.logsafe import scrub
 from tilts.timing import BUSY
@@ -239,7 +239,7 @@ def nightly_fanout(
     """The nightly sync with one child flow run per municipality and chunk of persons."""
     started = time.monotonic()
     rt = open_runtime("nightly_fanout", config_path)
-    day = date.fromisoformat(as_of) if as_of else date.today()
+    day = day_or_today(as_of)
     try:
         begin(rt, municipality)
         plans: list[work.MunicipalityPlan] = []

@@ -29,6 +29,7 @@ from flows.runtime import close_runtime, open_runtime
 from flows.sync_population import PopulationNight, plan_population
 from flows.sync_registries import RegistryNight, plan_registries
 from flows.work.chunks import DEFAULT_CHUNK, Chunk
+from tilts.clock import day_or_today
 from tilts.errors import TiltsError
 
 SERVICES = ("vdeavk", "vsaa", "vid", "nva")
@@ -46,7 +47,7 @@ def nightly_sync(
     """The nightly sync of every configured municipality (or one)."""
     started = time.monotonic()
     rt = open_runtime("nightly_sync", config_path)
-    day = date.fromisoformat(as_of) if as_of else date.today()
+    day = day_or_today(as_of)
     try:
         begin(rt, municipality)
         for muni in rt.municipalities(municipality):

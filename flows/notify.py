@@ -26,6 +26,7 @@ from flows.reporting import Progress, begin, publish
 from flows.runtime import Runtime, close_runtime, get_runtime, open_runtime
 from flows.work import notify as work
 from store.models_outbox import Notification
+from tilts.clock import riga_today
 from tilts.errors import TiltsError
 from tilts.logsafe import scrub
 from tilts.timing import BUSY
@@ -137,7 +138,7 @@ def expire_statuses(
     """
     started = time.monotonic()
     rt = open_runtime("expire_statuses", config_path)
-    day = as_of or date.today().isoformat()
+    day = as_of or riga_today().isoformat()
     try:
         begin(rt, municipality)
         for muni in rt.municipalities(municipality):

@@ -20,6 +20,7 @@ from flows.reporting import Progress, begin, publish
 from flows.runtime import close_runtime, get_runtime, open_runtime
 from flows.work import reassess as work
 from flows.work.batching import batches
+from tilts.clock import day_or_today
 from tilts.logsafe import scrub
 
 CHUNK_SIZE = 500
@@ -82,7 +83,7 @@ def reassess(
     """Flag households of every configured municipality (or one) whose status no longer fits."""
     started = time.monotonic()
     rt = open_runtime("reassess", config_path)
-    day = date.fromisoformat(as_of) if as_of else date.today()
+    day = day_or_today(as_of)
     try:
         begin(rt, municipality)
         for muni in rt.municipalities(municipality):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +28,8 @@ from flows.runtime import Runtime, close_runtime, get_runtime, open_runtime
 from flows.work import spolis_checks as checks
 from flows.work import spolis_records as records
 from flows.work import spolis_reports as reports
-from flows.work.spolis_categories import RIGA
 from flows.work.spolis_gateway import spolis_gateway
+from tilts.clock import day_or_today
 from tilts.errors import TiltsError
 from tilts.logsafe import scrub
 from tilts.timing import BUSY
@@ -187,7 +187,7 @@ def spolis_daily(municipality: str | None = None, config_path: str | None = None
 
 def _today(as_of: str | None) -> date:
     """``as_of``, or today in Riga (the ministry's deadlines are Riga days)."""
-    return date.fromisoformat(as_of) if as_of else datetime.now(RIGA).date()
+    return day_or_today(as_of)
 
 
 def _report(

@@ -26,6 +26,7 @@ from flows.runtime import close_runtime, get_runtime, open_runtime
 from flows.work import registries as work
 from flows.work.chunks import DEFAULT_CHUNK, Chunk, Planner, subject_pages
 from flows.work.registry_syncs import Window
+from tilts.clock import day_or_today
 from tilts.errors import TiltsError
 from tilts.timing import BUSY
 
@@ -129,7 +130,7 @@ def run_services(
     """Body shared by the three flows: every municipality, every service, chunked."""
     started = time.monotonic()
     rt = get_runtime(key)
-    day = date.fromisoformat(as_of) if as_of else date.today()
+    day = day_or_today(as_of)
     begin(rt, municipality)
     for muni in rt.municipalities(municipality):
         try:

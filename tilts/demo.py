@@ -43,6 +43,7 @@ from store.decisions import (
 from store.models import Case
 from store.ops import ensure_municipality, now, set_cursor
 from store.reassess import HouseholdFacts, flag_counts, household_facts
+from tilts.clock import riga_today
 from tilts.config import demo_municipalities, load_settings
 from tilts.demo_notify import print_notifications
 from tilts.errors import InputError
@@ -98,7 +99,7 @@ def seed_caseload(
             mid = ensure_municipality(s, muni.atvk, muni.name)
             # the first listed member owns the dwelling and holds the electricity contract
             seeded[muni.atvk] = seed_households(
-                s, mid, chosen, opened_on or date.today(),
+                s, mid, chosen, opened_on or riga_today(),
                 head_roles="MEMBER,OWNER,CONTRACT_HOLDER,LEGAL_REPRESENTATIVE",
             )  # fmt: skip
     return seeded

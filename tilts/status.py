@@ -3,7 +3,6 @@ which households are flagged for review (by external household id, never a perso
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ from sqlalchemy import func, inspect, select
 from store.db import make_engine, session_factory
 from store.models import FlowRunLog, Municipality, Quarantine, SyncCursor
 from store.reassess import flag_counts, list_flags
+from tilts.clock import riga_today
 from tilts.config import load_settings
 from tilts.status_outbox import outbox_status, render_outbox
 from tilts.status_spolis import render_reports, reports_due, with_crosscheck_flags
@@ -101,7 +101,7 @@ def collect(config: Path | None) -> dict[str, Any]:
         flags = with_crosscheck_flags(s, _flags(s))  # spolis.md §5 overlaps are flags too
         outbox = outbox_status(s)  # outbound.md: backlog and parked notifications
         names = {m.atvk: m.name for m in load_settings(config).municipalities.values()}
-        reports = reports_due(s, names, date.today())  # spolis.md §3-§4
+        reports = reports_due(s, names, riga_today())  # spolis.md §3-§4
     state = "nothing has run yet" if not run_rows else "ok"
     return {
         "state": state,
