@@ -16,6 +16,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows.naming import atvk_task_name, flow_run_name
 from flows.reporting import Progress, begin, publish
 from flows.runtime import close_runtime, get_runtime, open_runtime
 from flows.work import reassess as work
@@ -26,7 +27,8 @@ from tilts.logsafe import scrub
 CHUNK_SIZE = 500
 
 
-@task(name="reassess-chunk", cache_policy=NO_CACHE, persist_result=False)
+@task(name="reassess-chunk", task_run_name=atvk_task_name("reassess"), cache_policy=NO_CACHE,
+      persist_result=False)  # fmt: skip
 def reassess_chunk_task(
     key: str, atvk: str, household_ids: list[int], as_of: str
 ) -> dict[str, int]:
@@ -75,7 +77,11 @@ def run_reassess(
         work.commit_cursor(rt, atvk, plan.mark, day)
 
 
-@flow(name="reassess", task_runner=ThreadPoolTaskRunner(max_workers=2))  # type: ignore[arg-type]
+@flow(
+    name="reassess",
+    flow_run_name=flow_run_name("reassess"),
+    task_runner=ThreadPoolTaskRunner(max_workers=2),  # type: ignore[arg-type]
+)
 def reassess(
     municipality: str | None = None, chunk_size: int = CHUNK_SIZE,
     config_path: str | None = None, as_of: str | None = None,
