@@ -133,6 +133,7 @@ def _part(
         except Exception as exc:  # one service's failure is that service's
             failed.append(service)
             fig.chunk_failed(f"{atvk} {service} chunk of {size}", exc, f"{atvk} {service}")
+            progress.advance(size)
             continue
         fig.add_chunk(res, f"{atvk} {service}")
         if res["complete_through"]:

@@ -16,7 +16,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.naming import atvk_task_name, flow_run_name
+from flows.naming import flow_run_name
 from flows.reporting import Progress, begin, publish
 from flows.runtime import close_runtime, get_runtime, open_runtime
 from flows.work import reassess as work
@@ -27,7 +27,7 @@ from tilts.logsafe import scrub
 CHUNK_SIZE = 500
 
 
-@task(name="reassess-chunk", task_run_name=atvk_task_name("reassess"), cache_policy=NO_CACHE,
+@task(name="reassess-chunk", task_run_name="reassess {atvk} {as_of}", cache_policy=NO_CACHE,
       persist_result=False)  # fmt: skip
 def reassess_chunk_task(
     key: str, atvk: str, household_ids: list[int], as_of: str

@@ -84,6 +84,7 @@ class PopulationNight:
         except TiltsError as exc:
             self.failed += 1
             fig.chunk_failed(f"{self.atvk} pmlp chunk of {size}", exc, f"{self.atvk} pmlp")
+            progress.advance(size)  # finished, if badly: the bar still reaches its end
             return
         fig.persons_considered += res["persons"]
         fig.add_chunk(res, f"{self.atvk} pmlp")

@@ -83,6 +83,7 @@ class RegistryNight:
             self.failed[service] = self.failed.get(service, 0) + 1
             where = f"{self.atvk} {service} chunk of {chunk.size}"
             fig.chunk_failed(where, exc, f"{self.atvk} {service}")
+            progress.advance(chunk.size)  # finished, if badly: the bar still reaches its end
             return
         fig.add_chunk(res, f"{self.atvk} {service}")
         if res["complete_through"]:

@@ -288,11 +288,15 @@ def automation_create(
     block: Annotated[
         str, typer.Option(help="Notification block, <type-slug>/<name>, e.g. slack-webhook/ops.")
     ],
+    tag: Annotated[
+        str | None,
+        typer.Option(help="Only runs with this tag (every Tilts deployment has `tilts`)."),
+    ] = None,
 ) -> None:
     """Notify through a Prefect notification block when a flow run fails or crashes."""
     from tilts.automation import create_failure_automation
 
-    automation_id = _guard(create_failure_automation, block)
+    automation_id = _guard(create_failure_automation, block, tag=tag)
     typer.echo(f"automation {automation_id} notifies through {block} on failed or crashed runs")
 
 

@@ -299,6 +299,7 @@ def run_demo(persons: int, households: int, workdir: Path, keep_serving: bool = 
     With ``keep_serving`` the mocks (and so the ministry's view) stay up until Ctrl-C.
     """
     from flows.nightly import nightly_sync
+    from flows.reporting import figures_of
     from mocks.harness import running_mocks
 
     console = Console()
@@ -329,7 +330,7 @@ def run_demo(persons: int, households: int, workdir: Path, keep_serving: bool = 
             "[bold]Income history[/] of the past year fetched from VSAA and VID "
             f"({backfill['records_changed']:,} records changed, {backfill['registry_calls']} calls)"
         )
-        first = nightly_sync(config_path=str(config), as_of=today.isoformat())
+        first = figures_of(nightly_sync, config_path=str(config), as_of=today.isoformat())
         history = seed_history(config, today)
         console.print(
             f"[bold]History[/] of the past year: {history.get('applications', 0):,} applications, "
@@ -340,7 +341,7 @@ def run_demo(persons: int, households: int, workdir: Path, keep_serving: bool = 
         console.print(
             "[bold]Clock[/] advanced 7 days: deaths, moves, code changes in the change feed"
         )
-        second = nightly_sync(config_path=str(config), as_of=later)
+        second = figures_of(nightly_sync, config_path=str(config), as_of=later)
         # --- SPOLIS (tilts/demo_spolis.py): decisions, payments, last month's report ---------
         from tilts.demo_spolis import run_spolis_demo
 
