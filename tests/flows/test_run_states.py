@@ -82,7 +82,7 @@ def test_a_night_with_vsaa_down_ends_failed_and_keeps_the_rest(
     table = text[text.index("## Totals") :]
     assert "| registry_calls |" in table and "| deaths | 0 |" not in table  # zeros on one line
     progress = [a.data for a in artifacts if a.type == "progress"]
-    assert len(progress) == 3 and set(progress) == {100.0}, progress  # the run's + 2 municipalities
+    assert len(progress) >= 3 and set(progress) == {100.0}, progress  # run, municipalities…
 
 
 def test_quarantined_records_alone_end_completed_with_the_count(
