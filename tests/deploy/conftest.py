@@ -82,7 +82,7 @@ def module_prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300  # a loaded CI machine
         while time.monotonic() < deadline:
             try:
                 if requests.get(f"http://127.0.0.1:{port}/api/health", timeout=2).ok:
