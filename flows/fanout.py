@@ -246,8 +246,8 @@ def nightly_fanout(
         rt = open_runtime("nightly_fanout", config_path, lock=True)
     except RunLocked as exc:  # another sync on this store: this one does not start
         return refused(exc)
-    day = day_or_today(as_of)
     try:
+        day = day_or_today(as_of)
         begin(rt, municipality)
         plans: list[work.MunicipalityPlan] = []
         launched: dict[UUID, tuple[int, int]] = {}

@@ -52,8 +52,8 @@ def nightly_sync(
         rt = open_runtime("nightly_sync", config_path, lock=True)
     except RunLocked as exc:  # another sync on this store: this one does not start
         return refused(exc)
-    day = day_or_today(as_of)
     try:
+        day = day_or_today(as_of)
         begin(rt, municipality)
         for muni in rt.municipalities(municipality):
             try:

@@ -190,8 +190,10 @@ def test_one_sync_per_store_and_a_killed_sync_is_shown_crashed(
 ) -> None:
     config, env = _world(mock, store, tmp_path, module_prefect_server)
     engine = make_engine(store)
-    # slow registries: the first sync is still running when the second starts
-    mock.add_fault(service="vdeavk", kind="delay", delaySeconds=0.5, rate=1.0)
+    # slow registries: the first sync still runs when the second has started (a process
+    # start takes many seconds on a loaded machine), and when it is killed
+    for service in ("pmlp", "vdeavk", "vsaa", "vid", "nva"):
+        mock.add_fault(service=service, kind="delay", delaySeconds=4.0, rate=1.0)
     sync = [*TILTS, "sync", "all", "--chunk-size", "20", "--config", str(config)]
     first = subprocess.Popen(
         sync, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -205,6 +207,7 @@ def test_one_sync_per_store_and_a_killed_sync_is_shown_crashed(
         assert second.returncode == 3, second.stdout + second.stderr
         assert "another sync holds this store's run lock: nightly_sync" in second.stderr
         assert "Traceback" not in second.stderr
+        assert first.poll() is None, "the first sync ended before the test could kill it"
         alive = {r["flow"]: r["outcome"] for r in _status(config, env)["runs"]}
         assert alive["nightly_sync"] == "RUNNING"  # its process lives: shown running
         first.send_signal(signal.SIGKILL)
