@@ -112,7 +112,7 @@ def _acquire_pg(engine: Engine, label: str) -> RunLock:
     try:
         key = _pg_key(conn)
         h = _holder(label)
-        holder = f"{_APP}: {label} pid {h['pid']} on {h['host']}"[:63]
+        holder = f"{label} (pid {h['pid']} on {h['host']})"[:63]  # the application_name
         conn.execute(text("select set_config('application_name', :a, false)"), {"a": _APP})
         got = conn.execute(text("select pg_try_advisory_lock(:k)"), {"k": key}).scalar()
         if got:

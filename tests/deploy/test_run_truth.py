@@ -193,8 +193,8 @@ def test_one_sync_per_store_and_a_killed_sync_is_shown_crashed(
     # slow registries: the first sync still runs when the second has started (a process
     # start takes many seconds on a loaded machine), and when it is killed
     for service in ("pmlp", "vdeavk", "vsaa", "vid", "nva"):
-        mock.add_fault(service=service, kind="delay", delaySeconds=4.0, rate=1.0)
-    sync = [*TILTS, "sync", "all", "--chunk-size", "20", "--config", str(config)]
+        mock.add_fault(service=service, kind="delay", delaySeconds=12.0, rate=1.0)
+    sync = [*TILTS, "sync", "all", "--chunk-size", "10", "--config", str(config)]
     first = subprocess.Popen(
         sync, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
