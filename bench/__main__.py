@@ -77,6 +77,7 @@ def nightly_once(
     from prefect import flow
 
     from flows.nightly import nightly_sync
+    from flows.reporting import figures_of
     from tilts.timing import BUSY
 
     @flow(name="bench-warm-up")
@@ -95,7 +96,9 @@ def nightly_once(
         out["rss_before_night_mb"] = round(rss_mb(), 1)
         t0 = time.monotonic()
         with rss_trace(), profiled("full"):
-            full = nightly_sync(config_path=str(world.config), as_of=today, chunk_size=chunk_size)
+            full = figures_of(
+                nightly_sync, config_path=str(world.config), as_of=today, chunk_size=chunk_size
+            )
         t1 = time.monotonic()
         ours = BUSY.covered(t0, t1)
         out |= {
@@ -116,7 +119,8 @@ def nightly_once(
                 out["refresh_days"] = refresh_days
             t2 = time.monotonic()
             with profiled("incremental"):
-                incr = nightly_sync(
+                incr = figures_of(
+                    nightly_sync,
                     config_path=str(world.config),
                     as_of=world.mocks.admin_get("clock")["today"],
                     chunk_size=chunk_size,

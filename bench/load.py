@@ -134,9 +134,10 @@ def night(world: BenchWorld, today: str, chunk_size: int, seen: set[str]) -> dic
     """One nightly run (delivery included): wall time, figures, and what is left for the next
     night (``left``; ``backoff_s``: until the last undelivered notification is due again)."""
     from flows.nightly import nightly_sync
+    from flows.reporting import figures_of
 
     t0 = time.monotonic()
-    nightly_sync(config_path=str(world.config), as_of=today, chunk_size=chunk_size)
+    figures_of(nightly_sync, config_path=str(world.config), as_of=today, chunk_size=chunk_size)
     out: dict[str, Any] = {"wall_s": round(time.monotonic() - t0, 1)}
     with store_of(world)() as s:
         logged = s.execute(select(FlowRunLog.run_id, FlowRunLog.figures)).all()

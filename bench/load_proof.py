@@ -102,11 +102,14 @@ def proof(world: BenchWorld, today: str, chunk_size: int) -> dict[str, Any]:
     import time
 
     from flows.nightly import nightly_sync
+    from flows.reporting import figures_of
 
     world.mocks.clear_faults()
     checks = {**store_checks(world), **recipient_checks(world)}
     t0 = time.monotonic()
-    fig = nightly_sync(config_path=str(world.config), as_of=today, chunk_size=chunk_size, full=True)
+    fig = figures_of(
+        nightly_sync, config_path=str(world.config), as_of=today, chunk_size=chunk_size, full=True
+    )
     ref = {
         "reference_wall_s": round(time.monotonic() - t0, 1),
         "reference_changed": fig["records_changed"],

@@ -24,7 +24,6 @@ import logging
 import os
 import socket
 import time
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -37,9 +36,10 @@ from prefect.context import FlowRunContext
 from prefect.deployments import run_deployment
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows.naming import chunk_task_name, flow_run_name, span
 from flows.notify import deliver_after_sync
 from flows.reassess import run_reassess
-from flows.reporting import Progress, begin, publish
+from flows.reporting import Progress, begin, conclude, publish, refused
 from flows.runtime import Runtime, close_runtime, get_runtime, open_runtime
 from flows.work import fanout as work
 from flows.work import population, registries
@@ -47,7 +47,8 @@ from flows.work.chunks import Chunk
 from flows.work.fanout import SERVICES
 from flows.work.registry_syncs import Window
 from store.chunks import chunks_of, claim_chunk, finish_chunk, mark_lost
-from tilts.errors import TiltsError
+from tilts.clock import day_or_today
+from tilts.errors import RunLocked, TiltsError
 from tilts.logsafe import scrub
 from tilts.timing import BUSY
 
@@ -59,7 +60,8 @@ log = logging.getLogger("tilts.flows")
 # --- the child: one chunk of one municipality ---------------------------------------------
 
 
-@task(name="part-population", cache_policy=NO_CACHE, persist_result=False)
+@task(name="part-population", task_run_name=chunk_task_name("pmlp"), cache_policy=NO_CACHE,
+      persist_result=False)  # fmt: skip
 def population_task(
     key: str, atvk: str, chunk: Chunk, changed: frozenset[int] | None
 ) -> dict[str, int]:
@@ -73,7 +75,8 @@ def population_task(
             rt.audit.flush()
 
 
-@task(name="part-registry", cache_policy=NO_CACHE, persist_result=False)
+@task(name="part-registry", task_run_name=chunk_task_name(), cache_policy=NO_CACHE,
+      persist_result=False)  # fmt: skip
 def registry_task(
     key: str, atvk: str, service: str, chunk: Chunk, window: dict[str, Any]
 ) -> dict[str, Any]:
@@ -114,10 +117,10 @@ def _part(
     named = None if changed is None else frozenset(changed)
     if population:
         try:
-            fig.add_chunk(population_task(rt.key, atvk, chunk, named))
+            fig.add_chunk(population_task(rt.key, atvk, chunk, named), f"{atvk} pmlp")
         except Exception as exc:  # the registries of the chunk still run
             failed.append("pmlp")
-            fig.chunk_failed(f"{atvk} pmlp chunk of {size}", exc)
+            fig.chunk_failed(f"{atvk} pmlp chunk of {size}", exc, f"{atvk} pmlp")
         progress.advance(size)
     submitted = [
         (s, registry_task.submit(rt.key, atvk, s, chunk, {**w, "changed": changed or []}))
@@ -129,9 +132,10 @@ def _part(
             res = future.result()
         except Exception as exc:  # one service's failure is that service's
             failed.append(service)
-            fig.chunk_failed(f"{atvk} {service} chunk of {size}", exc)
+            fig.chunk_failed(f"{atvk} {service} chunk of {size}", exc, f"{atvk} {service}")
+            progress.advance(size)
             continue
-        fig.add_chunk(res)
+        fig.add_chunk(res, f"{atvk} {service}")
         if res["complete_through"]:
             complete[service] = res["complete_through"]
         progress.advance(size)
@@ -189,16 +193,16 @@ def _launch(
     """One child flow run per chunk, returned at once (any worker of the pool takes it)."""
     launched: dict[UUID, tuple[int, int]] = {}
     n = len(mplan.chunks)
-    for i, span in enumerate(mplan.chunks):
+    for i, span_ in enumerate(mplan.chunks):
         child = run_deployment(  # returns at once (timeout=0); sync here, never a coroutine
             deployment,
             parameters={
                 "run_id": rt.key, "atvk": mplan.atvk, "chunk": i,
-                "after": span.after, "upto": span.upto, "persons": span.size,
-                "changed": mplan.changed_in(span), "windows": mplan.windows,
+                "after": span_.after, "upto": span_.upto, "persons": span_.size,
+                "changed": mplan.changed_in(span_), "windows": mplan.windows,
                 "population": mplan.population_ok, "config_path": config_path,
             },
-            flow_run_name=f"{mplan.atvk}-{i + 1}-of-{n}",
+            flow_run_name=f"nightly part {mplan.atvk} {span(span_)} ({i + 1} of {n})",
             idempotency_key=f"{rt.key}:{mplan.atvk}:{i}",
             timeout=0,
         )  # fmt: skip
@@ -230,7 +234,7 @@ def _wait(ids: list[UUID], poll_s: float, timeout_s: float) -> dict[UUID, str]:
     return states
 
 
-@flow(name="nightly_fanout")
+@flow(name="nightly_fanout", flow_run_name=flow_run_name("nightly fan-out"))
 def nightly_fanout(
     municipality: str | None = None, full: bool = False, chunk_size: int = 5000,
     config_path: str | None = None, as_of: str | None = None,
@@ -238,9 +242,12 @@ def nightly_fanout(
 ) -> dict[str, Any]:  # fmt: skip
     """The nightly sync with one child flow run per municipality and chunk of persons."""
     started = time.monotonic()
-    rt = open_runtime("nightly_fanout", config_path)
-    day = date.fromisoformat(as_of) if as_of else date.today()
     try:
+        rt = open_runtime("nightly_fanout", config_path, lock=True)
+    except RunLocked as exc:  # another sync on this store: this one does not start
+        return refused(exc)
+    try:
+        day = day_or_today(as_of)
         begin(rt, municipality)
         plans: list[work.MunicipalityPlan] = []
         launched: dict[UUID, tuple[int, int]] = {}
@@ -260,7 +267,7 @@ def nightly_fanout(
             run_reassess(rt.key, muni.atvk, day)
         publish(rt, time.monotonic() - started)
         deliver_after_sync(municipality, config_path)  # operations.md §5, as nightly_sync
-        return rt.figures.as_dict()
+        return conclude(rt)  # Failed when a chunk or a municipality failed (spec §7)
     finally:
         close_runtime(rt)
 

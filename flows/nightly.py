@@ -22,14 +22,16 @@ from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.lanes import run_lanes
+from flows.naming import flow_run_name
 from flows.notify import deliver_after_sync
 from flows.reassess import run_reassess
-from flows.reporting import Progress, begin, publish
+from flows.reporting import Progress, begin, conclude, publish, refused
 from flows.runtime import close_runtime, open_runtime
 from flows.sync_population import PopulationNight, plan_population
 from flows.sync_registries import RegistryNight, plan_registries
 from flows.work.chunks import DEFAULT_CHUNK, Chunk
-from tilts.errors import TiltsError
+from tilts.clock import day_or_today
+from tilts.errors import RunLocked, TiltsError
 
 SERVICES = ("vdeavk", "vsaa", "vid", "nva")
 LANE_DEPTH = 2  # chunks in flight per service: one fetching while the other commits
@@ -37,6 +39,7 @@ LANE_DEPTH = 2  # chunks in flight per service: one fetching while the other com
 
 @flow(
     name="nightly_sync",
+    flow_run_name=flow_run_name("nightly"),
     task_runner=ThreadPoolTaskRunner(max_workers=LANE_DEPTH * (1 + len(SERVICES))),  # type: ignore[arg-type]
 )
 def nightly_sync(
@@ -45,9 +48,12 @@ def nightly_sync(
 ) -> dict[str, Any]:  # fmt: skip
     """The nightly sync of every configured municipality (or one)."""
     started = time.monotonic()
-    rt = open_runtime("nightly_sync", config_path)
-    day = date.fromisoformat(as_of) if as_of else date.today()
     try:
+        rt = open_runtime("nightly_sync", config_path, lock=True)
+    except RunLocked as exc:  # another sync on this store: this one does not start
+        return refused(exc)
+    try:
+        day = day_or_today(as_of)
         begin(rt, municipality)
         for muni in rt.municipalities(municipality):
             try:
@@ -60,7 +66,7 @@ def nightly_sync(
         publish(rt, time.monotonic() - started)
         # operations.md §5: notification delivery right after the nightly sync (own summary)
         deliver_after_sync(municipality, config_path)
-        return rt.figures.as_dict()
+        return conclude(rt)  # Failed when a service failed after its retries (spec §7)
     finally:
         close_runtime(rt)
 

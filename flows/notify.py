@@ -14,6 +14,7 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -22,15 +23,23 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 from sqlalchemy import func, select
 
+from flows.naming import atvk_task_name, flow_run_name
 from flows.reporting import Progress, begin, publish
 from flows.runtime import Runtime, close_runtime, get_runtime, open_runtime
 from flows.work import notify as work
 from store.models_outbox import Notification
+from tilts.clock import riga_now, riga_today
 from tilts.errors import TiltsError
 from tilts.logsafe import scrub
 from tilts.timing import BUSY
 
 log = logging.getLogger("tilts.flows")
+
+
+def _now(_params: Mapping[str, Any]) -> str:
+    return riga_now().strftime("%Y-%m-%d %H:%M")
+
+
 CHUNK_SIZE = 200
 PARALLEL = 2
 LEASE_S = 600.0
@@ -38,7 +47,8 @@ MAX_ROUNDS = 500
 MAX_PARKED_LINES = 50
 
 
-@task(name="deliver-chunk", cache_policy=NO_CACHE, persist_result=False)
+@task(name="deliver-chunk", task_run_name=atvk_task_name("deliver"), cache_policy=NO_CACHE,
+      persist_result=False)  # fmt: skip
 def deliver_chunk_task(
     key: str, atvk: str, worker: str, limit: int, lease_s: float
 ) -> dict[str, Any]:
@@ -50,7 +60,8 @@ def deliver_chunk_task(
             rt.audit.flush()
 
 
-@task(name="expire-statuses", cache_policy=NO_CACHE, persist_result=False)
+@task(name="expire-statuses", task_run_name="expiry {atvk} {day}", cache_policy=NO_CACHE,
+      persist_result=False)  # fmt: skip
 def expire_task(key: str, atvk: str, day: str) -> int:
     with BUSY.busy():
         return work.expire(get_runtime(key), atvk, date.fromisoformat(day))
@@ -110,7 +121,11 @@ def run_delivery(
         rt.figures.will_retry.append(f"{atvk}: the rest of the outbox in the next run")
 
 
-@flow(name="deliver_notifications", task_runner=ThreadPoolTaskRunner(max_workers=4))  # type: ignore[arg-type]
+@flow(
+    name="deliver_notifications",
+    flow_run_name=flow_run_name("delivery", _now),
+    task_runner=ThreadPoolTaskRunner(max_workers=4),  # type: ignore[arg-type]
+)
 def deliver_notifications(
     municipality: str | None = None, chunk_size: int = CHUNK_SIZE, parallel: int = PARALLEL,
     lease_s: float = LEASE_S, config_path: str | None = None,
@@ -127,7 +142,7 @@ def deliver_notifications(
         close_runtime(rt)
 
 
-@flow(name="expire_statuses")
+@flow(name="expire_statuses", flow_run_name=flow_run_name("expiry"))
 def expire_statuses(
     municipality: str | None = None, config_path: str | None = None, as_of: str | None = None
 ) -> dict[str, Any]:
@@ -137,7 +152,7 @@ def expire_statuses(
     """
     started = time.monotonic()
     rt = open_runtime("expire_statuses", config_path)
-    day = as_of or date.today().isoformat()
+    day = as_of or riga_today().isoformat()
     try:
         begin(rt, municipality)
         for muni in rt.municipalities(municipality):

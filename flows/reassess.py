@@ -18,17 +18,20 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows.naming import flow_run_name
 from flows.reporting import Progress, begin, publish
 from flows.runtime import close_runtime, get_runtime, open_runtime
 from flows.work import reassess as work
 from flows.work import recalculation
 from flows.work.batching import batches
+from tilts.clock import day_or_today
 from tilts.logsafe import scrub
 
 CHUNK_SIZE = 500
 
 
-@task(name="reassess-chunk", cache_policy=NO_CACHE, persist_result=False)
+@task(name="reassess-chunk", task_run_name="reassess {atvk} {as_of}", cache_policy=NO_CACHE,
+      persist_result=False)  # fmt: skip
 def reassess_chunk_task(
     key: str, atvk: str, household_ids: list[int], as_of: str
 ) -> dict[str, int]:
@@ -83,7 +86,11 @@ def run_reassess(
         fig.will_retry.append(f"{atvk} recalculation: in the next run")
 
 
-@flow(name="reassess", task_runner=ThreadPoolTaskRunner(max_workers=2))  # type: ignore[arg-type]
+@flow(
+    name="reassess",
+    flow_run_name=flow_run_name("reassess"),
+    task_runner=ThreadPoolTaskRunner(max_workers=2),  # type: ignore[arg-type]
+)
 def reassess(
     municipality: str | None = None, chunk_size: int = CHUNK_SIZE,
     config_path: str | None = None, as_of: str | None = None,
@@ -91,7 +98,7 @@ def reassess(
     """Flag households of every configured municipality (or one) whose status no longer fits."""
     started = time.monotonic()
     rt = open_runtime("reassess", config_path)
-    day = date.fromisoformat(as_of) if as_of else date.today()
+    day = day_or_today(as_of)
     try:
         begin(rt, municipality)
         for muni in rt.municipalities(municipality):

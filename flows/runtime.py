@@ -21,6 +21,7 @@ from connectors.xroad import Purpose
 from store.db import make_engine, session_factory, transaction
 from store.migrate import upgrade
 from store.ops import StoreAuditSink, ensure_municipality
+from store.runlock import RunLock, acquire
 from tilts.config import MunicipalitySettings, TiltsSettings, load_settings
 from tilts.figures import RunFigures
 from tilts.logsafe import install as install_log_masking
@@ -50,6 +51,7 @@ class Runtime:
     progress_id: UUID | None = None  # the run's progress artifact (flows/reporting.py)
     # calls made on this run's behalf by its child flow runs (flows/fanout.py), by figure name
     child_calls: dict[str, int] = field(default_factory=dict)
+    run_lock: RunLock | None = None  # a sync's hold on the store (store/runlock.py)
 
     def municipalities(self, atvk: str | None = None) -> list[MunicipalitySettings]:
         """The configured municipalities, or just the one asked for."""
@@ -110,10 +112,23 @@ def open_store(url: str) -> tuple[Engine, sessionmaker[Session]]:
     return engine, session_factory(engine)
 
 
-def open_runtime(flow: str, config_path: str | None = None, key: str | None = None) -> Runtime:
-    """Create the runtime of a flow run and register it under a fresh key."""
+def open_runtime(
+    flow: str, config_path: str | None = None, key: str | None = None, lock: bool = False
+) -> Runtime:
+    """Create the runtime of a flow run and register it under a fresh key.
+
+    ``lock``: take the store's run lock (a sync: one at a time per store) or raise
+    :class:`~tilts.errors.RunLocked`; :func:`close_runtime` gives it back.
+    """
     with BUSY.busy():
-        return _open_runtime(flow, config_path, key)
+        rt = _open_runtime(flow, config_path, key)
+    if lock:
+        try:
+            rt.run_lock = acquire(rt.engine, flow)
+        except BaseException:
+            close_runtime(rt)
+            raise
+    return rt
 
 
 def _open_runtime(flow: str, config_path: str | None, key: str | None) -> Runtime:
@@ -144,6 +159,9 @@ def close_runtime(rt: Runtime) -> None:
     with BUSY.busy():
         rt.audit.flush()
     rt.session.close()
+    if rt.run_lock is not None:
+        rt.run_lock.release()
+        rt.run_lock = None
     rt.engine.dispose()
     with _LOCK:
         _RUNTIMES.pop(rt.key, None)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +24,14 @@ from prefect.context import FlowRunContext
 
 from assessment import Month
 from connectors.spolis import FAMILIES
+from flows.naming import flow_run_name
 from flows.reporting import begin, publish
 from flows.runtime import Runtime, close_runtime, get_runtime, open_runtime
 from flows.work import spolis_checks as checks
 from flows.work import spolis_records as records
 from flows.work import spolis_reports as reports
-from flows.work.spolis_categories import RIGA
 from flows.work.spolis_gateway import spolis_gateway
+from tilts.clock import day_or_today
 from tilts.errors import TiltsError
 from tilts.logsafe import scrub
 from tilts.timing import BUSY
@@ -154,7 +156,7 @@ def _submissions(
         close_runtime(rt)
 
 
-@flow(name="submit_decisions")
+@flow(name="submit_decisions", flow_run_name=flow_run_name("spolis decisions"))
 def submit_decisions(
     municipality: str | None = None, config_path: str | None = None,
     dry_run: bool = False, out_dir: str | None = None,
@@ -163,7 +165,7 @@ def submit_decisions(
     return _submissions("submit_decisions", "DECISION", municipality, config_path, dry_run, out_dir)
 
 
-@flow(name="submit_payments")
+@flow(name="submit_payments", flow_run_name=flow_run_name("spolis payments"))
 def submit_payments(
     municipality: str | None = None, config_path: str | None = None,
     dry_run: bool = False, out_dir: str | None = None,
@@ -172,7 +174,7 @@ def submit_payments(
     return _submissions("submit_payments", "PAYMENT", municipality, config_path, dry_run, out_dir)
 
 
-@flow(name="spolis_daily")
+@flow(name="spolis_daily", flow_run_name=flow_run_name("spolis daily"))
 def spolis_daily(municipality: str | None = None, config_path: str | None = None) -> dict[str, Any]:
     """The 04:00 deployment: decisions first, then payments (a payment goes once SPOLIS has
     accepted its decision, so the same run sends the payments of today's new decisions)."""
@@ -187,7 +189,16 @@ def spolis_daily(municipality: str | None = None, config_path: str | None = None
 
 def _today(as_of: str | None) -> date:
     """``as_of``, or today in Riga (the ministry's deadlines are Riga days)."""
-    return date.fromisoformat(as_of) if as_of else datetime.now(RIGA).date()
+    return day_or_today(as_of)
+
+
+def _last_month(params: Mapping[str, Any]) -> str:
+    """The month a monthly flow run means: its ``month``, else the Riga month before."""
+    return str(params.get("month") or Month.of(_today(params.get("as_of"))).shift(-1))
+
+
+def _last_year(params: Mapping[str, Any]) -> str:
+    return str(params.get("year") or _today(params.get("as_of")).year - 1)
 
 
 def _report(
@@ -243,7 +254,7 @@ def _count_report(rt: Runtime, atvk: str, o: reports.Outcome) -> None:
         fig.failures.append(f"{atvk} {o.kind.lower()} {o.period} {o.status}: {'; '.join(o.errors)}")
 
 
-@flow(name="spolis_monthly_report")
+@flow(name="spolis_monthly_report", flow_run_name=flow_run_name("spolis monthly", _last_month))
 def monthly_report(
     month: str | None = None, municipality: str | None = None, config_path: str | None = None,
     as_of: str | None = None, dry_run: bool = False, out_dir: str | None = None,
@@ -259,7 +270,7 @@ def monthly_report(
                    as_of, dry_run, out_dir, until_accepted)  # fmt: skip
 
 
-@flow(name="spolis_annual_report")
+@flow(name="spolis_annual_report", flow_run_name=flow_run_name("spolis annual", _last_year))
 def annual_report(
     year: str | None = None, municipality: str | None = None, config_path: str | None = None,
     as_of: str | None = None, dry_run: bool = False, out_dir: str | None = None,
@@ -273,7 +284,7 @@ def annual_report(
 # --- cross-check and co-financing ----------------------------------------------------------------
 
 
-@flow(name="spolis_crosscheck")
+@flow(name="spolis_crosscheck", flow_run_name=flow_run_name("spolis cross-check"))
 def benefit_crosscheck(
     month: str | None = None, municipality: str | None = None, config_path: str | None = None,
     as_of: str | None = None,
@@ -299,7 +310,7 @@ def benefit_crosscheck(
         close_runtime(rt)
 
 
-@flow(name="spolis_cofinancing")
+@flow(name="spolis_cofinancing", flow_run_name=flow_run_name("spolis co-financing", _last_month))
 def pull_cofinancing(
     month: str | None = None, municipality: str | None = None, config_path: str | None = None,
     as_of: str | None = None,

@@ -18,27 +18,31 @@ from prefect.futures import PrefectFuture
 from prefect.utilities.annotations import quote
 
 from flows.lanes import Lane, run_lanes
-from flows.reporting import Progress, begin, publish
+from flows.naming import atvk_task_name, chunk_task_name, flow_run_name
+from flows.reporting import Progress, begin, publish, refused
 from flows.runtime import close_runtime, get_runtime, open_runtime
 from flows.work import population as work
 from flows.work.chunks import DEFAULT_CHUNK, Chunk, Planner, span_chunks, subject_pages
-from tilts.errors import TiltsError
+from tilts.errors import RunLocked, TiltsError
 from tilts.timing import BUSY
 
 
-@task(name="pmlp-monitoring", cache_policy=NO_CACHE, persist_result=False)
+@task(name="pmlp-monitoring", task_run_name=atvk_task_name("pmlp monitoring"),
+      cache_policy=NO_CACHE, persist_result=False)  # fmt: skip
 def monitoring_task(key: str, atvk: str) -> dict[str, int]:
     with BUSY.busy():
         return work.sync_monitoring(get_runtime(key), atvk)
 
 
-@task(name="pmlp-changes", cache_policy=NO_CACHE, persist_result=False)
+@task(name="pmlp-changes", task_run_name=atvk_task_name("pmlp change feed"),
+      cache_policy=NO_CACHE, persist_result=False)  # fmt: skip
 def changes_task(key: str, atvk: str) -> tuple[list[int], str | None, int]:
     with BUSY.busy():
         return work.read_changes(get_runtime(key), atvk)
 
 
-@task(name="pmlp-fetch-chunk", cache_policy=NO_CACHE, persist_result=False)
+@task(name="pmlp-fetch-chunk", task_run_name=chunk_task_name("pmlp"), cache_policy=NO_CACHE,
+      persist_result=False)  # fmt: skip
 def fetch_chunk_task(
     key: str, atvk: str, chunk: Chunk, changed: frozenset[int] | None
 ) -> dict[str, int]:
@@ -79,10 +83,11 @@ class PopulationNight:
             res = future.result()
         except TiltsError as exc:
             self.failed += 1
-            fig.chunk_failed(f"{self.atvk} pmlp chunk of {size}", exc)
+            fig.chunk_failed(f"{self.atvk} pmlp chunk of {size}", exc, f"{self.atvk} pmlp")
+            progress.advance(size)  # finished, if badly: the bar still reaches its end
             return
         fig.persons_considered += res["persons"]
-        fig.add_chunk(res)
+        fig.add_chunk(res, f"{self.atvk} pmlp")
         progress.advance(size)
 
     def finish(self) -> None:
@@ -134,7 +139,7 @@ def run_population(key: str, atvk: str, full: bool, chunk_size: int) -> None:
     night.finish()
 
 
-@flow(name="sync_population")
+@flow(name="sync_population", flow_run_name=flow_run_name("population"))
 def sync_population(
     municipality: str | None = None,
     full: bool = False,
@@ -143,7 +148,10 @@ def sync_population(
 ) -> dict[str, Any]:
     """Sync the population register for one or every configured municipality."""
     started = time.monotonic()
-    rt = open_runtime("sync_population", config_path)
+    try:
+        rt = open_runtime("sync_population", config_path, lock=True)
+    except RunLocked as exc:  # another sync on this store: this one does not start
+        return refused(exc)
     try:
         begin(rt, municipality)
         for muni in rt.municipalities(municipality):

@@ -21,16 +21,19 @@ from prefect.futures import PrefectFuture
 from prefect.utilities.annotations import quote
 
 from flows.lanes import Lane, run_lanes
-from flows.reporting import Progress, begin, publish
+from flows.naming import chunk_task_name, flow_run_name
+from flows.reporting import Progress, begin, publish, refused
 from flows.runtime import close_runtime, get_runtime, open_runtime
 from flows.work import registries as work
 from flows.work.chunks import DEFAULT_CHUNK, Chunk, Planner, subject_pages
 from flows.work.registry_syncs import Window
-from tilts.errors import TiltsError
+from tilts.clock import day_or_today
+from tilts.errors import RunLocked, TiltsError
 from tilts.timing import BUSY
 
 
-@task(name="registry-chunk", cache_policy=NO_CACHE, persist_result=False)
+@task(name="registry-chunk", task_run_name=chunk_task_name(), cache_policy=NO_CACHE,
+      persist_result=False)  # fmt: skip
 def registry_chunk_task(
     key: str, atvk: str, service: str, chunk: Chunk, window: dict[str, Any]
 ) -> dict[str, Any]:
@@ -78,9 +81,11 @@ class RegistryNight:
             res = future.result()
         except Exception as exc:
             self.failed[service] = self.failed.get(service, 0) + 1
-            fig.chunk_failed(f"{self.atvk} {service} chunk of {chunk.size}", exc)
+            where = f"{self.atvk} {service} chunk of {chunk.size}"
+            fig.chunk_failed(where, exc, f"{self.atvk} {service}")
+            progress.advance(chunk.size)  # finished, if badly: the bar still reaches its end
             return
-        fig.add_chunk(res)
+        fig.add_chunk(res, f"{self.atvk} {service}")
         if res["complete_through"]:
             self.complete.setdefault(service, set()).add(res["complete_through"])
         progress.advance(chunk.size)
@@ -129,7 +134,7 @@ def run_services(
     """Body shared by the three flows: every municipality, every service, chunked."""
     started = time.monotonic()
     rt = get_runtime(key)
-    day = date.fromisoformat(as_of) if as_of else date.today()
+    day = day_or_today(as_of)
     begin(rt, municipality)
     for muni in rt.municipalities(municipality):
         try:
@@ -151,14 +156,17 @@ def _run(
     name: str, services: tuple[str, ...], municipality: str | None, full: bool, chunk_size: int,
     config_path: str | None, as_of: str | None,
 ) -> dict[str, Any]:  # fmt: skip
-    rt = open_runtime(name, config_path)
+    try:
+        rt = open_runtime(name, config_path, lock=True)
+    except RunLocked as exc:  # another sync on this store: this one does not start
+        return refused(exc)
     try:
         return run_services(rt.key, municipality, services, chunk_size, as_of, full)
     finally:
         close_runtime(rt)
 
 
-@flow(name="sync_disability")
+@flow(name="sync_disability", flow_run_name=flow_run_name("disability"))
 def sync_disability(
     municipality: str | None = None, full: bool = False, chunk_size: int = DEFAULT_CHUNK,
     config_path: str | None = None, as_of: str | None = None,
@@ -167,7 +175,7 @@ def sync_disability(
     return _run("sync_disability", ("vdeavk",), municipality, full, chunk_size, config_path, as_of)
 
 
-@flow(name="sync_income")
+@flow(name="sync_income", flow_run_name=flow_run_name("income"))
 def sync_income(
     municipality: str | None = None, full: bool = False, chunk_size: int = DEFAULT_CHUNK,
     config_path: str | None = None, as_of: str | None = None,
@@ -176,7 +184,7 @@ def sync_income(
     return _run("sync_income", ("vsaa", "vid"), municipality, full, chunk_size, config_path, as_of)
 
 
-@flow(name="sync_employment")
+@flow(name="sync_employment", flow_run_name=flow_run_name("employment"))
 def sync_employment(
     municipality: str | None = None, full: bool = False, chunk_size: int = DEFAULT_CHUNK,
     config_path: str | None = None, as_of: str | None = None,

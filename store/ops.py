@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -109,8 +112,24 @@ class StoreAuditSink:
             self.written += len(rows)
 
 
+def process_identity() -> dict[str, Any]:
+    """This process: pid, host and (Linux) its start time in clock ticks since boot, so a
+    reused pid is not taken for the run's process (``tilts status``, store/runs.py)."""
+    return {"pid": os.getpid(), "host": socket.gethostname(), "start": process_start(os.getpid())}
+
+
+def process_start(pid: int) -> int | None:
+    """A process's start time (clock ticks since boot, ``/proc``), or ``None`` if unknown."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[19])
+
+
 def start_run(session: Session, run_id: str, flow: str, municipality: str | None) -> None:
-    """Record that a flow run started (idempotent per run id)."""
+    """Record that a flow run started (idempotent per run id), with the process running it
+    (``figures["process"]`` until the run's figures replace it at its end)."""
     upsert(
         session,
         FlowRunLog.__table__,
@@ -121,7 +140,7 @@ def start_run(session: Session, run_id: str, flow: str, municipality: str | None
                 "municipality": municipality,
                 "started_at": now(),
                 "outcome": "RUNNING",
-                "figures": {},
+                "figures": {"process": process_identity()},
             }
         ],
         ["run_id"],

@@ -3,8 +3,12 @@
 Creates (or replaces) a Prefect automation that reacts to any flow run entering ``Failed``
 or ``Crashed`` and sends a notification through an existing Prefect notification block
 (e-mail, Slack, MS Teams, a webhook … — created by the operator with ``prefect block create``).
-Runs that complete with failed chunks are not failures in Prefect's sense; their summary
-artifact and ``tilts status`` list them.
+A night in which a service failed after its retries ends ``Failed`` (flows/reporting.py
+``conclude``), so the automation fires on a registry outage; a night with quarantined records
+only ends ``Completed`` (the summary artifact and ``tilts status`` list them). The message links
+the run in the Prefect UI (``flow_run|ui_url``). ``tag`` limits it to runs carrying that tag
+(every deployment in ``prefect.yaml`` has the tag ``tilts``), so a Prefect server shared with
+other projects does not page the Tilts operator for their runs.
 """
 
 from __future__ import annotations
@@ -17,15 +21,20 @@ AUTOMATION_NAME = "tilts-flow-run-failures"
 SUBJECT = "Tilts: flow run {{ flow_run.name }} of {{ flow.name }} is {{ flow_run.state.name }}"
 BODY = (
     "Flow run {{ flow_run.name }} ({{ flow.name }}) entered {{ flow_run.state.name }}.\n"
-    "See its summary artifact in the Prefect UI and `tilts status` on the Tilts host."
+    "Run: {{ flow_run|ui_url }}\n"
+    "Its summary artifact says what failed and what the next run retries; `tilts status` on\n"
+    "the Tilts host shows the same."
 )
 
 
-def create_failure_automation(block_name: str, name: str = AUTOMATION_NAME) -> str:
+def create_failure_automation(
+    block_name: str, name: str = AUTOMATION_NAME, tag: str | None = None
+) -> str:
     """Create or replace the failure automation; returns its id.
 
     Args:
         block_name: ``<block-type-slug>/<block-name>`` of an existing notification block.
+        tag: only runs with this tag (e.g. ``tilts``); ``None``: every flow run.
 
     Raises:
         ConfigError: the block does not exist.
@@ -51,10 +60,16 @@ def create_failure_automation(block_name: str, name: str = AUTOMATION_NAME) -> s
         existing.delete()
     automation = Automation(
         name=name,
-        description="Notify when a Tilts flow run fails or crashes.",
+        description="Notify when a Tilts flow run fails or crashes"
+        + (f" (runs tagged {tag!r})." if tag else "."),
         trigger=EventTrigger(
             expect={"prefect.flow-run.Failed", "prefect.flow-run.Crashed"},
             match={"prefect.resource.id": "prefect.flow-run.*"},
+            match_related=(
+                {"prefect.resource.role": "tag", "prefect.resource.id": f"prefect.tag.{tag}"}
+                if tag
+                else {}
+            ),
             posture=Posture.Reactive,
             threshold=1,
         ),

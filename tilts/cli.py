@@ -43,9 +43,14 @@ ConfigOpt = Annotated[
 
 
 def _guard(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """Run ``fn``; a TiltsError becomes its message on stderr and its exit code."""
+    """Run ``fn``; a TiltsError becomes its message on stderr and its exit code (a failed
+    run's :class:`~tilts.errors.RunFailed` passes through: the caller prints its figures)."""
+    from tilts.errors import RunFailed
+
     try:
         return fn(*args, **kwargs)
+    except RunFailed:
+        raise
     except TiltsError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(exc.exit_code) from None
@@ -140,15 +145,19 @@ def sync(
 ) -> None:
     """One sync run for the configured municipalities."""
     from flows.catalogue import sync_flow
+    from tilts.errors import RunFailed
 
     flow = _guard(sync_flow, service)
-    figures = _guard(
-        flow,
-        municipality=municipality,
-        full=full,
-        chunk_size=chunk_size,
-        config_path=str(config) if config else None,
-    )
+    try:  # another sync on the store: RunLocked, exit 3 (store/runlock.py)
+        figures = _guard(
+            flow,
+            municipality=municipality,
+            full=full,
+            chunk_size=chunk_size,
+            config_path=str(config) if config else None,
+        )
+    except RunFailed as failed:  # the flow run is Failed; its figures say what and why
+        figures = failed.figures
     _print_figures(figures)
     raise typer.Exit(_exit_code(figures))
 
@@ -285,11 +294,15 @@ def automation_create(
     block: Annotated[
         str, typer.Option(help="Notification block, <type-slug>/<name>, e.g. slack-webhook/ops.")
     ],
+    tag: Annotated[
+        str | None,
+        typer.Option(help="Only runs with this tag (every Tilts deployment has `tilts`)."),
+    ] = None,
 ) -> None:
     """Notify through a Prefect notification block when a flow run fails or crashes."""
     from tilts.automation import create_failure_automation
 
-    automation_id = _guard(create_failure_automation, block)
+    automation_id = _guard(create_failure_automation, block, tag=tag)
     typer.echo(f"automation {automation_id} notifies through {block} on failed or crashed runs")
 
 
@@ -317,7 +330,7 @@ def demo(
 
 
 def _print_figures(figures: dict[str, Any]) -> None:
-    keys = [k for k in figures if k not in ("failures", "will_retry", "parked")]
+    keys = [k for k in figures if k not in ("failures", "will_retry", "parked", "parts")]
     width = max(len(k) for k in keys)
     for k in keys:
         typer.echo(f"{k:<{width}}  {figures[k]}")

@@ -44,6 +44,7 @@ from store.decisions import (
 from store.models import Case
 from store.ops import ensure_municipality, now, set_cursor
 from store.reassess import HouseholdFacts, flag_counts, household_facts
+from tilts.clock import riga_today
 from tilts.config import demo_municipalities, load_settings
 from tilts.demo_notify import print_notifications
 from tilts.errors import InputError
@@ -99,7 +100,7 @@ def seed_caseload(
             mid = ensure_municipality(s, muni.atvk, muni.name)
             # the first listed member owns the dwelling and holds the electricity contract
             seeded[muni.atvk] = seed_households(
-                s, mid, chosen, opened_on or date.today(),
+                s, mid, chosen, opened_on or riga_today(),
                 head_roles="MEMBER,OWNER,CONTRACT_HOLDER,LEGAL_REPRESENTATIVE",
             )  # fmt: skip
     return seeded
@@ -295,6 +296,7 @@ def run_demo(persons: int, households: int, workdir: Path, keep_serving: bool = 
     With ``keep_serving`` the mocks (and so the ministry's view) stay up until Ctrl-C.
     """
     from flows.nightly import nightly_sync
+    from flows.reporting import figures_of
     from mocks.harness import running_mocks
 
     console = Console()
@@ -325,7 +327,7 @@ def run_demo(persons: int, households: int, workdir: Path, keep_serving: bool = 
             "[bold]Income history[/] of the past year fetched from VSAA and VID "
             f"({backfill['records_changed']:,} records changed, {backfill['registry_calls']} calls)"
         )
-        first = nightly_sync(config_path=str(config), as_of=today.isoformat())
+        first = figures_of(nightly_sync, config_path=str(config), as_of=today.isoformat())
         history = seed_history(config, today)
         console.print(
             f"[bold]History[/] of the past year: {history.get('applications', 0):,} applications, "
@@ -336,7 +338,7 @@ def run_demo(persons: int, households: int, workdir: Path, keep_serving: bool = 
         console.print(
             "[bold]Clock[/] advanced 7 days: deaths, moves, code changes in the change feed"
         )
-        second = nightly_sync(config_path=str(config), as_of=later)
+        second = figures_of(nightly_sync, config_path=str(config), as_of=later)
         # --- SPOLIS (tilts/demo_spolis.py): decisions, payments, last month's report ---------
         from tilts.demo_spolis import run_spolis_demo
 

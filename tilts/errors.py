@@ -14,8 +14,12 @@
     ├── StoreError                  the case store refused a read or a commit (exit 3)
     ├── ContractError               the other side broke the contract: unparsable body, schema
     │                               mismatch, wrong message id, oversized body, DTD / entities
-    └── RecordError                 one record is bad (NOT_FOUND, INVALID_CODE, failed checks);
-                                    recorded on the person / quarantined, never fails the batch
+    ├── RecordError                 one record is bad (NOT_FOUND, INVALID_CODE, failed checks);
+    │                               recorded on the person / quarantined, never fails the batch
+    ├── RunFailed                   a run did its work, wrote its summary and kept what
+    │                               succeeded, but a part failed after its retries: the flow
+    │                               run ends Failed; carries the run's figures (exit 1 or 3)
+    └── RunLocked                   another sync holds the store's run lock (exit 3)
 
 zeep, requests and lxml exceptions are translated into this tree at the connector boundary
 (``raise ... from ...``); flows and the CLI never import them. Messages never carry a personal
@@ -23,6 +27,8 @@ code in clear: use :func:`tilts.personal_code.mask`.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class TiltsError(Exception):
@@ -89,3 +95,30 @@ class ContractError(TiltsError):
 
 class RecordError(TiltsError):
     """One record is bad; it is quarantined or recorded on the person, the rest go on."""
+
+
+class RunFailed(TiltsError):
+    """A run that finished with parts failed after their retries (operations.md §7).
+
+    Raised by a flow after its summary artifact is written and the other parts' data
+    committed, so that Prefect marks the flow run ``Failed``. ``figures`` is the run's
+    :meth:`tilts.figures.RunFigures.as_dict`; the exit code follows them (3 when every failure
+    was an unreachable dependency, else 1).
+    """
+
+    def __init__(self, message: str, figures: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.figures = figures
+        listed = figures.get("failures")
+        failures = [str(f) for f in listed] if isinstance(listed, list) else []
+        self.exit_code = 3 if failures and all("Unreachable" in f for f in failures) else 1
+
+    def __reduce__(self) -> tuple[type[RunFailed], tuple[str, dict[str, Any]]]:
+        return (RunFailed, (str(self), self.figures))
+
+
+class RunLocked(TiltsError):
+    """Another sync holds the store's run lock; this one did not start (exit 3: the store is
+    busy, try again after the other run)."""
+
+    exit_code = 3

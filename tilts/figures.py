@@ -11,6 +11,9 @@ from tilts.logsafe import scrub
 # What a chunk task reports that the run adds up (a task says ``changed`` for records_changed)
 CHUNK_COUNTERS = ("records_changed", "not_found", "invalid", "quarantined", "rekeyed", "deaths",
                   "moved_out")  # fmt: skip
+# What the summary's municipality × service table counts per part (``"<atvk> <service>"``)
+PART_COUNTERS = ("persons", "changed", "not_found", "invalid", "quarantined", "failed_chunks")
+LISTS = ("failures", "will_retry", "parked", "parts")
 
 
 @dataclass
@@ -40,19 +43,37 @@ class RunFigures:
     failures: list[str] = field(default_factory=list)
     will_retry: list[str] = field(default_factory=list)
     parked: list[str] = field(default_factory=list)  # parked notifications with reasons
+    # per municipality and service ("<atvk> <service>"): PART_COUNTERS
+    parts: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def add_counts(self, counts: Mapping[str, Any]) -> None:
         """Add the chunk counters of ``counts``, keyed by figure name (absent ones count 0)."""
         for name in CHUNK_COUNTERS:
             setattr(self, name, getattr(self, name) + int(counts.get(name, 0)))
 
-    def add_chunk(self, res: Mapping[str, Any]) -> None:
-        """Add one finished chunk task's counters (the task says ``changed``)."""
+    def add_chunk(self, res: Mapping[str, Any], part: str | None = None) -> None:
+        """Add one finished chunk task's counters (the task says ``changed``); ``part``
+        (``"<atvk> <service>"``) adds them to that row of the breakdown too."""
         self.add_counts({**res, "records_changed": res.get("changed", 0)})
+        if part is not None:
+            self.add_part(part, res)
 
-    def chunk_failed(self, where: str, exc: BaseException) -> None:
+    def chunk_failed(self, where: str, exc: BaseException, part: str | None = None) -> None:
         """Record a chunk task that failed (``where``: municipality, service, size)."""
         self.failures.append(f"{where}: {type(exc).__name__}: {scrub(str(exc))}")
+        if part is not None:
+            self.add_part(part, {"failed_chunks": 1})
+
+    def add_part(self, part: str, counts: Mapping[str, Any]) -> None:
+        """Add ``counts`` (PART_COUNTERS by name) to one municipality × service row."""
+        row = self.parts.setdefault(part, dict.fromkeys(PART_COUNTERS, 0))
+        for name in PART_COUNTERS:
+            row[name] += int(counts.get(name, 0) or 0)
+
+    def merge_parts(self, parts: Mapping[str, Mapping[str, Any]]) -> None:
+        """Add another run's breakdown (a fan-out child's) to this one's."""
+        for part, counts in parts.items():
+            self.add_part(part, counts)
 
     @property
     def throughput_per_s(self) -> float:
@@ -68,25 +89,61 @@ class RunFigures:
 
     def table(self) -> list[dict[str, Any]]:
         """Rows ``{"figure", "value"}`` for a Prefect table artifact."""
-        return [
-            {"figure": k, "value": v}
-            for k, v in self.as_dict().items()
-            if k not in ("flow", "failures", "will_retry", "parked")
-        ]
+        return [{"figure": k, "value": v} for k, v in self.as_dict().items() if k not in (
+            "flow", *LISTS)]  # fmt: skip
+
+    def attention(self) -> list[str]:
+        """What needs someone's attention, most urgent first (empty: nothing)."""
+        lines = [f"**Failed:** {f}" for f in self.failures]
+        lines += [f"**Will be retried:** {w}" for w in self.will_retry]
+        if self.quarantined:
+            lines.append(f"**Quarantined:** {self.quarantined} record(s) — `tilts quarantine list`")
+        if self.households_flagged:
+            lines.append(f"**Flagged for review:** {self.households_flagged} household(s) — "
+                         "`tilts status`")  # fmt: skip
+        if self.parked:
+            lines += [f"**Parked notification:** {p} (resolve with `tilts notify --retry-parked "
+                      "ID` or `--discard ID`)" for p in self.parked]  # fmt: skip
+        elif self.notifications_parked:
+            lines.append(f"**Parked notifications:** {self.notifications_parked}")
+        if self.submissions_rejected:
+            lines.append(f"**Rejected by SPOLIS:** {self.submissions_rejected} submission(s)")
+        return lines
+
+    def headline(self) -> str:
+        """One line: how the run ended (the flow run's state message says the same)."""
+        if self.failures:
+            return (f"{self.flow}: FAILED — {len(self.failures)} failure(s); what succeeded is "
+                    "committed, the failed parts are retried by the next run")  # fmt: skip
+        if self.quarantined:
+            return f"{self.flow}: completed, {self.quarantined} record(s) quarantined"
+        return f"{self.flow}: completed"
 
     def markdown(self) -> str:
-        """A short markdown summary for a Prefect markdown artifact."""
-        lines = [f"# {self.flow}", "", "| figure | value |", "|---|---|"]
-        lines += [f"| {row['figure']} | {row['value']} |" for row in self.table()]
-        lines.append("")
-        lines.append("**Failed:** " + ("; ".join(self.failures) if self.failures else "nothing"))
-        lines.append("")
-        lines.append(
-            "**Will be retried:** " + ("; ".join(self.will_retry) if self.will_retry else "nothing")
-        )
-        if self.parked:
-            lines += ["", "**Parked notifications** (resolve with `tilts notify --retry-parked ID`"
-                      " or `--discard ID`):", *(f"- {p}" for p in self.parked)]  # fmt: skip
+        """The summary artifact: what needs attention first, then municipality × service,
+        then the non-zero totals (the zero figures named on one line)."""
+        need = self.attention()
+        lines = [f"# {self.headline()}", "", "## Needs attention", ""]
+        lines += [f"- {n}" for n in need] if need else ["Nothing needs attention."]
+        busy = {p: r for p, r in sorted(self.parts.items()) if any(r.values())}
+        if busy:
+            lines += ["", "## By municipality and service", "",
+                      "| municipality | service | " + " | ".join(PART_COUNTERS) + " |",
+                      "|---|---|" + "---|" * len(PART_COUNTERS)]  # fmt: skip
+            for part, row in busy.items():
+                atvk, _, service = part.partition(" ")
+                cells = " | ".join(str(row[c]) for c in PART_COUNTERS)
+                lines.append(f"| {atvk} | {service} | {cells} |")
+        idle = sorted(set(self.parts) - set(busy))
+        if idle:
+            lines += ["", f"Nothing to do: {', '.join(idle)}."]
+        rows = self.table()
+        shown = [r for r in rows if r["value"] not in (0, 0.0)]
+        lines += ["", "## Totals", "", "| figure | value |", "|---|---|"]
+        lines += [f"| {r['figure']} | {r['value']} |" for r in shown]
+        zero = [str(r["figure"]) for r in rows if r["value"] in (0, 0.0)]
+        if zero:
+            lines += ["", f"Zero: {', '.join(zero)}."]
         return "\n".join(lines)
 
     @property

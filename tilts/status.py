@@ -3,7 +3,7 @@ which households are flagged for review (by external household id, never a perso
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +12,26 @@ from sqlalchemy import func, inspect, select
 from store.db import make_engine, session_factory
 from store.models import FlowRunLog, Municipality, Quarantine, SyncCursor
 from store.reassess import flag_counts, list_flags
+from store.runlock import lock_is_free
+from tilts.clock import riga_today
 from tilts.config import load_settings
 from tilts.status_outbox import outbox_status, render_outbox
+from tilts.status_runs import shown_outcome
 from tilts.status_spolis import render_reports, reports_due, with_crosscheck_flags
 
 NEWEST_FLAGS = 10
+
+
+def _lock_probe(engine: Any) -> Callable[[], bool]:
+    """Whether the store's run lock is free, asked at most once per ``tilts status``."""
+    answer: list[bool] = []
+
+    def free() -> bool:
+        if not answer:
+            answer.append(lock_is_free(engine))
+        return answer[0]
+
+    return free
 
 
 def _factory(config: Path | None) -> Any:
@@ -69,11 +84,12 @@ def collect(config: Path | None) -> dict[str, Any]:
                 (FlowRunLog.flow == latest.c.flow) & (FlowRunLog.started_at == latest.c.started),
             )
         ).scalars()
+        free = _lock_probe(s.get_bind())
         run_rows = [
             {
                 "flow": r.flow,
                 "started_at": r.started_at,
-                "outcome": r.outcome,
+                "outcome": shown_outcome(r.flow, r.outcome, r.figures, free),
                 "persons": (r.figures or {}).get("persons_considered"),
                 "quarantined": (r.figures or {}).get("quarantined"),
                 "duration_s": (r.figures or {}).get("duration_s"),
@@ -101,7 +117,7 @@ def collect(config: Path | None) -> dict[str, Any]:
         flags = with_crosscheck_flags(s, _flags(s))  # spolis.md §5 overlaps are flags too
         outbox = outbox_status(s)  # outbound.md: backlog and parked notifications
         names = {m.atvk: m.name for m in load_settings(config).municipalities.values()}
-        reports = reports_due(s, names, date.today())  # spolis.md §3-§4
+        reports = reports_due(s, names, riga_today())  # spolis.md §3-§4
     state = "nothing has run yet" if not run_rows else "ok"
     return {
         "state": state,

@@ -92,6 +92,7 @@ def settle(rt: Runtime, mplan: MunicipalityPlan, rows: list[SyncChunk]) -> None:
     for row in rows:
         got = row.figures or {}
         fig.add_counts(got)  # a child's figures, by figure name
+        fig.merge_parts(got.get("parts") or {})
         for name in CALLS:
             rt.child_calls[name] = rt.child_calls.get(name, 0) + int(got.get(name, 0))
         fig.failures += [str(f) for f in got.get("failures", [])]

@@ -19,14 +19,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from assessment import Person, PersonCategory, Rules, is_child_with_disability, person_category
 from flows.work.reassess import build_case
 from store.reassess import FactRow, HouseholdFacts, MemberFacts
 from store.spolis_reads import FactVersion
+from tilts.clock import RIGA
 
-RIGA = ZoneInfo("Europe/Riga")
 ORDER = {c: i for i, c in enumerate(PersonCategory)}
 
 

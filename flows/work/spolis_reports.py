@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,6 @@ from assessment import Month
 from flows.runtime import Runtime
 from flows.work.reassess import rules_for
 from flows.work.spolis_annual import annual_rows
-from flows.work.spolis_categories import RIGA
 from flows.work.spolis_figures import monthly_indicators
 from flows.work.spolis_gateway import spolis_client
 from schemas.spolis import AnnualRowSchema, MonthlyIndicatorSchema
@@ -30,6 +29,7 @@ from store import spolis_reports as repo
 from store.db import transaction
 from store.ops import now
 from store.spolis import content_hash, quarantine_once
+from tilts.clock import riga_now
 from tilts.config import MunicipalitySettings
 from tilts.errors import ConfigError, InputError
 
@@ -119,7 +119,7 @@ def payload(rt: Runtime, atvk: str, b: Build, version: int) -> dict[str, Any]:
     key = next(k for k, m in rt.settings.municipalities.items() if m.atvk == atvk)
     return {
         "version": version,
-        "preparedAt": datetime.now(RIGA).replace(microsecond=0).isoformat(),
+        "preparedAt": riga_now().replace(microsecond=0).isoformat(),
         "respondent": respondent(key, rt.settings.municipality(atvk)),
         b.part: b.figures,
     }

@@ -58,3 +58,43 @@ def prefect_server(tmp_path: Path) -> Iterator[dict[str, str]]:
         server.terminate()
         server.wait(30)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def module_prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """One real Prefect server for a whole test module (``prefect_server`` is per test)."""
+    tmp_path = tmp_path_factory.mktemp("prefect-server")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "TILTS_"))}
+    env.update(
+        PREFECT_HOME=str(tmp_path / "prefect-home"),
+        PREFECT_API_URL=f"http://127.0.0.1:{port}/api",
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_SERVER_UI_ENABLED="false",
+        PREFECT_LOGGING_LEVEL="WARNING",
+        NO_PROXY="127.0.0.1,localhost",
+    )
+    log = open(tmp_path / "server.log", "wb")  # noqa: SIM115 - outlives this block
+    server = subprocess.Popen(
+        [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 300  # a loaded CI machine
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/api/health", timeout=2).ok:
+                    break
+            except requests.RequestException:
+                pass
+            assert server.poll() is None, (tmp_path / "server.log").read_text()[-3000:]
+            time.sleep(0.5)
+        else:
+            pytest.fail("Prefect server did not start")
+        yield env
+    finally:
+        server.terminate()
+        server.wait(30)
+        log.close()
