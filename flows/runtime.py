@@ -50,6 +50,8 @@ class Runtime:
     progress_id: UUID | None = None  # the run's progress artifact (flows/reporting.py)
     # calls made on this run's behalf by its child flow runs (flows/fanout.py), by figure name
     child_calls: dict[str, int] = field(default_factory=dict)
+    # ``tilts sync --as-of``: the backfill's date, asked of the registries that take one
+    as_of: str | None = None
 
     def municipalities(self, atvk: str | None = None) -> list[MunicipalitySettings]:
         """The configured municipalities, or just the one asked for."""

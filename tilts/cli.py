@@ -9,46 +9,66 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from flows.work.batching import DEFAULT_CHUNK
+from tilts import __version__
+from tilts.cli_cases import cases_app
+from tilts.cli_common import (
+    CONTEXT,
+    ConfigOpt,
+    JsonOpt,
+    MunicipalityOpt,
+    group,
+    resolve_municipality,
+)
+from tilts.cli_common import guard as _guard
+from tilts.cli_ops import cursor_app, register_db
+from tilts.cli_quarantine import quarantine_app
 from tilts.cli_spolis import spolis_app
 from tilts.errors import TiltsError
 
 app = typer.Typer(
     no_args_is_help=True,
-    add_completion=False,
+    context_settings=CONTEXT,
     pretty_exceptions_enable=False,
-    help="Tilts: registry sync, household assessment and SPOLIS reporting.",
+    help="Tilts: registry sync, household assessment and SPOLIS reporting (see README.md and "
+    "docs/operations.md).",
 )
-db_app = typer.Typer(no_args_is_help=True, help="The case store.")
-mocks_app = typer.Typer(no_args_is_help=True, help="Mock registry, SPOLIS and recipient servers.")
-quarantine_app = typer.Typer(
-    no_args_is_help=True, help="Records that failed validation or were rejected."
-)
-config_app = typer.Typer(no_args_is_help=True, help="Check or print the configuration.")
+db_app = group("The case store and its migrations.")
+mocks_app = group("Mock registry, SPOLIS and recipient servers.")
+config_app = group("Check or print the configuration.")
 app.add_typer(db_app, name="db")
 app.add_typer(mocks_app, name="mocks")
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(config_app, name="config")
 app.add_typer(spolis_app, name="spolis")
-
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option("--config", help="TOML configuration (default $TILTS_CONFIG or ./tilts.toml)."),
-]
+app.add_typer(cases_app, name="cases")
+app.add_typer(cursor_app, name="cursor")
+register_db(db_app)
 
 
-def _guard(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """Run ``fn``; a TiltsError becomes its message on stderr and its exit code."""
-    try:
-        return fn(*args, **kwargs)
-    except TiltsError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(exc.exit_code) from None
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"tilts {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Tilts: registry sync, household assessment and SPOLIS reporting (see README.md and
+    docs/operations.md)."""
 
 
 @db_app.command("upgrade")
@@ -127,12 +147,18 @@ def sync(
     service: Annotated[
         str, typer.Argument(help="population | disability | income | employment | all")
     ] = "all",
-    municipality: Annotated[
-        str | None, typer.Option(help="ATVK; default every configured one.")
-    ] = None,
+    municipality: MunicipalityOpt = None,
     full: Annotated[
         bool, typer.Option("--full", help="Ignore cursors; re-fetch everyone.")
     ] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="A backfill: everyone's facts as the registries knew them on this date "
+            "(YYYY-MM-DD; see docs/operations.md).",
+        ),
+    ] = None,
     chunk_size: Annotated[int, typer.Option(min=1, help="Persons per Prefect task.")] = (
         DEFAULT_CHUNK
     ),
@@ -142,22 +168,40 @@ def sync(
     from flows.catalogue import sync_flow
 
     flow = _guard(sync_flow, service)
+    atvk = resolve_municipality(config, municipality)
+    backfill: dict[str, Any] = {}
+    if as_of is not None:
+        backfill = {"as_of": _past_day(as_of), "full": True}
+        if service in ("population", "all"):
+            backfill["backfill"] = True
     figures = _guard(
         flow,
-        municipality=municipality,
+        municipality=atvk,
         full=full,
         chunk_size=chunk_size,
         config_path=str(config) if config else None,
+        **backfill,
     )
     _print_figures(figures)
     raise typer.Exit(_exit_code(figures))
 
 
+def _past_day(value: str) -> str:
+    """``--as-of``: a real date, not in the future (exit 2 otherwise)."""
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        typer.echo(f"error: --as-of: {value!r} is not a date (YYYY-MM-DD)", err=True)
+        raise typer.Exit(2) from None
+    if day > date.today():
+        typer.echo(f"error: --as-of: {value} is in the future", err=True)
+        raise typer.Exit(2)
+    return day.isoformat()
+
+
 @app.command()
 def notify(
-    municipality: Annotated[
-        str | None, typer.Option(help="ATVK; default every configured one.")
-    ] = None,
+    municipality: MunicipalityOpt = None,
     retry_parked: Annotated[
         list[str] | None,
         typer.Option("--retry-parked", help="Put a parked notification (id) back in line first."),
@@ -172,16 +216,18 @@ def notify(
     ] = 600.0,
     config: ConfigOpt = None,
 ) -> None:
-    """Deliver the notification outbox (outbound.md); parked ones are shown with reasons."""
+    """Deliver the notification outbox; parked ones are shown with reasons (docs/operations.md)."""
     from flows.notify import deliver_notifications
     from tilts.status_outbox import resolve_parked
 
+    resolve_municipality(config, None)  # a missing or bad configuration: exit 2 first
     if retry_parked or discard:
         for line in _guard(resolve_parked, config, retry_parked or [], discard or []):
             typer.echo(line)
+    atvk = resolve_municipality(config, municipality)
     figures = _guard(
         deliver_notifications,
-        municipality=municipality,
+        municipality=atvk,
         chunk_size=chunk_size,
         lease_s=lease,
         config_path=str(config) if config else None,
@@ -193,7 +239,7 @@ def notify(
 @app.command()
 def assess(
     case: Annotated[
-        Path, typer.Option("--case", help="Household case as JSON (assessment.md §7).")
+        Path, typer.Option("--case", help="Household case as JSON (format: assessment/README.md).")
     ],
 ) -> None:
     """Assess one household case and print the result as JSON."""
@@ -203,9 +249,7 @@ def assess(
 
 
 @app.command()
-def status(
-    config: ConfigOpt = None, as_json: Annotated[bool, typer.Option("--json")] = False
-) -> None:
+def status(config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
     """Last runs, cursors, quarantined records, flagged households (no personal codes)."""
     from tilts.status import collect, render
 
@@ -213,64 +257,7 @@ def status(
     typer.echo(json.dumps(report, indent=2, default=str) if as_json else render(report))
 
 
-@quarantine_app.command("list")
-def quarantine_list(
-    config: ConfigOpt = None,
-    service: str | None = None,
-    run: str | None = None,
-    limit: int = 50,
-) -> None:
-    """Open quarantined records with their reasons (codes masked)."""
-    from tilts.status import quarantine_rows
-
-    for row in _guard(quarantine_rows, config, service, run, limit):
-        typer.echo(
-            f"{row['id']:>6}  {row['service']:<7} {row['kind']:<8} {row['ref']:<13} {row['reason']}"
-        )
-
-
-def _quarantine_action(
-    action: str, config: Path | None, ids: list[int], run: str | None, service: str | None,
-    reason: str | None,
-) -> None:  # fmt: skip
-    from store.db import make_engine, session_factory, transaction
-    from store.quarantine import QuarantineFilter, discard, retry
-    from tilts.config import load_settings
-
-    chosen = QuarantineFilter(tuple(ids), run, service, reason)
-    if chosen.is_empty():
-        typer.echo("error: name the records: IDs, --run, --service or --reason", err=True)
-        raise typer.Exit(2)
-    settings = _guard(load_settings, config)
-    factory = session_factory(_guard(make_engine, settings.store.url))
-    with transaction(factory) as s:
-        count = (retry if action == "retry" else discard)(s, chosen)
-    done = "will be fetched again by the next sync" if action == "retry" else "discarded"
-    typer.echo(f"{count} record(s) {done}")
-
-
-QuarantineIds = Annotated[list[int] | None, typer.Argument(help="Quarantine ids (see list).")]
-
-
-@quarantine_app.command("retry")
-def quarantine_retry(
-    ids: QuarantineIds = None, config: ConfigOpt = None, run: str | None = None,
-    service: str | None = None, reason: str | None = None,
-) -> None:  # fmt: skip
-    """Retry records (by id, run, service or reason): the next sync fetches them again."""
-    _quarantine_action("retry", config, ids or [], run, service, reason)
-
-
-@quarantine_app.command("discard")
-def quarantine_discard(
-    ids: QuarantineIds = None, config: ConfigOpt = None, run: str | None = None,
-    service: str | None = None, reason: str | None = None,
-) -> None:  # fmt: skip
-    """Discard records (by id, run, service or reason); they stay in the audit trail."""
-    _quarantine_action("discard", config, ids or [], run, service, reason)
-
-
-automation_app = typer.Typer(no_args_is_help=True, help="Prefect automations for operators.")
+automation_app = group("Prefect automations for operators.")
 app.add_typer(automation_app, name="automation")
 
 
@@ -328,8 +315,12 @@ def _exit_code(figures: dict[str, Any]) -> int:
 
 
 def main() -> None:
-    """Console entry point."""
-    app()
+    """Console entry point: an expected error anywhere is one line and its exit code."""
+    try:
+        app()
+    except TiltsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from tilts.config import TiltsSettings, load_settings
 from tilts.errors import ConfigError, UnreachableError
 
 EXAMPLE = """\
-# Tilts configuration (operations.md §4). Every value can be overridden by an environment
+# Tilts configuration (docs/operations.md). Every value can be overridden by an environment
 # variable TILTS_<SECTION>__<KEY>, e.g. TILTS_GATEWAY__BASE_URL. Unknown keys are errors.
 # Secrets never go here: set TILTS_SECRET_<CLIENT_ID> (e.g. TILTS_SECRET_OGRE_SOC) or create a
 # Prefect Secret block named tilts-<client-id>.
@@ -30,7 +30,7 @@ read_timeout_s = 30
 max_response_bytes = 20971520
 max_attempts = 5                            # the connector is the only layer that retries
 user_id = "LVsvc-nightly"                   # the scheduled job's identity in X-Road userId
-# per-service batch size, client-side rate limit and concurrency (defaults: registries.md §1.4)
+# per-service batch size, client-side rate limit and concurrency (defaults: docs/operations.md)
 services.pmlp = { batch_size = 100, rate_per_s = 20, concurrency = 8 }
 services.vsaa = { batch_size = 500, rate_per_s = 10, concurrency = 4 }
 
@@ -40,7 +40,7 @@ name = "Ogres novads"
 member_code = "90000000040"                 # X-Road member code (registration number)
 client_id = "ogre-soc"                      # OAuth client of this municipality
 issue = "MK809-monitoring"                  # legal basis sent as X-Road issue
-# the municipality's own low-income thresholds (assessment.md §3), EUR per month
+# the municipality's own low-income thresholds (assessment/README.md), EUR per month
 low_income_thresholds = [
   { valid_from = 2026-01-01, first = "595.00", other = "416.00" },
 ]
