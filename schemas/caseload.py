@@ -9,7 +9,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas.common import DATE, real_dates
+from schemas.common import CODE, DATE, real_dates
 from tilts.personal_code import is_valid
 
 ROLES = ("MEMBER", "OWNER", "CONTRACT_HOLDER", "CHILD", "LEGAL_REPRESENTATIVE")
@@ -26,7 +26,7 @@ class CaseloadRowSchema(pa.DataFrameModel):
 
     caseNumber: Series[str] = pa.Field(str_matches=ID)
     householdId: Series[str] = pa.Field(str_matches=ID)
-    personCode: Series[str]
+    personCode: Series[str] = pa.Field(str_matches=CODE)
     roles: Series[str] = pa.Field(nullable=True)
     memberFrom: Series[str] = pa.Field(nullable=True, str_matches=DATE)
     memberTo: Series[str] = pa.Field(nullable=True, str_matches=DATE)

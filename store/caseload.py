@@ -48,7 +48,7 @@ def seed_households(
                 Household.municipality_id == municipality_id,
                 Household.external_id.in_([ext for ext, _ in items]),
             )
-        ).tuples()
+        ).tuples().all()
     )
     members: list[dict[str, Any]] = []
     cases: list[dict[str, Any]] = []
@@ -163,7 +163,7 @@ def _households(
                 select(Household.external_id, Household.id).where(
                     Household.municipality_id == mid, Household.external_id.in_(part)
                 )
-            ).tuples()
+            ).tuples().all()
         )
     new = [ext for ext in externals if ext not in found]
     if new:

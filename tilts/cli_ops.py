@@ -76,7 +76,7 @@ def reset(config: Path | None, name: str, atvk: str | None, to: str | None) -> l
     factory = session_factory(_engine(config))
     lines = []
     with transaction(factory) as s:
-        ids = dict(s.execute(select(Municipality.atvk, Municipality.id)).tuples())
+        ids = dict(s.execute(select(Municipality.atvk, Municipality.id)).tuples().all())
         for c in chosen:
             mid = ids[c["municipality"]]
             if to is None:
