@@ -93,6 +93,7 @@ class RawResponse:
 
 def make_session(settings: GatewaySettings, pool_size: int = 32) -> requests.Session:
     """A session with the client certificate, CA and a pool sized for the concurrency."""
+    settings.check_files()
     session = requests.Session()
     session.trust_env = False  # never route registry traffic through an ambient proxy
     adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)

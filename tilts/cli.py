@@ -24,7 +24,7 @@ from tilts.cli_common import (
     JsonOpt,
     MunicipalityOpt,
     group,
-    resolve_municipality,
+    preflight,
 )
 from tilts.cli_common import guard as _guard
 from tilts.cli_ops import cursor_app, register_db
@@ -168,7 +168,7 @@ def sync(
     from flows.catalogue import sync_flow
 
     flow = _guard(sync_flow, service)
-    atvk = resolve_municipality(config, municipality)
+    atvk = preflight(config, municipality)
     backfill: dict[str, Any] = {}
     if as_of is not None:
         backfill = {"as_of": _past_day(as_of), "full": True}
@@ -220,11 +220,10 @@ def notify(
     from flows.notify import deliver_notifications
     from tilts.status_outbox import resolve_parked
 
-    resolve_municipality(config, None)  # a missing or bad configuration: exit 2 first
+    atvk = preflight(config, municipality)  # a bad configuration or file: exit 2 first
     if retry_parked or discard:
         for line in _guard(resolve_parked, config, retry_parked or [], discard or []):
             typer.echo(line)
-    atvk = resolve_municipality(config, municipality)
     figures = _guard(
         deliver_notifications,
         municipality=atvk,

@@ -100,7 +100,8 @@ def cases_import(
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Load or update the caseload; bad rows are quarantined naming the field (exit 1)."""
+    """Load or update the caseload (docs/caseload-format.md); bad rows are quarantined
+    naming the field (exit 1)."""
     figures = guard(import_file, config, file, file_format, municipality, close_missing)
     echo_json(figures) if as_json else _echo_figures(figures)
     raise typer.Exit(1 if figures["quarantined"] else 0)
@@ -116,8 +117,8 @@ def cases_export(
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Write the caseload in the import's format; the summary goes to standard error when
-    the rows go to standard output."""
+    """Write the caseload in the import's format (docs/caseload-format.md); the summary goes
+    to standard error when the rows go to standard output."""
     summary = guard(export_file, config, file, file_format, municipality)
     if as_json:
         import json

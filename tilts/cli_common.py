@@ -63,6 +63,14 @@ def settings(config: Path | None) -> TiltsSettings:
     return guard(load_settings, config)
 
 
+def preflight(config: Path | None, value: str | None) -> str | None:
+    """Before a verb that calls the gateway starts a flow: the settings, the certificate,
+    key and CA files, and ``--municipality`` (its ATVK is returned)."""
+    atvk = resolve_municipality(config, value)
+    guard(settings(config).gateway.check_files)
+    return atvk
+
+
 def resolve_municipality(config: Path | None, value: str | None) -> str | None:
     """The ATVK of ``--municipality`` (a configuration key or an ATVK); exit 2 listing the
     valid ones when it is not configured. Resolved before any flow starts, so a typo never

@@ -95,6 +95,15 @@ class GatewaySettings(_Strict):
             merged[key] = {**merged[key], **dict(override)}
         return merged
 
+    def check_files(self) -> None:
+        """Each configured certificate, key and CA file exists (a :class:`ConfigError` naming
+        the key otherwise): checked before any call, so a typo'd path is exit 2, not a TLS
+        error deep in a run."""
+        for key in ("cert_file", "key_file", "ca_file"):
+            path = getattr(self, key)
+            if path is not None and not Path(path).is_file():
+                raise ConfigError(f"gateway.{key}: {path} does not exist or is not a file")
+
     @property
     def resolved_token_url(self) -> str:
         """The token endpoint: ``token_url`` or ``<base_url>/token``."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
 
 import requests
 
-from tilts.config import TiltsSettings, load_settings
+from tilts.config import GatewaySettings, TiltsSettings, config_path, load_settings
 from tilts.errors import ConfigError, UnreachableError
 
 EXAMPLE = """\
@@ -55,23 +56,89 @@ statuses = ["POOR"]                         # e.g. no low-income statuses to JPA
 """
 
 
+# registries.md §1.4, spolis.md §1-§2: the most items one call may carry
+BATCH_LIMITS = {
+    "pmlp": 100, "pmlp_monitoring": 1000, "pmlp_changes": 1000, "vdeavk": 100, "vsaa": 500,
+    "vid": 200, "nva": 500, "spolis": 500, "spolis_payments": 1000,
+}  # fmt: skip
+
+
 def check(path: Path | None, offline: bool) -> list[str]:
-    """Validate the file; unless ``offline``, try each gateway's token endpoint.
+    """Validate the file and the batch sizes; unless ``offline``, check the certificate, key
+    and CA files, try the store and each gateway's token endpoint.
 
     Returns:
-        Human-readable lines of what was checked.
+        Human-readable lines of what was checked, the file read first.
 
     Raises:
-        ConfigError: a bad key or value (names the key and the file), or a missing secret.
+        ConfigError: a bad key or value (names the key and the file), a batch size above the
+            service's limit, a missing or mismatched certificate, key or CA file, a missing
+            secret, a refused client.
+        StoreError: the store is unreachable (names host and port).
         UnreachableError: a token endpoint did not answer.
     """
-    settings = load_settings(path, required=path is not None)
-    lines = [f"configuration valid: {len(settings.municipalities)} municipalities"]
+    chosen = path or config_path()
+    settings = load_settings(path)
+    read = f"read {chosen}" if chosen.is_file() else f"no {chosen}: the embedded defaults"
+    lines = [f"configuration: {read}"]
+    lines.append(f"configuration valid: {len(settings.municipalities)} municipalities")
+    for service, limit in BATCH_LIMITS.items():
+        size = settings.gateway.services[service].batch_size
+        if size > limit:
+            raise ConfigError(
+                f"{chosen}: gateway.services.{service}.batch_size: {size} is above the "
+                f"service's limit of {limit} per call"
+            )
+    lines.append("batch sizes within the services' limits")
     if offline:
         return lines
+    lines += _tls_files(settings.gateway)
+    lines.append(_try_store(settings.store.url))
     for key, muni in settings.municipalities.items():
         lines.append(_try_token(settings, key, muni.client_id))
     return lines
+
+
+def _tls_files(gw: GatewaySettings) -> list[str]:
+    """The certificate, key and CA exist and load; the key belongs to the certificate."""
+    gw.check_files()
+    if gw.cert_file is None and gw.ca_file is None:
+        return ["TLS: no client certificate or CA configured"]
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    lines = []
+    if gw.cert_file is not None:
+        try:
+            # an encrypted key is refused (no prompt): requests cannot use one either
+            ctx.load_cert_chain(gw.cert_file, gw.key_file, password="")
+        except (ssl.SSLError, OSError) as exc:
+            raise ConfigError(
+                f"gateway.key_file: the key does not load with gateway.cert_file "
+                f"(not its key, encrypted, or not PEM: {type(exc).__name__})"
+            ) from None
+        lines.append("TLS: client certificate and key match")
+    if gw.ca_file is not None:
+        try:
+            ctx.load_verify_locations(cafile=gw.ca_file)
+        except (ssl.SSLError, OSError) as exc:
+            raise ConfigError(
+                f"gateway.ca_file: not a PEM CA certificate ({type(exc).__name__})"
+            ) from None
+        lines.append("TLS: CA file loads")
+    return lines
+
+
+def _try_store(url: str) -> str:
+    """Connect to the store (StoreError naming host and port when it does not answer)."""
+    from alembic.runtime.migration import MigrationContext
+
+    from store.db import describe, make_engine
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        heads = MigrationContext.configure(conn).get_current_heads()
+    engine.dispose()
+    state = f"at migration {', '.join(heads)}" if heads else "not migrated yet (tilts db upgrade)"
+    return f"store: reachable at {describe(engine.url)}, {state}"
 
 
 def _try_token(settings: TiltsSettings, key: str, client_id: str) -> str:

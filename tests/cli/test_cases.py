@@ -171,9 +171,7 @@ def test_export_writes_what_import_reads(store_url: str, tmp_path: Path) -> None
         ("{}", "x.txt", "--format"),
     ],
 )
-def test_unusable_file_is_bad_input(
-    content: str, name: str, needle: str, tmp_path: Path
-) -> None:
+def test_unusable_file_is_bad_input(content: str, name: str, needle: str, tmp_path: Path) -> None:
     cfg = _config(tmp_path, f"sqlite:///{tmp_path / 's.db'}")
     path = tmp_path / name
     path.write_text(content, encoding="utf-8")
