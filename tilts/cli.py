@@ -82,6 +82,9 @@ def db_upgrade(config: ConfigOpt = None) -> None:
     engine = _guard(make_engine, settings.store.url)
     try:
         upgrade(engine)
+    except TiltsError as exc:  # an unreachable store names its host and port
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(exc.exit_code) from None
     except Exception as exc:  # the database itself is a dependency
         typer.echo(f"error: store.url: cannot migrate ({type(exc).__name__})", err=True)
         raise typer.Exit(3) from None
@@ -315,11 +318,23 @@ def _exit_code(figures: dict[str, Any]) -> int:
 
 def main() -> None:
     """Console entry point: an expected error anywhere is one line and its exit code."""
+    import httpx
+
     try:
         app()
     except TiltsError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
+    except (httpx.TransportError, RuntimeError) as exc:
+        # Prefect's API (a server at PREFECT_API_URL, or the ephemeral one it starts) did
+        # not answer: a dependency, so one line and exit 3; any other RuntimeError is a bug
+        if isinstance(exc, RuntimeError) and "Prefect API" not in str(exc):
+            raise
+        import os
+
+        where = os.environ.get("PREFECT_API_URL") or "Prefect's ephemeral API"
+        typer.echo(f"error: the Prefect API ({where}) is unreachable: {exc}", err=True)
+        sys.exit(3)
 
 
 if __name__ == "__main__":

@@ -65,10 +65,23 @@ def settings(config: Path | None) -> TiltsSettings:
 
 def preflight(config: Path | None, value: str | None) -> str | None:
     """Before a verb that calls the gateway starts a flow: the settings, the certificate,
-    key and CA files, and ``--municipality`` (its ATVK is returned)."""
+    key and CA files, the store, and ``--municipality`` (its ATVK is returned)."""
     atvk = resolve_municipality(config, value)
-    guard(settings(config).gateway.check_files)
+    loaded = settings(config)
+    guard(loaded.gateway.check_files)
+    guard(_ping, loaded.store.url)  # an unreachable store: one line, before Prefect starts
     return atvk
+
+
+def _ping(url: str) -> None:
+    from store.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect():
+            pass
+    finally:
+        engine.dispose()
 
 
 def resolve_municipality(config: Path | None, value: str | None) -> str | None:
