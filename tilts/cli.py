@@ -99,8 +99,11 @@ def config_check(
     """Validate the configuration and try each gateway's token endpoint."""
     from tilts.config_cli import check
 
-    for line in _guard(check, config, offline):
-        typer.echo(line)
+    def run() -> None:
+        for line in check(config, offline):
+            typer.echo(line)
+
+    _guard(run)
 
 
 @config_app.command("example")

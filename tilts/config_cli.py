@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+from collections.abc import Iterator
 from pathlib import Path
 
 import requests
@@ -63,12 +64,13 @@ BATCH_LIMITS = {
 }  # fmt: skip
 
 
-def check(path: Path | None, offline: bool) -> list[str]:
+def check(path: Path | None, offline: bool) -> Iterator[str]:
     """Validate the file and the batch sizes; unless ``offline``, check the certificate, key
     and CA files, try the store and each gateway's token endpoint.
 
-    Returns:
-        Human-readable lines of what was checked, the file read first.
+    Yields:
+        Human-readable lines of what was checked, the file read first (each as soon as it
+        is checked, so what passed is shown before what failed).
 
     Raises:
         ConfigError: a bad key or value (names the key and the file), a batch size above the
@@ -80,8 +82,8 @@ def check(path: Path | None, offline: bool) -> list[str]:
     chosen = path or config_path()
     settings = load_settings(path)
     read = f"read {chosen}" if chosen.is_file() else f"no {chosen}: the embedded defaults"
-    lines = [f"configuration: {read}"]
-    lines.append(f"configuration valid: {len(settings.municipalities)} municipalities")
+    yield f"configuration: {read}"
+    yield f"configuration valid: {len(settings.municipalities)} municipalities"
     for service, limit in BATCH_LIMITS.items():
         size = settings.gateway.services[service].batch_size
         if size > limit:
@@ -89,14 +91,13 @@ def check(path: Path | None, offline: bool) -> list[str]:
                 f"{chosen}: gateway.services.{service}.batch_size: {size} is above the "
                 f"service's limit of {limit} per call"
             )
-    lines.append("batch sizes within the services' limits")
+    yield "batch sizes within the services' limits"
     if offline:
-        return lines
-    lines += _tls_files(settings.gateway)
-    lines.append(_try_store(settings.store.url))
+        return
+    yield from _tls_files(settings.gateway)
+    yield _try_store(settings.store.url)
     for key, muni in settings.municipalities.items():
-        lines.append(_try_token(settings, key, muni.client_id))
-    return lines
+        yield _try_token(settings, key, muni.client_id)
 
 
 def _tls_files(gw: GatewaySettings) -> list[str]:

@@ -12,8 +12,6 @@ def tilts(
     *args: str, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("TILTS_")}
-    # a loaded machine starts Prefect's ephemeral API slower than its 20 s default
-    full_env.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "tilts.cli", *args],
