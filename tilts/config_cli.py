@@ -32,7 +32,7 @@ read_timeout_s = 30
 max_response_bytes = 20971520
 max_attempts = 5                            # the connector is the only layer that retries
 user_id = "LVsvc-nightly"                   # the scheduled job's identity in X-Road userId
-# per-service batch size, client-side rate limit and concurrency (defaults: docs/operations.md)
+# per-service batch size, client-side rate limit and concurrency (limits: docs/contracts/registries.md §1.4)
 services.pmlp = { batch_size = 100, rate_per_s = 20, concurrency = 8 }
 services.vsaa = { batch_size = 500, rate_per_s = 10, concurrency = 4 }
 
@@ -42,7 +42,7 @@ name = "Ogres novads"
 member_code = "90000000040"                 # X-Road member code (registration number)
 client_id = "ogre-soc"                      # OAuth client of this municipality
 issue = "MK809-monitoring"                  # legal basis sent as X-Road issue
-# the municipality's own low-income thresholds (assessment/README.md), EUR per month
+# the municipality's own low-income thresholds (docs/contracts/assessment.md §3), EUR/month
 low_income_thresholds = [
   { valid_from = 2026-01-01, first = "595.00", other = "416.00" },
 ]
@@ -57,7 +57,7 @@ statuses = ["POOR"]                         # e.g. no low-income statuses to JPA
 """
 
 
-# registries.md §1.4, spolis.md §1-§2: the most items one call may carry
+# docs/contracts/registries.md §1.4, spolis.md §1-§2: the most items one call may carry
 BATCH_LIMITS = {
     "pmlp": 100, "pmlp_monitoring": 1000, "pmlp_changes": 1000, "vdeavk": 100, "vsaa": 500,
     "vid": 200, "nva": 500, "spolis": 500, "spolis_payments": 1000,
