@@ -244,7 +244,8 @@ def notify(
 @app.command()
 def assess(
     case: Annotated[
-        Path, typer.Option("--case", help="Household case as JSON (docs/contracts/assessment.md §7).")
+        Path,
+        typer.Option("--case", help="Household case as JSON (docs/contracts/assessment.md §7)."),
     ],
 ) -> None:
     """Assess one household case and print the result as JSON."""

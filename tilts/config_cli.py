@@ -32,7 +32,7 @@ read_timeout_s = 30
 max_response_bytes = 20971520
 max_attempts = 5                            # the connector is the only layer that retries
 user_id = "LVsvc-nightly"                   # the scheduled job's identity in X-Road userId
-# per-service batch size, client-side rate limit and concurrency (limits: docs/contracts/registries.md §1.4)
+# per-service batch size, rate limit and concurrency (docs/contracts/registries.md §1.4)
 services.pmlp = { batch_size = 100, rate_per_s = 20, concurrency = 8 }
 services.vsaa = { batch_size = 500, rate_per_s = 10, concurrency = 4 }
 
