@@ -48,7 +48,9 @@ def seed_households(
                 Household.municipality_id == municipality_id,
                 Household.external_id.in_([ext for ext, _ in items]),
             )
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
     members: list[dict[str, Any]] = []
     cases: list[dict[str, Any]] = []
@@ -130,20 +132,24 @@ def apply_caseload(
     rows: Sequence[CaseRow],
     today: date,
     close_missing: bool = False,
+    named: Iterable[str] = (),
 ) -> CaseloadFigures:
     """Make the store hold what ``rows`` say, touching only what differs (idempotent).
 
     The rows of a household list all of its members: a member the store has and the file
-    does not gets ``member_to`` = ``today``. A case the file does not name is closed only
-    with ``close_missing`` (a full export).
+    does not gets ``member_to`` = ``today``. A case the file does not name (neither in
+    ``rows`` nor in ``named``, the case numbers of its refused rows) is closed only with
+    ``close_missing`` (a full export).
     """
     fig = CaseloadFigures()
-    ids = ensure_persons(session, sorted({r.code for r in rows}), now())
+    ids: dict[str, int] = {}
+    for part in _parts(sorted({r.code for r in rows})):  # bound parameters per statement
+        ids.update(ensure_persons(session, part, now()))
     hh = _households(session, municipality_id, sorted({r.household for r in rows}), fig)
     _cases(session, municipality_id, rows, hh, fig)
     _members(session, rows, hh, ids, today, fig)
     if close_missing:
-        named = {r.case_number for r in rows}
+        named = {r.case_number for r in rows} | set(named)
         for case in session.scalars(
             select(Case).where(Case.municipality_id == municipality_id, Case.status == "OPEN")
         ):
@@ -163,7 +169,9 @@ def _households(
                 select(Household.external_id, Household.id).where(
                     Household.municipality_id == mid, Household.external_id.in_(part)
                 )
-            ).tuples().all()
+            )
+            .tuples()
+            .all()
         )
     new = [ext for ext in externals if ext not in found]
     if new:

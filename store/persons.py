@@ -51,7 +51,9 @@ def ensure_persons(session: Session, codes: Sequence[str], now: datetime) -> dic
         created = dict(
             session.execute(
                 select(Person.person_code, Person.id).where(Person.person_code.in_(missing))
-            ).tuples().all()
+            )
+            .tuples()
+            .all()
         )
         upsert(
             session,

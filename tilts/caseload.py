@@ -184,8 +184,12 @@ def import_rows(
     """Check and apply one file's rows in ``session``; the figures of what changed."""
     good, bad = check_rows(rows)
     bad = sorted(unreadable + bad, key=lambda b: b[0])
+    if close_missing and not good:
+        raise InputError("--close-missing: the file names no case it could load; nothing closed")
+    # a case whose rows were refused is not "missing": it stays as it is
+    refused = {str(r["caseNumber"]) for _l, r, _w in bad if isinstance(r.get("caseNumber"), str)}
     mid = ensure_municipality(session, muni.atvk, muni.name)
-    fig = apply_caseload(session, mid, good, today, close_missing)
+    fig = apply_caseload(session, mid, good, today, close_missing, refused)
     new_bad = _quarantine_new(session, muni.atvk, bad)
     resolved = _resolve_now_clean(session, muni.atvk, good)
     return {
