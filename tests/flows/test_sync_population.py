@@ -169,6 +169,20 @@ def test_bad_records_are_quarantined_and_the_rest_go_on(
     assert figures["records_changed"] > 0
 
 
+def test_a_later_clean_fetch_resolves_a_whole_response_fault(
+    config: Path, flow_mock: MockHandle
+) -> None:
+    flow_mock.add_fault(service="pmlp", operation="getPersons", kind="malformed", count=1)
+    first = sync_population(config_path=str(config))
+    assert first["quarantined"] >= 1
+    with _factory(config)() as s:
+        assert set(s.scalars(select(Quarantine.status))) == {"OPEN"}
+    sync_population(config_path=str(config))  # the batch's persons, never fetched, come again
+    with _factory(config)() as s:
+        states = s.scalars(select(Quarantine.status)).all()
+    assert len(states) == first["quarantined"] and set(states) == {"RESOLVED"}
+
+
 def test_no_personal_code_in_logs_or_artifacts(
     config: Path, flow_mock: MockHandle, caplog: pytest.LogCaptureFixture
 ) -> None:
