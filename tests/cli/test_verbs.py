@@ -234,3 +234,36 @@ def test_quarantine_list_and_exact_reason(store_url: str, tmp_path: Path) -> Non
     proc = tilts("quarantine", "discard", "--reason", "getPersons: body does not parse (a_b 100%)",
                  "--config", str(cfg), cwd=tmp_path)  # fmt: skip
     assert "1 record(s) discarded" in proc.stdout
+
+
+def test_cursor_show_reset_and_db_state(store_url: str, tmp_path: Path) -> None:
+    from store.ops import ensure_municipality, set_cursor
+
+    factory = session_factory(make_engine(store_url))
+    with transaction(factory) as s:
+        mid = ensure_municipality(s, "0040000", "Ogres novads")
+        set_cursor(s, mid, "pmlp.changes", "c-41")
+        set_cursor(s, mid, "vsaa.complete_through", "2026-10")
+        set_cursor(s, mid, "vsaa.refreshed_through", "2026-09")
+    cfg = _config(tmp_path, store_url)
+
+    def run(*args: str) -> str:
+        proc = tilts(*args, "--config", str(cfg), cwd=tmp_path)
+        assert proc.returncode == 0 and "Traceback" not in proc.stderr, (args, proc.stderr)
+        return proc.stdout
+
+    shown = json.loads(run("cursor", "show", "--json"))
+    assert {(c["cursor"], c["value"]) for c in shown} == {
+        ("pmlp.changes", "c-41"), ("vsaa.complete_through", "2026-10"),
+        ("vsaa.refreshed_through", "2026-09"),
+    }  # fmt: skip
+    assert "c-41 → c-7" in run("cursor", "reset", "pmlp.changes", "--to", "c-7", "--municipality",
+                               "ogre")  # fmt: skip
+    assert run("cursor", "reset", "vsaa").count("→ (none)") == 2  # every cursor of the service
+    assert {c["value"] for c in json.loads(run("cursor", "show", "--json"))} == {"c-7"}
+    wrong = tilts("cursor", "reset", "vid", "--config", str(cfg), cwd=tmp_path)
+    assert wrong.returncode == 2 and "pmlp.changes" in wrong.stderr  # names what is stored
+    current = json.loads(run("db", "current", "--json"))
+    assert current["up_to_date"] and current["current"] == current["heads"]
+    history = json.loads(run("db", "history", "--json"))
+    assert history[-1]["revision"] == "0001" and all(h["applied"] for h in history)

@@ -183,6 +183,22 @@ def test_a_later_clean_fetch_resolves_a_whole_response_fault(
     assert len(states) == first["quarantined"] and set(states) == {"RESOLVED"}
 
 
+def test_a_backfill_fetches_everyone_and_keeps_the_cursor(
+    config: Path, flow_mock: MockHandle
+) -> None:
+    sync_population(config_path=str(config))
+    cursor = select(SyncCursor.cursor).where(SyncCursor.service == "pmlp.changes")
+    with _factory(config)() as s:
+        before = s.scalar(cursor)
+        subjects = s.scalar(select(func.count()).select_from(Person))
+    figures = sync_population(config_path=str(config), as_of="2026-01-15", backfill=True)
+    assert figures["failures"] == [] and figures["persons_considered"] == subjects
+    with _factory(config)() as s:
+        assert s.scalar(cursor) == before  # a backfill never moves the change feed
+        fetched = select(func.count()).where(Person.population_fetched_at.is_not(None))
+        assert s.scalar(fetched) == 0  # the next night brings everyone back to today
+
+
 def test_no_personal_code_in_logs_or_artifacts(
     config: Path, flow_mock: MockHandle, caplog: pytest.LogCaptureFixture
 ) -> None:
