@@ -189,7 +189,7 @@ def sync(
         **backfill,
     )
     _print_figures(figures)
-    raise typer.Exit(_exit_code(figures))
+    _finish(figures)
 
 
 def _past_day(value: str) -> str:
@@ -238,7 +238,7 @@ def notify(
         config_path=str(config) if config else None,
     )
     _print_figures(figures)
-    raise typer.Exit(_exit_code(figures))
+    _finish(figures)
 
 
 @app.command()
@@ -311,6 +311,16 @@ def _print_figures(figures: dict[str, Any]) -> None:
     for label in ("failures", "will_retry", "parked"):
         for line in figures.get(label) or []:
             typer.echo(f"{label}: {line}")
+
+
+def _finish(figures: dict[str, Any]) -> None:
+    """Exit with the run's code; a dependency that never answered is also one line on stderr
+    naming it (the figures above say what else happened)."""
+    code = _exit_code(figures)
+    if code == 3:
+        for line in dict.fromkeys(figures.get("failures") or []):
+            typer.echo(f"error: {line}", err=True)
+    raise typer.Exit(code)
 
 
 def _exit_code(figures: dict[str, Any]) -> int:
