@@ -8,6 +8,7 @@ settings once and calls into ``flows/``, ``store/``, ``mocks/`` or ``assessment/
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from datetime import date
 from pathlib import Path
@@ -330,10 +331,28 @@ def _exit_code(figures: dict[str, Any]) -> int:
     return 1 if failures or figures.get("quarantined") or figures.get("notifications_parked") else 0
 
 
+class _ExpectedError(logging.Filter):
+    """On the terminal, a task or flow that failed on an expected error (a registry that did
+    not answer, bad input) is the one line Prefect logs with the error's message; its
+    traceback is for bugs only (operations.md §3: no traceback for an expected error)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], TiltsError):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def _quiet_expected_tracebacks() -> None:
+    for name in ("prefect.task_runs", "prefect.flow_runs", "prefect.task_engine",
+                 "prefect.flow_engine"):  # fmt: skip
+        logging.getLogger(name).addFilter(_ExpectedError())
+
+
 def main() -> None:
     """Console entry point: an expected error anywhere is one line and its exit code."""
     import httpx
 
+    _quiet_expected_tracebacks()
     try:
         app()
     except TiltsError as exc:
