@@ -92,7 +92,11 @@ def exit_code(figures: dict[str, Any]) -> int:
 
 def _finish(figures: dict[str, Any]) -> None:
     _print(figures)
-    raise typer.Exit(exit_code(figures))
+    code = exit_code(figures)
+    if code == 3:  # SPOLIS never answered: one line naming it on stderr too
+        for line in dict.fromkeys(figures.get("failures") or []):
+            typer.echo(f"error: {line}", err=True)
+    raise typer.Exit(code)
 
 
 def _check_period(kind: str, period: str) -> None:
