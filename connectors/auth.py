@@ -57,7 +57,9 @@ class TokenCache:
         except requests.exceptions.SSLError as exc:
             raise AuthError("token endpoint: TLS handshake failed (certificates)") from exc
         except requests.RequestException as exc:
-            raise RetriableError(f"token endpoint unreachable: {type(exc).__name__}") from exc
+            raise RetriableError(
+                f"token endpoint {self._url} unreachable: {type(exc).__name__}"
+            ) from exc
         if resp.status_code in (502, 503, 504, 429):
             raise RetriableError(f"token endpoint answered {resp.status_code}")
         if resp.status_code != 200:

@@ -93,6 +93,7 @@ class RawResponse:
 
 def make_session(settings: GatewaySettings, pool_size: int = 32) -> requests.Session:
     """A session with the client certificate, CA and a pool sized for the concurrency."""
+    settings.check_files()
     session = requests.Session()
     session.trust_env = False  # never route registry traffic through an ambient proxy
     adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
@@ -350,13 +351,20 @@ class RegistryClient:
             # a certificate that does not verify is configuration, not a passing fault
             raise FatalError(f"{self.SPEC.name}: TLS handshake failed (certificates)") from exc
         except requests.Timeout as exc:
-            raise RetriableError(f"{self.SPEC.name}: timed out ({type(exc).__name__})") from exc
+            raise RetriableError(
+                f"{self.SPEC.name}: {_where(url)} timed out ({type(exc).__name__})"
+            ) from exc
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
             raise RetriableError(
-                f"{self.SPEC.name}: connection failed ({type(exc).__name__})"
+                f"{self.SPEC.name}: connection to {_where(url)} failed ({type(exc).__name__})"
             ) from exc
         except requests.RequestException as exc:
             raise FatalError(f"{self.SPEC.name}: request failed ({type(exc).__name__})") from exc
+
+
+def _where(url: str) -> str:
+    """The address of a call for messages: scheme, host, port and path, never a query."""
+    return url.split("?", 1)[0].split("#", 1)[0]
 
 
 def _retry_after(value: str | None) -> float | None:

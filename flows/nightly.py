@@ -44,14 +44,17 @@ LANE_DEPTH = 2  # chunks in flight per service: one fetching while the other com
 )
 def nightly_sync(
     municipality: str | None = None, full: bool = False, chunk_size: int = DEFAULT_CHUNK,
-    config_path: str | None = None, as_of: str | None = None,
+    config_path: str | None = None, as_of: str | None = None, backfill: bool = False,
 ) -> dict[str, Any]:  # fmt: skip
-    """The nightly sync of every configured municipality (or one)."""
+    """The nightly sync of every configured municipality (or one); ``as_of`` is the run's
+    day, and with ``backfill`` the date the registries are asked about (docs/operations.md)."""
     started = time.monotonic()
     try:
         rt = open_runtime("nightly_sync", config_path, lock=True)
     except RunLocked as exc:  # another sync on this store: this one does not start
         return refused(exc)
+    if backfill:  # ``tilts sync --as-of``: everyone, PMLP asked as of that date too
+        rt.as_of, full = as_of, True
     try:
         day = day_or_today(as_of)
         begin(rt, municipality)
@@ -61,11 +64,13 @@ def nightly_sync(
             except TiltsError as exc:
                 rt.figures.failures.append(f"{muni.atvk}: {type(exc).__name__}: {exc}")
                 rt.figures.will_retry.append(f"{muni.atvk}: pmlp, {', '.join(SERVICES)}")
-        for muni in rt.municipalities(municipality):
+        for muni in rt.municipalities(municipality) if not backfill else ():
             run_reassess(rt.key, muni.atvk, day)
         publish(rt, time.monotonic() - started)
-        # operations.md §5: notification delivery right after the nightly sync (own summary)
-        deliver_after_sync(municipality, config_path)
+        # operations.md §5: notification delivery right after the nightly sync (own summary);
+        # a backfill only fetches: no re-assessment of a past day, nothing to deliver
+        if not backfill:
+            deliver_after_sync(municipality, config_path)
         return conclude(rt)  # Failed when a service failed after its retries (spec §7)
     finally:
         close_runtime(rt)

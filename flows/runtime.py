@@ -52,6 +52,8 @@ class Runtime:
     # calls made on this run's behalf by its child flow runs (flows/fanout.py), by figure name
     child_calls: dict[str, int] = field(default_factory=dict)
     run_lock: RunLock | None = None  # a sync's hold on the store (store/runlock.py)
+    # ``tilts sync --as-of``: the backfill's date, asked of the registries that take one
+    as_of: str | None = None
 
     def municipalities(self, atvk: str | None = None) -> list[MunicipalitySettings]:
         """The configured municipalities, or just the one asked for."""

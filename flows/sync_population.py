@@ -103,6 +103,8 @@ class PopulationNight:
                 f"{self.atvk} pmlp: {self.failed} chunk(s) and the change feed from the cursor"
             )
             return
+        if rt.as_of:  # a backfill (``--as-of``) never moves the change feed's cursor
+            return
         with BUSY.busy():
             work.commit_cursor(rt, self.atvk, self.cursor)
 
@@ -145,13 +147,18 @@ def sync_population(
     full: bool = False,
     chunk_size: int = DEFAULT_CHUNK,
     config_path: str | None = None,
+    as_of: str | None = None,
+    backfill: bool = False,
 ) -> dict[str, Any]:
-    """Sync the population register for one or every configured municipality."""
+    """Sync the population register for one or every configured municipality; ``as_of``
+    (a backfill) asks PMLP for everyone as it knew them on that date."""
     started = time.monotonic()
     try:
         rt = open_runtime("sync_population", config_path, lock=True)
     except RunLocked as exc:  # another sync on this store: this one does not start
         return refused(exc)
+    if backfill and as_of:
+        rt.as_of, full = as_of, True
     try:
         begin(rt, municipality)
         for muni in rt.municipalities(municipality):

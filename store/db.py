@@ -45,6 +45,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     else:
         kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(url, **kwargs)
+    event.listen(engine, "handle_error", _unreachable)
     if is_sqlite:
 
         @event.listens_for(engine, "connect")
@@ -56,6 +57,28 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.close()
 
     return engine
+
+
+def describe(url: Any) -> str:
+    """Where a store lives, for messages: ``host:port/database`` or the SQLite file (no
+    user name or password)."""
+    parsed = make_url(str(url)) if isinstance(url, str) else url
+    if parsed.drivername.startswith("sqlite"):
+        return f"SQLite file {parsed.database or ':memory:'}"
+    return f"{parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database or ''}"
+
+
+def _unreachable(context: Any) -> None:
+    """A failed connect (PostgreSQL down, SQLite file not openable) becomes one line naming
+    the store's host and port, never a traceback (operations.md §3, exit 3)."""
+    if context.connection is not None or context.is_pre_ping:
+        return
+    reason = str(context.original_exception).strip().splitlines()
+    detail = scrub(reason[0].strip()[:160]) if reason else type(context.original_exception).__name__
+    raise StoreError(
+        f"store.url: the store at {describe(context.engine.url)} is unreachable ({detail}); "
+        "check that the database runs and store.url names it"
+    ) from None
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

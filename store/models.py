@@ -120,7 +120,7 @@ class Case(Base):
     status: Mapped[str] = mapped_column(String(10), default="OPEN")
     opened_on: Mapped[date] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date)
-    # persons assisted under the law on support to Ukrainian civilians (spolis.md §4)
+    # persons assisted under the law on support to Ukrainian civilians (spolis.md §4, annual)
     ukrainian_civilian: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     __table_args__ = (
         UniqueConstraint("municipality_id", "case_number"),

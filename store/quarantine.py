@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from store.models import Person, Quarantine
+from store.models import Case, Household, HouseholdMember, Person, Quarantine
 from store.ops import now
 from store.persons import resolve_codes
 
 
 @dataclass(frozen=True)
 class QuarantineFilter:
-    """Which open records an operator means: by id, run, service or reason (substring)."""
+    """Which open records an operator means: by id, run, service or reason (the exact text
+    ``tilts quarantine list`` shows; ``_`` and ``%`` are ordinary characters)."""
 
     ids: tuple[int, ...] = ()
     run: str | None = None
@@ -35,7 +38,7 @@ def _open(session: Session, f: QuarantineFilter) -> list[Quarantine]:
     if f.service:
         stmt = stmt.where(Quarantine.service == f.service)
     if f.reason:
-        stmt = stmt.where(Quarantine.reason.contains(f.reason))
+        stmt = stmt.where(Quarantine.reason == f.reason)
     return list(session.scalars(stmt))
 
 
@@ -66,3 +69,46 @@ def _resolve(session: Session, rows: list[Quarantine], status: str) -> int:
         row.status = status
         row.resolved_at = at
     return len(rows)
+
+
+def resolve_fetched(session: Session, service: str, codes: Iterable[str]) -> int:
+    """Records quarantined for a whole-response fault (a batch that did not parse, a fault
+    for the whole call) whose persons this run fetched cleanly: the run resolves them
+    (``RESOLVED``) instead of leaving them open for an operator."""
+    fetched = set(codes)
+    if not fetched:
+        return 0
+    rows = [
+        r
+        for r in session.scalars(
+            select(Quarantine).where(Quarantine.status == "OPEN", Quarantine.service == service)
+        )
+        if str((r.record or {}).get("requestedCode")) in fetched
+    ]
+    return _resolve(session, rows, "RESOLVED")
+
+
+def where_from(session: Session, records: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(case number, household id) of each quarantined record, never a personal code: a
+    caseload row names them itself; a registry record through its person's household."""
+    codes = [str(r.get("requestedCode")) for r in records if r.get("requestedCode")]
+    by_code = resolve_codes(session, codes)
+    homes: dict[int, tuple[str, str]] = {}
+    if by_code:
+        rows = session.execute(
+            select(HouseholdMember.person_id, Household.external_id, Case.case_number)
+            .join(Household, Household.id == HouseholdMember.household_id)
+            .join(Case, Case.household_id == Household.id, isouter=True)
+            .where(HouseholdMember.person_id.in_(list(set(by_code.values()))))
+            .order_by(Case.status.desc(), Case.opened_on)  # an OPEN case first
+        )
+        for pid, ext, case in rows:
+            homes.setdefault(pid, (case or "", ext))
+    out = []
+    for r in records:
+        if r.get("caseNumber") or r.get("householdId"):
+            out.append((str(r.get("caseNumber") or ""), str(r.get("householdId") or "")))
+            continue
+        pid = by_code.get(str(r.get("requestedCode")))
+        out.append(homes.get(pid, ("", "")) if pid is not None else ("", ""))
+    return out

@@ -8,52 +8,69 @@ settings once and calls into ``flows/``, ``store/``, ``mocks/`` or ``assessment/
 from __future__ import annotations
 
 import json
+import logging
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from flows.work.batching import DEFAULT_CHUNK
+from tilts import __version__
+from tilts.cli_cases import cases_app
+from tilts.cli_common import (
+    CONTEXT,
+    ConfigOpt,
+    JsonOpt,
+    MunicipalityOpt,
+    group,
+    preflight,
+)
+from tilts.cli_common import guard as _guard
+from tilts.cli_ops import cursor_app, register_db
+from tilts.cli_quarantine import quarantine_app
 from tilts.cli_spolis import spolis_app
+from tilts.clock import riga_today
 from tilts.errors import TiltsError
 
 app = typer.Typer(
     no_args_is_help=True,
-    add_completion=False,
+    context_settings=CONTEXT,
     pretty_exceptions_enable=False,
-    help="Tilts: registry sync, household assessment and SPOLIS reporting.",
+    help="Tilts: registry sync, household assessment and SPOLIS reporting (see README.md and "
+    "docs/operations.md).",
 )
-db_app = typer.Typer(no_args_is_help=True, help="The case store.")
-mocks_app = typer.Typer(no_args_is_help=True, help="Mock registry, SPOLIS and recipient servers.")
-quarantine_app = typer.Typer(
-    no_args_is_help=True, help="Records that failed validation or were rejected."
-)
-config_app = typer.Typer(no_args_is_help=True, help="Check or print the configuration.")
+db_app = group("The case store and its migrations.")
+mocks_app = group("Mock registry, SPOLIS and recipient servers.")
+config_app = group("Check or print the configuration.")
 app.add_typer(db_app, name="db")
 app.add_typer(mocks_app, name="mocks")
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(config_app, name="config")
 app.add_typer(spolis_app, name="spolis")
-
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option("--config", help="TOML configuration (default $TILTS_CONFIG or ./tilts.toml)."),
-]
+app.add_typer(cases_app, name="cases")
+app.add_typer(cursor_app, name="cursor")
+register_db(db_app)
 
 
-def _guard(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """Run ``fn``; a TiltsError becomes its message on stderr and its exit code (a failed
-    run's :class:`~tilts.errors.RunFailed` passes through: the caller prints its figures)."""
-    from tilts.errors import RunFailed
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"tilts {__version__}")
+        raise typer.Exit(0)
 
-    try:
-        return fn(*args, **kwargs)
-    except RunFailed:
-        raise
-    except TiltsError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(exc.exit_code) from None
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Tilts: registry sync, household assessment and SPOLIS reporting (see README.md and
+    docs/operations.md)."""
 
 
 @db_app.command("upgrade")
@@ -67,6 +84,9 @@ def db_upgrade(config: ConfigOpt = None) -> None:
     engine = _guard(make_engine, settings.store.url)
     try:
         upgrade(engine)
+    except TiltsError as exc:  # an unreachable store names its host and port
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(exc.exit_code) from None
     except Exception as exc:  # the database itself is a dependency
         typer.echo(f"error: store.url: cannot migrate ({type(exc).__name__})", err=True)
         raise typer.Exit(3) from None
@@ -81,8 +101,11 @@ def config_check(
     """Validate the configuration and try each gateway's token endpoint."""
     from tilts.config_cli import check
 
-    for line in _guard(check, config, offline):
-        typer.echo(line)
+    def run() -> None:
+        for line in check(config, offline):
+            typer.echo(line)
+
+    _guard(run)
 
 
 @config_app.command("example")
@@ -132,12 +155,18 @@ def sync(
     service: Annotated[
         str, typer.Argument(help="population | disability | income | employment | all")
     ] = "all",
-    municipality: Annotated[
-        str | None, typer.Option(help="ATVK; default every configured one.")
-    ] = None,
+    municipality: MunicipalityOpt = None,
     full: Annotated[
         bool, typer.Option("--full", help="Ignore cursors; re-fetch everyone.")
     ] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="A backfill: everyone's facts as the registries knew them on this date "
+            "(YYYY-MM-DD; see docs/operations.md).",
+        ),
+    ] = None,
     chunk_size: Annotated[int, typer.Option(min=1, help="Persons per Prefect task.")] = (
         DEFAULT_CHUNK
     ),
@@ -148,25 +177,43 @@ def sync(
     from tilts.errors import RunFailed
 
     flow = _guard(sync_flow, service)
+    atvk = preflight(config, municipality)
+    backfill: dict[str, Any] = {}
+    if as_of is not None:
+        backfill = {"as_of": _past_day(as_of), "full": True}
+        if service in ("population", "all"):
+            backfill["backfill"] = True
     try:  # another sync on the store: RunLocked, exit 3 (store/runlock.py)
         figures = _guard(
             flow,
-            municipality=municipality,
+            municipality=atvk,
             full=full,
             chunk_size=chunk_size,
             config_path=str(config) if config else None,
+            **backfill,
         )
     except RunFailed as failed:  # the flow run is Failed; its figures say what and why
         figures = failed.figures
     _print_figures(figures)
-    raise typer.Exit(_exit_code(figures))
+    _finish(figures)
+
+
+def _past_day(value: str) -> str:
+    """``--as-of``: a real date, not in the future (exit 2 otherwise)."""
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        typer.echo(f"error: --as-of: {value!r} is not a date (YYYY-MM-DD)", err=True)
+        raise typer.Exit(2) from None
+    if day > riga_today():
+        typer.echo(f"error: --as-of: {value} is in the future", err=True)
+        raise typer.Exit(2)
+    return day.isoformat()
 
 
 @app.command()
 def notify(
-    municipality: Annotated[
-        str | None, typer.Option(help="ATVK; default every configured one.")
-    ] = None,
+    municipality: MunicipalityOpt = None,
     retry_parked: Annotated[
         list[str] | None,
         typer.Option("--retry-parked", help="Put a parked notification (id) back in line first."),
@@ -181,28 +228,30 @@ def notify(
     ] = 600.0,
     config: ConfigOpt = None,
 ) -> None:
-    """Deliver the notification outbox (outbound.md); parked ones are shown with reasons."""
+    """Deliver the notification outbox; parked ones are shown with reasons (docs/operations.md)."""
     from flows.notify import deliver_notifications
     from tilts.status_outbox import resolve_parked
 
+    atvk = preflight(config, municipality)  # a bad configuration or file: exit 2 first
     if retry_parked or discard:
         for line in _guard(resolve_parked, config, retry_parked or [], discard or []):
             typer.echo(line)
     figures = _guard(
         deliver_notifications,
-        municipality=municipality,
+        municipality=atvk,
         chunk_size=chunk_size,
         lease_s=lease,
         config_path=str(config) if config else None,
     )
     _print_figures(figures)
-    raise typer.Exit(_exit_code(figures))
+    _finish(figures)
 
 
 @app.command()
 def assess(
     case: Annotated[
-        Path, typer.Option("--case", help="Household case as JSON (assessment.md §7).")
+        Path,
+        typer.Option("--case", help="Household case as JSON (docs/contracts/assessment.md §7)."),
     ],
     explain: Annotated[
         bool,
@@ -218,9 +267,7 @@ def assess(
 
 
 @app.command()
-def status(
-    config: ConfigOpt = None, as_json: Annotated[bool, typer.Option("--json")] = False
-) -> None:
+def status(config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
     """Last runs, cursors, quarantined records, flagged households (no personal codes)."""
     from tilts.status import collect, render
 
@@ -228,64 +275,7 @@ def status(
     typer.echo(json.dumps(report, indent=2, default=str) if as_json else render(report))
 
 
-@quarantine_app.command("list")
-def quarantine_list(
-    config: ConfigOpt = None,
-    service: str | None = None,
-    run: str | None = None,
-    limit: int = 50,
-) -> None:
-    """Open quarantined records with their reasons (codes masked)."""
-    from tilts.status import quarantine_rows
-
-    for row in _guard(quarantine_rows, config, service, run, limit):
-        typer.echo(
-            f"{row['id']:>6}  {row['service']:<7} {row['kind']:<8} {row['ref']:<13} {row['reason']}"
-        )
-
-
-def _quarantine_action(
-    action: str, config: Path | None, ids: list[int], run: str | None, service: str | None,
-    reason: str | None,
-) -> None:  # fmt: skip
-    from store.db import make_engine, session_factory, transaction
-    from store.quarantine import QuarantineFilter, discard, retry
-    from tilts.config import load_settings
-
-    chosen = QuarantineFilter(tuple(ids), run, service, reason)
-    if chosen.is_empty():
-        typer.echo("error: name the records: IDs, --run, --service or --reason", err=True)
-        raise typer.Exit(2)
-    settings = _guard(load_settings, config)
-    factory = session_factory(_guard(make_engine, settings.store.url))
-    with transaction(factory) as s:
-        count = (retry if action == "retry" else discard)(s, chosen)
-    done = "will be fetched again by the next sync" if action == "retry" else "discarded"
-    typer.echo(f"{count} record(s) {done}")
-
-
-QuarantineIds = Annotated[list[int] | None, typer.Argument(help="Quarantine ids (see list).")]
-
-
-@quarantine_app.command("retry")
-def quarantine_retry(
-    ids: QuarantineIds = None, config: ConfigOpt = None, run: str | None = None,
-    service: str | None = None, reason: str | None = None,
-) -> None:  # fmt: skip
-    """Retry records (by id, run, service or reason): the next sync fetches them again."""
-    _quarantine_action("retry", config, ids or [], run, service, reason)
-
-
-@quarantine_app.command("discard")
-def quarantine_discard(
-    ids: QuarantineIds = None, config: ConfigOpt = None, run: str | None = None,
-    service: str | None = None, reason: str | None = None,
-) -> None:  # fmt: skip
-    """Discard records (by id, run, service or reason); they stay in the audit trail."""
-    _quarantine_action("discard", config, ids or [], run, service, reason)
-
-
-automation_app = typer.Typer(no_args_is_help=True, help="Prefect automations for operators.")
+automation_app = group("Prefect automations for operators.")
 app.add_typer(automation_app, name="automation")
 
 
@@ -339,6 +329,16 @@ def _print_figures(figures: dict[str, Any]) -> None:
             typer.echo(f"{label}: {line}")
 
 
+def _finish(figures: dict[str, Any]) -> None:
+    """Exit with the run's code; a dependency that never answered is also one line on stderr
+    naming it (the figures above say what else happened)."""
+    code = _exit_code(figures)
+    if code == 3:
+        for line in dict.fromkeys(figures.get("failures") or []):
+            typer.echo(f"error: {line}", err=True)
+    raise typer.Exit(code)
+
+
 def _exit_code(figures: dict[str, Any]) -> int:
     failures = figures.get("failures") or []
     if failures and all("Unreachable" in f for f in failures):
@@ -346,9 +346,43 @@ def _exit_code(figures: dict[str, Any]) -> int:
     return 1 if failures or figures.get("quarantined") or figures.get("notifications_parked") else 0
 
 
+class _ExpectedError(logging.Filter):
+    """On the terminal, a task or flow that failed on an expected error (a registry that did
+    not answer, bad input) is the one line Prefect logs with the error's message; its
+    traceback is for bugs only (operations.md §3: no traceback for an expected error)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], TiltsError):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def _quiet_expected_tracebacks() -> None:
+    for name in ("prefect.task_runs", "prefect.flow_runs", "prefect.task_engine",
+                 "prefect.flow_engine"):  # fmt: skip
+        logging.getLogger(name).addFilter(_ExpectedError())
+
+
 def main() -> None:
-    """Console entry point."""
-    app()
+    """Console entry point: an expected error anywhere is one line and its exit code."""
+    import httpx
+
+    _quiet_expected_tracebacks()
+    try:
+        app()
+    except TiltsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except (httpx.TransportError, RuntimeError) as exc:
+        # Prefect's API (a server at PREFECT_API_URL, or the ephemeral one it starts) did
+        # not answer: a dependency, so one line and exit 3; any other RuntimeError is a bug
+        if isinstance(exc, RuntimeError) and "Prefect API" not in str(exc):
+            raise
+        import os
+
+        where = os.environ.get("PREFECT_API_URL") or "Prefect's ephemeral API"
+        typer.echo(f"error: the Prefect API ({where}) is unreachable: {exc}", err=True)
+        sys.exit(3)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,9 @@ import typer
 from tilts.errors import TiltsError
 
 spolis_app = typer.Typer(
-    no_args_is_help=True, help="SPOLIS: decision and payment records, monthly and annual reports."
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help="SPOLIS: decision and payment records, monthly and annual reports.",
 )
 
 ConfigOpt = Annotated[
@@ -27,7 +29,10 @@ ConfigOpt = Annotated[
     typer.Option("--config", help="TOML configuration (default $TILTS_CONFIG or ./tilts.toml)."),
 ]
 MunicipalityOpt = Annotated[
-    str | None, typer.Option("--municipality", help="ATVK; default every configured one.")
+    str | None,
+    typer.Option(
+        "--municipality", help="Configuration key or ATVK (e.g. ogre or 0040000); default all."
+    ),
 ]
 DryRunOpt = Annotated[
     bool,
@@ -39,6 +44,10 @@ OutOpt = Annotated[
 
 
 def _run(flow: Any, **kwargs: Any) -> dict[str, Any]:
+    from tilts.cli_common import preflight
+
+    config = kwargs.get("config_path")
+    kwargs["municipality"] = preflight(Path(config) if config else None, kwargs["municipality"])
     try:
         figures: dict[str, Any] = flow(**kwargs)
     except TiltsError as exc:
@@ -83,7 +92,11 @@ def exit_code(figures: dict[str, Any]) -> int:
 
 def _finish(figures: dict[str, Any]) -> None:
     _print(figures)
-    raise typer.Exit(exit_code(figures))
+    code = exit_code(figures)
+    if code == 3:  # SPOLIS never answered: one line naming it on stderr too
+        for line in dict.fromkeys(figures.get("failures") or []):
+            typer.echo(f"error: {line}", err=True)
+    raise typer.Exit(code)
 
 
 def _check_period(kind: str, period: str) -> None:

@@ -95,6 +95,15 @@ class GatewaySettings(_Strict):
             merged[key] = {**merged[key], **dict(override)}
         return merged
 
+    def check_files(self) -> None:
+        """Each configured certificate, key and CA file exists (a :class:`ConfigError` naming
+        the key otherwise): checked before any call, so a typo'd path is exit 2, not a TLS
+        error deep in a run."""
+        for key in ("cert_file", "key_file", "ca_file"):
+            path = getattr(self, key)
+            if path is not None and not Path(path).is_file():
+                raise ConfigError(f"gateway.{key}: {path} does not exist or is not a file")
+
     @property
     def resolved_token_url(self) -> str:
         """The token endpoint: ``token_url`` or ``<base_url>/token``."""
@@ -190,11 +199,15 @@ class TiltsSettings(BaseSettings):
         return tuple(sources)
 
     def municipality(self, atvk: str) -> MunicipalitySettings:
-        """The configured municipality with this ATVK, or a :class:`ConfigError`."""
+        """The configured municipality with this ATVK or configuration key (``ogre``), or a
+        :class:`ConfigError` listing the valid ones."""
+        if atvk in self.municipalities:
+            return self.municipalities[atvk]
         for muni in self.municipalities.values():
             if muni.atvk == atvk:
                 return muni
-        raise ConfigError(f"municipality {atvk} is not configured")
+        valid = ", ".join(f"{k} ({m.atvk})" for k, m in self.municipalities.items())
+        raise ConfigError(f"--municipality: {atvk!r} is not configured; valid: {valid}")
 
     def client_secret(self, client_id: str) -> SecretStr:
         """The OAuth secret of ``client_id`` from the environment or a Prefect Secret block."""
@@ -231,15 +244,21 @@ def load_settings(path: Path | None = None, *, required: bool = False) -> TiltsS
 
     Args:
         path: the TOML file; defaults to :func:`config_path`.
-        required: raise when the file does not exist (otherwise embedded defaults apply).
+        required: raise when the file does not exist. A path given here or by
+            ``$TILTS_CONFIG`` is always required; only an absent ``./tilts.toml`` means the
+            embedded defaults.
 
     Raises:
         ConfigError: naming the key and the file for every problem found.
     """
+    # a file named by --config or $TILTS_CONFIG must exist: never a silent fall back to the
+    # embedded defaults (only the implicit ./tilts.toml may be absent)
+    required = required or path is not None or "TILTS_CONFIG" in os.environ
     path = path or config_path()
     exists = path.is_file()
     if required and not exists:
-        raise ConfigError(f"{path}: configuration file not found")
+        source = "TILTS_CONFIG" if "TILTS_CONFIG" in os.environ else "--config"
+        raise ConfigError(f"{path}: configuration file not found (named by {source})")
     _TOML_PATH[0] = path if exists else None
     try:
         import tomllib

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import ssl
+from collections.abc import Iterator
 from pathlib import Path
 
 import requests
 
-from tilts.config import TiltsSettings, load_settings
+from tilts.config import GatewaySettings, TiltsSettings, config_path, load_settings
 from tilts.errors import ConfigError, UnreachableError
 
 EXAMPLE = """\
-# Tilts configuration (operations.md §4). Every value can be overridden by an environment
+# Tilts configuration (docs/operations.md). Every value can be overridden by an environment
 # variable TILTS_<SECTION>__<KEY>, e.g. TILTS_GATEWAY__BASE_URL. Unknown keys are errors.
 # Secrets never go here: set TILTS_SECRET_<CLIENT_ID> (e.g. TILTS_SECRET_OGRE_SOC) or create a
 # Prefect Secret block named tilts-<client-id>.
@@ -30,7 +32,7 @@ read_timeout_s = 30
 max_response_bytes = 20971520
 max_attempts = 5                            # the connector is the only layer that retries
 user_id = "LVsvc-nightly"                   # the scheduled job's identity in X-Road userId
-# per-service batch size, client-side rate limit and concurrency (defaults: registries.md §1.4)
+# per-service batch size, rate limit and concurrency (docs/contracts/registries.md §1.4)
 services.pmlp = { batch_size = 100, rate_per_s = 20, concurrency = 8 }
 services.vsaa = { batch_size = 500, rate_per_s = 10, concurrency = 4 }
 
@@ -40,7 +42,7 @@ name = "Ogres novads"
 member_code = "90000000040"                 # X-Road member code (registration number)
 client_id = "ogre-soc"                      # OAuth client of this municipality
 issue = "MK809-monitoring"                  # legal basis sent as X-Road issue
-# the municipality's own low-income thresholds (assessment.md §3), EUR per month
+# the municipality's own low-income thresholds (docs/contracts/assessment.md §3), EUR/month
 low_income_thresholds = [
   { valid_from = 2026-01-01, first = "595.00", other = "416.00" },
 ]
@@ -55,23 +57,89 @@ statuses = ["POOR"]                         # e.g. no low-income statuses to JPA
 """
 
 
-def check(path: Path | None, offline: bool) -> list[str]:
-    """Validate the file; unless ``offline``, try each gateway's token endpoint.
+# docs/contracts/registries.md §1.4, spolis.md §1-§2: the most items one call may carry
+BATCH_LIMITS = {
+    "pmlp": 100, "pmlp_monitoring": 1000, "pmlp_changes": 1000, "vdeavk": 100, "vsaa": 500,
+    "vid": 200, "nva": 500, "spolis": 500, "spolis_payments": 1000,
+}  # fmt: skip
 
-    Returns:
-        Human-readable lines of what was checked.
+
+def check(path: Path | None, offline: bool) -> Iterator[str]:
+    """Validate the file and the batch sizes; unless ``offline``, check the certificate, key
+    and CA files, try the store and each gateway's token endpoint.
+
+    Yields:
+        Human-readable lines of what was checked, the file read first (each as soon as it
+        is checked, so what passed is shown before what failed).
 
     Raises:
-        ConfigError: a bad key or value (names the key and the file), or a missing secret.
+        ConfigError: a bad key or value (names the key and the file), a batch size above the
+            service's limit, a missing or mismatched certificate, key or CA file, a missing
+            secret, a refused client.
+        StoreError: the store is unreachable (names host and port).
         UnreachableError: a token endpoint did not answer.
     """
-    settings = load_settings(path, required=path is not None)
-    lines = [f"configuration valid: {len(settings.municipalities)} municipalities"]
+    chosen = path or config_path()
+    settings = load_settings(path)
+    read = f"read {chosen}" if chosen.is_file() else f"no {chosen}: the embedded defaults"
+    yield f"configuration: {read}"
+    yield f"configuration valid: {len(settings.municipalities)} municipalities"
+    for service, limit in BATCH_LIMITS.items():
+        size = settings.gateway.services[service].batch_size
+        if size > limit:
+            raise ConfigError(
+                f"{chosen}: gateway.services.{service}.batch_size: {size} is above the "
+                f"service's limit of {limit} per call"
+            )
+    yield "batch sizes within the services' limits"
     if offline:
-        return lines
+        return
+    yield from _tls_files(settings.gateway)
+    yield _try_store(settings.store.url)
     for key, muni in settings.municipalities.items():
-        lines.append(_try_token(settings, key, muni.client_id))
+        yield _try_token(settings, key, muni.client_id)
+
+
+def _tls_files(gw: GatewaySettings) -> list[str]:
+    """The certificate, key and CA exist and load; the key belongs to the certificate."""
+    gw.check_files()
+    if gw.cert_file is None and gw.ca_file is None:
+        return ["TLS: no client certificate or CA configured"]
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    lines = []
+    if gw.cert_file is not None:
+        try:
+            # an encrypted key is refused (no prompt): requests cannot use one either
+            ctx.load_cert_chain(gw.cert_file, gw.key_file, password="")
+        except (ssl.SSLError, OSError) as exc:
+            raise ConfigError(
+                f"gateway.key_file: the key does not load with gateway.cert_file "
+                f"(not its key, encrypted, or not PEM: {type(exc).__name__})"
+            ) from None
+        lines.append("TLS: client certificate and key match")
+    if gw.ca_file is not None:
+        try:
+            ctx.load_verify_locations(cafile=gw.ca_file)
+        except (ssl.SSLError, OSError) as exc:
+            raise ConfigError(
+                f"gateway.ca_file: not a PEM CA certificate ({type(exc).__name__})"
+            ) from None
+        lines.append("TLS: CA file loads")
     return lines
+
+
+def _try_store(url: str) -> str:
+    """Connect to the store (StoreError naming host and port when it does not answer)."""
+    from alembic.runtime.migration import MigrationContext
+
+    from store.db import describe, make_engine
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        heads = MigrationContext.configure(conn).get_current_heads()
+    engine.dispose()
+    state = f"at migration {', '.join(heads)}" if heads else "not migrated yet (tilts db upgrade)"
+    return f"store: reachable at {describe(engine.url)}, {state}"
 
 
 def _try_token(settings: TiltsSettings, key: str, client_id: str) -> str:

@@ -28,7 +28,6 @@ from sqlalchemy import select
 from assessment import Month, Rules, Status, assess
 from flows.runtime import open_store
 from flows.work.reassess import birth_date, build_case, rules_for
-from store.caseload import seed_households
 from store.db import transaction
 from store.decisions import (
     Declaration,
@@ -87,23 +86,40 @@ def seed_caseload(
     households: int,
     opened_on: date | None = None,
 ) -> dict[str, int]:
-    """Open a case for ``households`` households per municipality from the mock sample."""
+    """Open a case for ``households`` households per municipality from the mock sample: the
+    demo writes the case application's export (docs/caseload-format.md) next to its
+    configuration and loads it the way an operator does, through ``tilts cases import``'s
+    code (:func:`tilts.cli_cases.import_file`)."""
+    from tilts.cli_cases import import_file
+
     settings = load_settings(config)
-    _, factory = open_store(settings.store.url)
     seeded: dict[str, int] = {}
-    for muni in settings.municipalities.values():
+    for key, muni in settings.municipalities.items():
         groups: dict[str, list[str]] = defaultdict(list)
         for p in sample[muni.atvk]:
             groups[str(p["householdId"])].append(p["personCode"])
         chosen = list(groups.items())[:households]
-        with transaction(factory) as s:
-            mid = ensure_municipality(s, muni.atvk, muni.name)
-            # the first listed member owns the dwelling and holds the electricity contract
-            seeded[muni.atvk] = seed_households(
-                s, mid, chosen, opened_on or riga_today(),
-                head_roles="MEMBER,OWNER,CONTRACT_HOLDER,LEGAL_REPRESENTATIVE",
-            )  # fmt: skip
+        path = config.parent / f"caseload-{key}.csv"
+        write_caseload(path, chosen, opened_on or riga_today())
+        import_file(config, path, municipality=key)
+        seeded[muni.atvk] = len(chosen)
     return seeded
+
+
+def write_caseload(path: Path, households: list[tuple[str, list[str]]], opened_on: date) -> None:
+    """A caseload file: one open case per household (``SD-<household>``); the first listed
+    member owns the dwelling and holds the electricity contract; every 25th case is marked
+    as assisting Ukrainian civilians."""
+    from schemas.caseload import COLUMNS
+
+    lines = [",".join(COLUMNS)]
+    head = "MEMBER;OWNER;CONTRACT_HOLDER;LEGAL_REPRESENTATIVE"
+    for n, (ext, codes) in enumerate(households):
+        ukrainian = "true" if n % 25 == 24 else "false"
+        for position, code in enumerate(codes):
+            roles = head if position == 0 else "MEMBER"
+            lines.append(f"SD-{ext},{ext},{code},{roles},{opened_on},,{opened_on},,{ukrainian}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 # --- a year of applications, decisions and payments -------------------------------------------

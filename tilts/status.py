@@ -161,28 +161,3 @@ def render(report: dict[str, Any]) -> str:
     lines += render_outbox(report.get("outbox"))
     lines += render_reports(report.get("reports"))
     return "\n".join(lines)
-
-
-def quarantine_rows(
-    config: Path | None, service: str | None, run: str | None, limit: int
-) -> list[dict[str, Any]]:
-    """Open quarantined records, newest first (``record_ref`` is already masked)."""
-    factory = _factory(config)
-    if factory is None:
-        return []
-    stmt = select(Quarantine).where(Quarantine.status == "OPEN")
-    if service:
-        stmt = stmt.where(Quarantine.service == service)
-    if run:
-        stmt = stmt.where(Quarantine.run_id == run)
-    with factory() as s:
-        return [
-            {
-                "id": q.id,
-                "service": q.service,
-                "kind": q.record_kind,
-                "ref": q.record_ref,
-                "reason": q.reason,
-            }
-            for q in s.scalars(stmt.order_by(Quarantine.id.desc()).limit(limit))
-        ]

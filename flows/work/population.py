@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from connectors.pmlp import PmlpClient
@@ -24,6 +25,7 @@ from store.persons import (
     resolve_codes,
     unmonitored_subjects,
 )
+from store.quarantine import resolve_fetched
 from tilts.crashpoints import crash_point
 from tilts.errors import ContractError, RecordError
 from tilts.personal_code import mask
@@ -161,8 +163,9 @@ def fetch_and_store(rt: Runtime, atvk: str, person_ids: list[int]) -> dict[str, 
     gw = rt.gateway(atvk)
     records: list[dict[str, Any]] = []
     bad: list[tuple[str, dict[str, Any], str]] = []
+    fetch = partial(pmlp.get_persons, as_of=rt.as_of) if rt.as_of else pmlp.get_persons
     for batch, result in run_batches(
-        list(codes.values()), gw.batch_size("pmlp"), gw.concurrency("pmlp"), pmlp.get_persons
+        list(codes.values()), gw.batch_size("pmlp"), gw.concurrency("pmlp"), fetch
     ):
         if isinstance(result, ContractError | RecordError):
             bad += [(mask(c), {"requestedCode": c}, str(result)) for c in batch]
@@ -178,6 +181,12 @@ def fetch_and_store(rt: Runtime, atvk: str, person_ids: list[int]) -> dict[str, 
         outcome = apply_population(s, valid, atvk, now(), rt.key)
         bad += [(mask(r.get("requestedCode")), r, reason) for r, reason in outcome.quarantined]
         quarantine(s, SERVICE, "person", bad, rt.key)
+        failed = {str(r.get("requestedCode")) for _ref, r, _why in bad}
+        resolve_fetched(s, SERVICE, {str(r.get("requestedCode")) for r in valid} - failed)
+        if rt.as_of:  # a backfill: the next night brings these persons back to today
+            s.execute(
+                update(Person).where(Person.id.in_(person_ids)).values(population_fetched_at=None)
+            )
     crash_point("pmlp.committed")  # chunk committed, cursor not advanced
     return {
         "persons": len(person_ids),

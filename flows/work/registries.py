@@ -26,6 +26,7 @@ from store.fetches import due_persons, mark_fetched
 from store.models import Person
 from store.ops import get_cursor, now, quarantine, set_cursor
 from store.persons import codes_of, resolve_codes
+from store.quarantine import resolve_fetched
 from tilts.crashpoints import crash_point
 from tilts.errors import ContractError, RecordError
 from tilts.personal_code import mask
@@ -157,6 +158,8 @@ def fetch_and_store(
             periods=list(w.months) if sync.monthly else None,
         )  # fmt: skip
         quarantine(s, service, "record", bad, rt.key)
+        # whole-response faults of an earlier run, answered cleanly now: resolved by this run
+        resolve_fetched(s, service, [c for c in codes if c not in unanswered | spoiled])
         answered = [p for c, p in by_code.items() if c not in unanswered and c not in spoiled]
         mark_fetched(s, sync.source, answered, date.fromisoformat(w.as_of))
         if complete:  # with the facts: a crash before the run's end cannot lose the month

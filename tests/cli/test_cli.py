@@ -82,6 +82,7 @@ def test_unreachable_gateway_exits_3(tmp_path: Path) -> None:
         env={"TILTS_SECRET_DEMO_OGRE": "x"},
     )
     assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "http://127.0.0.1:9/token" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_help_on_every_verb(tmp_path: Path) -> None:

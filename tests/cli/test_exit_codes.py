@@ -14,7 +14,8 @@ VERBS = [
     ["notify"], ["spolis", "decisions"], ["spolis", "payments"], ["spolis", "monthly"],
     ["spolis", "annual"], ["status"], ["quarantine", "list"], ["quarantine", "retry"],
     ["quarantine", "discard"], ["config", "check"], ["config", "example"],
-    ["automation", "create"],
+    ["automation", "create"], ["cases", "import"], ["cases", "export"], ["cursor", "show"],
+    ["cursor", "reset"], ["db", "current"], ["db", "history"],
 ]  # fmt: skip
 
 

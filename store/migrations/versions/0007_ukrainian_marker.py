@@ -1,7 +1,9 @@
 """case.ukrainian_civilian: the case marker of persons assisted under the law on support to
 Ukrainian civilians (spolis.md §4 ``ukrainianCivilians``)
 
-Hand-written (the model is ``Case`` in ``store/models.py``). Existing cases are not marked.
+Hand-written (the model is ``Case`` in ``store/models.py``); filled by ``tilts cases import``
+from the caseload file's ``ukrainianCivilian`` column (docs/caseload-format.md). Existing cases are
+not marked.
 
 Revision ID: 0007_ukrainian_marker
 Revises: 0006_registry_fetch
