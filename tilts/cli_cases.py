@@ -10,8 +10,8 @@ from typing import Annotated, Any
 import typer
 
 from tilts.cli_common import ConfigOpt, JsonOpt, MunicipalityOpt, echo_json, group, guard
-from tilts.config import MunicipalitySettings, TiltsSettings, load_settings
 from tilts.clock import riga_today
+from tilts.config import MunicipalitySettings, TiltsSettings, load_settings
 from tilts.errors import ConfigError
 
 cases_app = group("The caseload: households, members, cases (docs/caseload-format.md).")
