@@ -46,7 +46,7 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[st
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300  # a loaded two-core machine is slow to start it
         while time.monotonic() < deadline:
             try:
                 if requests.get(f"http://127.0.0.1:{port}/api/health", timeout=2).ok:
