@@ -86,7 +86,7 @@ class Deployed:
 
 
 def _post(api: str, path: str, body: dict[str, Any]) -> Any:
-    resp = requests.post(f"{api}{path}", json=body, timeout=30)
+    resp = requests.post(f"{api}{path}", json=body, timeout=120)
     assert resp.ok, resp.text[:2000]
     return resp.json()
 
@@ -188,7 +188,7 @@ def test_the_servers_scheduler_creates_the_runs_at_the_next_due_times_in_riga(
 
 
 def _states(api: str, run_id: str) -> list[str]:
-    resp = requests.get(f"{api}/flow_run_states/", params={"flow_run_id": run_id}, timeout=30)
+    resp = requests.get(f"{api}/flow_run_states/", params={"flow_run_id": run_id}, timeout=120)
     assert resp.ok, resp.text
     return [s["name"] for s in resp.json()]
 
@@ -236,28 +236,31 @@ def test_two_runs_of_one_deployment_never_overlap(deployed: Deployed, tmp_path: 
 def test_a_schedule_due_within_a_minute_fires_and_its_tilts_logs_reach_the_server(
     deployed: Deployed, tmp_path: Path
 ) -> None:
-    """A 20-second interval added to expire-statuses: the scheduler makes the run, the worker
-    runs it to Completed, and the run's `tilts.flows` lines are in the server's logs API."""
+    """A cron schedule (Europe/Riga) due at the start of the next minute but one is added to
+    expire-statuses: the scheduler makes the run, a worker runs it to Completed at its time,
+    and the run's `tilts.flows` lines are in the server's logs API. The cron names the day and
+    month too, so it fires once (an every-minute schedule piles up runs on a slow machine)."""
     api, dep = deployed.api, deployed.ids["expire-statuses"]
+    due = (datetime.now(RIGA) + timedelta(seconds=130)).replace(second=0, microsecond=0)
+    cron = f"{due.minute} {due.hour} {due.day} {due.month} *"
     name = "expire_statuses/expire-statuses"
-    added = datetime.now(UTC)
-    _run([PREFECT, "deployment", "schedule", "create", name, "--interval", "20"], deployed.env)
+    _run([PREFECT, "deployment", "schedule", "create", name, "--cron", cron,
+          "--timezone", "Europe/Riga"], deployed.env)  # fmt: skip
 
     def completed() -> list[dict[str, Any]]:
         runs = _runs(api, dep, state={"type": {"any_": ["COMPLETED"]}})
-        return [r for r in runs if r["auto_scheduled"] and _ts(r["start_time"]) > added]
+        return [r for r in runs if r["auto_scheduled"] and _ts(r["expected_start_time"]) == due]
 
     try:
         with _worker(deployed, tmp_path / "worker.log"):
-            runs = _wait("a scheduled run Completed", completed, 180, tmp_path / "worker.log")
+            runs = _wait("the scheduled run Completed", completed, 300, tmp_path / "worker.log")
     finally:
-        deployment = requests.get(f"{api}/deployments/{dep}", timeout=30).json()
+        deployment = requests.get(f"{api}/deployments/{dep}", timeout=120).json()
         for sc in deployment["schedules"]:
-            if "interval" in sc["schedule"]:
-                requests.delete(f"{api}/deployments/{dep}/schedules/{sc['id']}", timeout=30)
+            if sc["schedule"].get("cron") == cron:
+                requests.delete(f"{api}/deployments/{dep}/schedules/{sc['id']}", timeout=120)
     run = runs[0]
-    assert _ts(run["expected_start_time"]) - added <= timedelta(seconds=60)
-    assert run["name"]
+    assert _ts(run["start_time"]) >= due  # not before its time
     logs = _post(api, "/logs/filter", {"logs": {"flow_run_id": {"any_": [run["id"]]}}})
     tilts = [line for line in logs if line["name"].startswith("tilts.")]
     assert tilts, sorted({line["name"] for line in logs})
