@@ -63,6 +63,7 @@ def _until(what: str, probe: Any, timeout_s: float, log: Path) -> Any:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1500)  # a clone, a deploy, the nightly and a scheduled run: slow when loaded
 def test_operator_guide_on_a_fresh_clone(prefect_server: dict[str, str], tmp_path: Path) -> None:
     commands = " | ".join(_guide_commands())
     for step in ("tilts config example", "tilts config check --offline", "tilts db upgrade",

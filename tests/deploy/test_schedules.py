@@ -30,6 +30,8 @@ from tilts.demo import DEMO_SECRETS, write_config
 
 from .test_deployments import PREFECT, ROOT, _run
 
+# a server, a deploy of every deployment and three process worker runs: minutes when loaded
+pytestmark = pytest.mark.timeout(1200)
 RIGA = ZoneInfo("Europe/Riga")
 EVERY_HOUR = frozenset(range(24))
 
