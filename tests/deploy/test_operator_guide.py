@@ -117,7 +117,8 @@ def test_operator_guide_on_a_fresh_clone(prefect_server: dict[str, str], tmp_pat
         # ... and check that the schedules fire: the scheduler's next nightly, 02:00 in Riga
         def scheduled_nightly() -> list[dict[str, Any]]:
             body = {"flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}},
-                    "deployments": {"name": {"any_": ["nightly-sync"]}}}  # fmt: skip
+                    "deployments": {"name": {"any_": ["nightly-sync"]}},
+                    "sort": "EXPECTED_START_TIME_ASC"}  # fmt: skip
             return _flow_runs(api, body)
 
         nightly = _until("the scheduler's nightly run", scheduled_nightly, 120, tmp_path / "none")
