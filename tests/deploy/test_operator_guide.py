@@ -149,9 +149,13 @@ def test_operator_guide_on_a_fresh_clone(prefect_server: dict[str, str], tmp_pat
             assert datetime.fromisoformat(fired["start_time"].replace("Z", "+00:00")) >= (
                 datetime.fromisoformat(fired["expected_start_time"].replace("Z", "+00:00"))
             )
-            logs = requests.post(f"{api}/logs/filter", timeout=30,
-                                 json={"logs": {"flow_run_id": {"any_": [fired["id"]]}}}).json()  # fmt: skip
-            assert any(line["name"].startswith("tilts.") for line in logs), logs[-5:]
+
+            def tilts_lines() -> list[dict[str, Any]]:  # a run's logs arrive just after it ends
+                body = {"logs": {"flow_run_id": {"any_": [fired["id"]]}}}
+                logs = requests.post(f"{api}/logs/filter", json=body, timeout=120).json()
+                return [line for line in logs if line["name"].startswith("tilts.")]
+
+            _until("the run's tilts.* log lines", tilts_lines, 120, tmp_path / "worker.log")
         finally:
             worker.terminate()
             worker.wait(30)
