@@ -131,8 +131,10 @@ def test_operator_guide_on_a_fresh_clone(prefect_server: dict[str, str], tmp_pat
             first == SPEC["nightly-sync"].next_after(datetime.now(UTC))
         ), first
         log = (tmp_path / "worker.log").open("wb")
+        # the guide's worker environment sets no log level: Prefect's default, INFO
+        worker_env = {k: v for k, v in env.items() if k != "PREFECT_LOGGING_LEVEL"}
         worker = subprocess.Popen([PREFECT, "worker", "start", "--pool", "tilts", "--limit", "1"],
-                                  env=env, cwd=clone, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+                                  env=worker_env, cwd=clone, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
         try:
             # a run scheduled half a minute ahead fires on its own
             soon = _guide_line("prefect deployment run expire_statuses/expire-statuses")
