@@ -47,3 +47,19 @@ def install() -> None:
         for handler in logger.handlers:
             if not any(isinstance(f, MaskingFilter) for f in handler.filters):
                 handler.addFilter(flt)
+    follow_prefect_extra_level()
+
+
+def follow_prefect_extra_level() -> None:
+    """Let ``tilts.*`` INFO lines reach Prefect's API when ``tilts`` is an extra logger.
+
+    Prefect 3.8 gives each of ``PREFECT_LOGGING_EXTRA_LOGGERS`` the API handler but no level,
+    so ``tilts`` stayed at the root's WARNING and its INFO lines (a run's "finished" figures)
+    never reached the UI. An unconfigured ``tilts`` logger takes ``prefect.extra``'s level
+    (``PREFECT_LOGGING_LEVEL``); one a logging configuration sets is left alone.
+    """
+    from prefect.settings import PREFECT_LOGGING_EXTRA_LOGGERS
+
+    logger = logging.getLogger("tilts")
+    if "tilts" in PREFECT_LOGGING_EXTRA_LOGGERS.value() and logger.level == logging.NOTSET:
+        logger.setLevel(logging.getLogger("prefect.extra").level or logging.INFO)

@@ -1,5 +1,7 @@
-"""Follows docs/operations.md on a fresh clone: configure, check, create the store, deploy,
-run the nightly through a worker, monitor, repair, set up failure notifications, upgrade.
+"""Follows docs/operations.md on a fresh clone, every process under ``TZ=UTC``: configure, keep
+the client secret in a Prefect Secret block (the guide's command), check, create the store,
+deploy, see the scheduler's runs at Riga's times and a scheduled run fire, run the nightly
+through a worker, monitor, repair, set up failure notifications, upgrade.
 
 Substitutions, because a test has no real registries, server database or Slack: the gateway
 is the mock server, the store is SQLite in a temporary folder, the Prefect server keeps its
@@ -10,16 +12,22 @@ install step (`pip install -e .`) is the README's command that CI itself runs.
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 import sys
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+import requests
 
 from mocks.harness import running_mocks
 from tilts.demo import DEMO_SECRETS, seed_caseload
 
 from .test_deployments import PREFECT, ROOT, _run, run_nightly_deployment
+from .test_schedules import SPEC
 
 GUIDE = ROOT / "docs" / "operations.md"
 TILTS = [sys.executable, "-m", "tilts.cli"]
@@ -31,18 +39,47 @@ def _guide_commands() -> list[str]:
     return re.findall(r"^\s{4}(?:[A-Z_]+=\S+ )*\.venv/bin/(\S+(?: \S+)*)", text, flags=re.MULTILINE)
 
 
+def _guide_line(starting: str) -> list[str]:
+    """The guide's command that starts with ``starting``, split as a shell would."""
+    line = next(c for c in _guide_commands() if c.startswith(starting))
+    return shlex.split(line.split("  #")[0])
+
+
+def _flow_runs(api: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+    runs: list[dict[str, Any]] = requests.post(
+        f"{api}/flow_runs/filter", json=body, timeout=30
+    ).json()
+    return runs
+
+
+def _until(what: str, probe: Any, timeout_s: float, log: Path) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if found := probe():
+            return found
+        time.sleep(1)
+    tail = log.read_text(errors="replace")[-6000:] if log.exists() else ""
+    pytest.fail(f"{what}: not within {timeout_s:.0f} s\n{tail}")
+
+
 @pytest.mark.slow
+@pytest.mark.timeout(1500)  # a clone, a deploy, the nightly and a scheduled run: slow when loaded
 def test_operator_guide_on_a_fresh_clone(prefect_server: dict[str, str], tmp_path: Path) -> None:
     commands = " | ".join(_guide_commands())
     for step in ("tilts config example", "tilts config check --offline", "tilts db upgrade",
                  "prefect work-pool create tilts --type process", "prefect --no-prompt deploy --all",
-                 "prefect worker start --pool tilts", "tilts automation create"):  # fmt: skip
+                 "prefect worker start --pool tilts", "tilts automation create",
+                 "prefect flow-run ls --state Scheduled",
+                 "prefect deployment run expire_statuses/expire-statuses --start-in",
+                 "python -c \"import os; from prefect.blocks.system import Secret"):  # fmt: skip
         assert step in commands, f"the guide no longer says {step!r}"
 
     clone = tmp_path / "tilts"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, timeout=120)
     with running_mocks(persons=1500, seed=3) as mock:
-        env = {**prefect_server, **DEMO_SECRETS, "TILTS_CONFIG": str(tmp_path / "tilts.toml")}
+        # the host's zone is not Riga's: every date and schedule must still be Riga's
+        env = {**prefect_server, "TILTS_CONFIG": str(tmp_path / "tilts.toml"), "TZ": "UTC"}
+        api = env["PREFECT_API_URL"]
         # 2. Configure: start from the example, point it at this world
         example = _run([*TILTS, "config", "example"], env, cwd=clone)
         config = example.replace(
@@ -55,6 +92,13 @@ def test_operator_guide_on_a_fresh_clone(prefect_server: dict[str, str], tmp_pat
         config = re.sub(r"^(cert_file|key_file|ca_file) = .*$", "", config, flags=re.MULTILINE)
         config = config.replace('client_id = "ogre-soc"', 'client_id = "demo-ogre"')
         (tmp_path / "tilts.toml").write_text(config, encoding="utf-8")
+        # 2. the client secret in a Prefect Secret block, by the guide's command: no secret in
+        # any process's environment from here on (the worker reads the block)
+        save_secret = _guide_line('python -c "import os; from prefect.blocks.system import Secret')
+        assert "tilts-ogre-soc" in save_secret[-1]
+        code = save_secret[-1].replace("tilts-ogre-soc", "tilts-demo-ogre")
+        secret = {"TILTS_NEW_SECRET": DEMO_SECRETS["TILTS_SECRET_DEMO_OGRE"]}
+        _run([sys.executable, "-c", code], {**env, **secret}, cwd=clone)
         assert "configuration valid" in _run(
             [*TILTS, "config", "check", "--offline"], env, cwd=clone
         )
@@ -67,12 +111,53 @@ def test_operator_guide_on_a_fresh_clone(prefect_server: dict[str, str], tmp_pat
         )
         # 4. Deploy and schedule
         _run([PREFECT, "work-pool", "create", "tilts", "--type", "process"], env, cwd=clone)
+        before = datetime.now(UTC)
         _run([PREFECT, "--no-prompt", "deploy", "--all"], env, cwd=clone)
+
+        # ... and check that the schedules fire: the scheduler's next nightly, 02:00 in Riga
+        def scheduled_nightly() -> list[dict[str, Any]]:
+            body = {"flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}},
+                    "deployments": {"name": {"any_": ["nightly-sync"]}},
+                    "sort": "EXPECTED_START_TIME_ASC"}  # fmt: skip
+            return _flow_runs(api, body)
+
+        nightly = _until("the scheduler's nightly run", scheduled_nightly, 120, tmp_path / "none")
+        listed = _run([PREFECT, *_guide_line("prefect flow-run ls --state Scheduled")[1:]],
+                      {**env, "COLUMNS": "200"}, cwd=clone)  # fmt: skip
+        rows = [line for line in listed.splitlines() if "nightly_sync" in line]
+        assert rows and all("SCHEDULED" in row for row in rows), listed
+        first = datetime.fromisoformat(nightly[0]["expected_start_time"].replace("Z", "+00:00"))
+        assert first == SPEC["nightly-sync"].next_after(before - timedelta(seconds=1)) or (
+            first == SPEC["nightly-sync"].next_after(datetime.now(UTC))
+        ), first
         log = (tmp_path / "worker.log").open("wb")
+        # the guide's worker environment sets no log level: Prefect's default, INFO
+        worker_env = {k: v for k, v in env.items() if k != "PREFECT_LOGGING_LEVEL"}
         worker = subprocess.Popen([PREFECT, "worker", "start", "--pool", "tilts", "--limit", "1"],
-                                  env=env, cwd=clone, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+                                  env=worker_env, cwd=clone, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
         try:
+            # a run scheduled half a minute ahead fires on its own
+            soon = _guide_line("prefect deployment run expire_statuses/expire-statuses")
+            _run([PREFECT, *soon[1:]], env, cwd=clone)
             run_nightly_deployment(env, clone, tmp_path / "worker.log")
+
+            def expiry_completed() -> list[dict[str, Any]]:
+                body = {"flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}},
+                        "deployments": {"name": {"any_": ["expire-statuses"]}}}  # fmt: skip
+                return _flow_runs(api, body)
+
+            fired = _until("the scheduled expiry run", expiry_completed, 240,
+                           tmp_path / "worker.log")[0]  # fmt: skip
+            assert datetime.fromisoformat(fired["start_time"].replace("Z", "+00:00")) >= (
+                datetime.fromisoformat(fired["expected_start_time"].replace("Z", "+00:00"))
+            )
+
+            def tilts_lines() -> list[dict[str, Any]]:  # a run's logs arrive just after it ends
+                body = {"logs": {"flow_run_id": {"any_": [fired["id"]]}}}
+                logs = requests.post(f"{api}/logs/filter", json=body, timeout=120).json()
+                return [line for line in logs if line["name"].startswith("tilts.")]
+
+            _until("the run's tilts.* log lines", tilts_lines, 120, tmp_path / "worker.log")
         finally:
             worker.terminate()
             worker.wait(30)
