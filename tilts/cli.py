@@ -107,7 +107,8 @@ def mocks_serve(
     """Serve every mock service until stopped."""
     from mocks import serve_command
 
-    serve_command(
+    _guard(
+        serve_command,
         host=host,
         port=port,
         seed=seed,
