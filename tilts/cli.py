@@ -167,15 +167,22 @@ def notify(
         list[str] | None,
         typer.Option("--discard", help="Discard a parked notification (id) first."),
     ] = None,
-    chunk_size: Annotated[int, typer.Option(min=1, help="Streams per Prefect task.")] = 200,
+    chunk_size: Annotated[
+        int, typer.Option(min=1, max=100_000, help="Streams per Prefect task.")
+    ] = 200,
     lease: Annotated[
-        float, typer.Option(min=1, help="Seconds a claim holds a notification.")
+        float,
+        typer.Option(min=1, max=86_400, help="Seconds a claim holds a notification (≤ a day)."),
     ] = 600.0,
     config: ConfigOpt = None,
 ) -> None:
     """Deliver the notification outbox (outbound.md); parked ones are shown with reasons."""
     from flows.notify import deliver_notifications
     from tilts.status_outbox import resolve_parked
+
+    if lease != lease:  # nan passes click's range check
+        typer.echo("error: --lease: must be a number of seconds", err=True)
+        raise typer.Exit(2)
 
     if retry_parked or discard:
         for line in _guard(resolve_parked, config, retry_parked or [], discard or []):
@@ -219,7 +226,7 @@ def quarantine_list(
     config: ConfigOpt = None,
     service: str | None = None,
     run: str | None = None,
-    limit: int = 50,
+    limit: Annotated[int, typer.Option(min=1, max=100_000)] = 50,
 ) -> None:
     """Open quarantined records with their reasons (codes masked)."""
     from tilts.status import quarantine_rows
