@@ -66,6 +66,8 @@ def run_reassess(
             continue
         progress.advance(size)
         fig.households_flagged += res["households_flagged"]
+        fig.households_unassessable += res.get("unassessable", 0)
+        fig.failures += [f"{atvk} reassess: {scrub(line)}" for line in res.get("cannot_assess", [])]
         if count_persons:
             fig.persons_considered += res["persons"]
     if failed:

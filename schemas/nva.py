@@ -7,7 +7,7 @@ from typing import Any
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas.common import DATE, real_dates
+from schemas.common import DATE, dates_in_range, real_dates
 
 END_REASONS = [
     "EMPLOYED", "SELF_EMPLOYED", "PENSION_AGE", "FULL_TIME_STUDIES", "REFUSED_SUITABLE_WORK",
@@ -35,6 +35,16 @@ class NvaRegistrationSchema(pa.DataFrameModel):
     @classmethod
     def real_date(cls, series: Series[str]) -> Series[bool]:
         return real_dates(series)
+
+    @pa.check("since", "measureFrom", name="date_not_far_ahead")
+    @classmethod
+    def date_not_far_ahead(cls, series: Series[str]) -> Series[bool]:
+        return dates_in_range(series, "start")
+
+    @pa.check("endedOn", "measureTo", name="date_in_range")
+    @classmethod
+    def date_in_range(cls, series: Series[str]) -> Series[bool]:
+        return dates_in_range(series, "end")
 
 
 def registration_rows(result: dict[str, Any]) -> list[dict[str, Any]]:

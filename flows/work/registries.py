@@ -139,7 +139,7 @@ def fetch_and_store(
         if status == "FOUND":
             found.append(r.get("requestedCode") or r["personCode"])
             rows += sync.rows(r)
-    valid, invalid = validate_records(rows, sync.schema)
+    valid, invalid = validate_records(rows, sync.schema, as_of=date.fromisoformat(w.as_of))
     spoiled = {r["requestedCode"] for r, _ in invalid}
     bad += [(mask(r["requestedCode"]), r, reason) for r, reason in invalid]
     rt.audit.flush()  # the calls' audit rows before what they answered is committed
