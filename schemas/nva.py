@@ -36,12 +36,12 @@ class NvaRegistrationSchema(pa.DataFrameModel):
     def real_date(cls, series: Series[str]) -> Series[bool]:
         return real_dates(series)
 
-    @pa.check("since", "measureFrom", name="date_not_far_ahead")
+    @pa.check("since", "measureFrom", name="date_between_1900_and_a_year_ahead")
     @classmethod
     def date_not_far_ahead(cls, series: Series[str]) -> Series[bool]:
         return dates_in_range(series, "start")
 
-    @pa.check("endedOn", "measureTo", name="date_in_range")
+    @pa.check("endedOn", "measureTo", name="date_between_1900_and_2199")
     @classmethod
     def date_in_range(cls, series: Series[str]) -> Series[bool]:
         return dates_in_range(series, "end")

@@ -38,12 +38,12 @@ class PmlpPersonSchema(pa.DataFrameModel):
     def real_date(cls, series: Series[str]) -> Series[bool]:
         return real_dates(series)
 
-    @pa.check("birthDate", "deathDate", name="date_has_happened")
+    @pa.check("birthDate", "deathDate", name="date_between_1900_and_today")
     @classmethod
     def date_has_happened(cls, series: Series[str]) -> Series[bool]:
         return dates_in_range(series, "past")
 
-    @pa.check("addressValidFrom", name="date_not_far_ahead")
+    @pa.check("addressValidFrom", name="date_between_1900_and_a_year_ahead")
     @classmethod
     def date_not_far_ahead(cls, series: Series[str]) -> Series[bool]:
         return dates_in_range(series, "start")

@@ -49,12 +49,12 @@ class VidRowSchema(pa.DataFrameModel):
     def real_date(cls, series: Series[str]) -> Series[bool]:
         return real_dates(series)
 
-    @pa.check("startDate", name="date_not_far_ahead")
+    @pa.check("startDate", name="date_between_1900_and_a_year_ahead")
     @classmethod
     def date_not_far_ahead(cls, series: Series[str]) -> Series[bool]:
         return dates_in_range(series, "start")
 
-    @pa.check("endDate", name="date_in_range")
+    @pa.check("endDate", name="date_between_1900_and_2199")
     @classmethod
     def date_in_range(cls, series: Series[str]) -> Series[bool]:
         return dates_in_range(series, "end")

@@ -42,7 +42,7 @@ class VsaaPaymentSchema(pa.DataFrameModel):
     def real_date(cls, series: Series[str]) -> Series[bool]:
         return real_dates(series)
 
-    @pa.check("paymentDate", name="date_not_far_ahead")
+    @pa.check("paymentDate", name="date_between_1900_and_a_year_ahead")
     @classmethod
     def date_not_far_ahead(cls, series: Series[str]) -> Series[bool]:
         return dates_in_range(series, "start")

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from flows.runtime import Runtime
 from flows.work.batching import run_batches
 from flows.work.chunks import Chunk, chunk_ids
-from flows.work.registry_syncs import SYNCS, Row, Window
+from flows.work.registry_syncs import SYNCS, Row, Window, split_duplicates
 from schemas.validate import validate_records
 from store.bulk import among
 from store.db import transaction
@@ -140,6 +140,8 @@ def fetch_and_store(
             found.append(r.get("requestedCode") or r["personCode"])
             rows += sync.rows(r)
     valid, invalid = validate_records(rows, sync.schema, as_of=date.fromisoformat(w.as_of))
+    valid, conflicting, folded = split_duplicates(sync, valid)
+    invalid += conflicting
     spoiled = {r["requestedCode"] for r, _ in invalid}
     bad += [(mask(r["requestedCode"]), r, reason) for r, reason in invalid]
     rt.audit.flush()  # the calls' audit rows before what they answered is committed
@@ -170,6 +172,7 @@ def fetch_and_store(
         "not_found": outcome["NOT_FOUND"],
         "invalid": outcome["INVALID_CODE"],
         "quarantined": len(bad),
+        "duplicates_folded": folded,
         "complete_through": min(complete) if complete else None,
     }
 
