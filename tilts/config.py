@@ -50,6 +50,9 @@ class ServiceLimits(_Strict):
     rate_per_s: float = Field(gt=0, le=100_000)
     concurrency: int = Field(default=4, gt=0, le=64)
     refresh_days: int = Field(default=1, gt=0, le=366)
+    # the run's overall budget for this service, in seconds from its first call (per
+    # municipality); spent: its further calls are refused, its lane stops and will retry
+    budget_s: float | None = Field(default=None, gt=0, le=7 * 86_400)
 
 
 def _default_services() -> dict[str, ServiceLimits]:
@@ -79,6 +82,8 @@ class GatewaySettings(_Strict):
     ca_file: Path | None = None
     connect_timeout_s: float = Field(default=5.0, gt=0, le=MAX_SECONDS)
     read_timeout_s: float = Field(default=30.0, gt=0, le=MAX_SECONDS)
+    # the whole of one HTTP exchange (token or service call), however slowly bytes arrive
+    call_deadline_s: float = Field(default=120.0, gt=0, le=MAX_SECONDS)
     max_response_bytes: int = Field(default=20 * 1024 * 1024, gt=0, le=1024**3)
     max_attempts: int = Field(default=5, ge=1, le=20)
     backoff_base_s: float = Field(default=0.2, ge=0, le=MAX_SECONDS)
