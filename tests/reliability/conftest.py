@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from mocks.harness import MockHandle, running_mocks
+from tests.reliability.attacks import section
 from tests.reliability.matrix import FAULTS, GATEWAY_ENV, ROWS, applies
 from tests.reliability_crash.conftest import PERSONS, SEED
 from tilts.demo import DEMO_SECRETS
@@ -105,7 +106,7 @@ backoff.
 | `deliver_notifications` | the five recipients |
 
 """
-    return intro + "\n".join(table()) + "\n"
+    return intro + "\n".join(table()) + "\n\n" + section()
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
