@@ -21,6 +21,9 @@ pytest_plugins = ["mocks.pytest_plugin"]
 
 # Prefect servers the tests start (the harness's, the deployment tests') send no telemetry.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# A loaded two-core machine can take longer than Prefect's 20 s to start the ephemeral API that a
+# `tilts` process under test starts for itself (seen: "Timed out while attempting to connect").
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 PG_URL = os.environ.get("TILTS_TEST_POSTGRES_URL")
 PG_SKIP = "PostgreSQL runs skipped: set TILTS_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"
