@@ -28,7 +28,7 @@ CHUNK_SIZE = 500
 @task(name="reassess-chunk", cache_policy=NO_CACHE, persist_result=False)
 def reassess_chunk_task(
     key: str, atvk: str, household_ids: list[int], as_of: str
-) -> dict[str, int]:
+) -> dict[str, Any]:
     return work.reassess_chunk(get_runtime(key), atvk, household_ids, date.fromisoformat(as_of))
 
 

@@ -47,7 +47,9 @@ def seed_households(
                 Household.municipality_id == municipality_id,
                 Household.external_id.in_([ext for ext, _ in items]),
             )
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     members: list[dict[str, Any]] = []
     cases: list[dict[str, Any]] = []

@@ -51,7 +51,9 @@ def ensure_persons(session: Session, codes: Sequence[str], now: datetime) -> dic
         created = dict(
             session.execute(
                 select(Person.person_code, Person.id).where(Person.person_code.in_(missing))
-            ).all()
+            )
+            .tuples()
+            .all()
         )
         upsert(
             session,
@@ -66,7 +68,7 @@ def ensure_persons(session: Session, codes: Sequence[str], now: datetime) -> dic
     return known
 
 
-def open_case_subjects_query(municipality_id: int) -> Select[int]:
+def open_case_subjects_query(municipality_id: int) -> Select[tuple[int]]:
     """Ids of the persons in households with an open case (a subquery)."""
     return (
         select(HouseholdMember.person_id)
