@@ -25,9 +25,16 @@ EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 
 
+MAX_CASE_BYTES = 1024 * 1024  # a household case is a few KiB; /dev/zero is endless
+
+
 def _read(case_file: pathlib.Path) -> str:
     try:
-        return case_file.read_text(encoding="utf-8")
+        with case_file.open("rb") as f:
+            raw = f.read(MAX_CASE_BYTES + 1)
+        if len(raw) > MAX_CASE_BYTES:
+            raise InputError(f"--case: larger than {MAX_CASE_BYTES // (1024 * 1024)} MiB")
+        return raw.decode("utf-8")
     except FileNotFoundError:
         raise InputError("--case: the file does not exist") from None
     except IsADirectoryError:

@@ -85,13 +85,23 @@ def _amount(value: object) -> Decimal:
         raise PydanticCustomError("amount_format", str(exc)) from None
 
 
+# Dates a case can hold: beyond these a date is a typo or an attack (9999-12-31 overflowed the
+# month arithmetic of the calculator; issue 18).
+FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+
+
 def _date(value: object) -> dt.date:
     if not isinstance(value, str) or not _DATE.match(value):
         raise PydanticCustomError("date_format", "must be a date string YYYY-MM-DD")
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise PydanticCustomError("date_value", "is not a calendar date") from None
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise PydanticCustomError(
+            "date_range", f"must be between {FIRST_DATE.isoformat()} and {LAST_DATE.isoformat()}"
+        )
+    return day
 
 
 def _month(value: object) -> Month:
@@ -328,4 +338,8 @@ def parse_case(text: str) -> Case:
         ) from None
     except _DuplicateKeyError as exc:
         raise InputError(f"--case: a JSON object has the key {exc} twice") from None
+    except RecursionError:
+        raise InputError("--case: the JSON is nested too deeply") from None
+    except ValueError:  # a number past Python's int max-str-digits (4300)
+        raise InputError("--case: a number has too many digits") from None
     return case_from_data(data)

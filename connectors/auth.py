@@ -7,6 +7,7 @@ import time
 
 import requests
 
+from connectors.deadline import within
 from tilts.errors import AuthError, RetriableError
 
 
@@ -21,12 +22,14 @@ class TokenCache:
         client_secret: str,
         scopes: list[str],
         timeout: tuple[float, float],
+        deadline_s: float = 120.0,
     ) -> None:
         self._session = session
         self._url = token_url
         self._client = (client_id, client_secret)
         self._scopes = " ".join(sorted(set(scopes)))
         self._timeout = timeout
+        self._deadline_s = deadline_s
         self._token: str | None = None
         self._expires = 0.0
         self._lock = threading.Lock()
@@ -48,11 +51,15 @@ class TokenCache:
 
     def _fetch(self) -> None:
         try:
-            resp = self._session.post(
-                self._url,
-                data={"grant_type": "client_credentials", "scope": self._scopes},
-                auth=self._client,
-                timeout=self._timeout,
+            resp = within(
+                self._deadline_s,
+                "token endpoint",
+                lambda: self._session.post(
+                    self._url,
+                    data={"grant_type": "client_credentials", "scope": self._scopes},
+                    auth=self._client,
+                    timeout=self._timeout,
+                ),
             )
         except requests.exceptions.SSLError as exc:
             raise AuthError("token endpoint: TLS handshake failed (certificates)") from exc

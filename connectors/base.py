@@ -26,6 +26,7 @@ from requests.adapters import HTTPAdapter
 
 from connectors.audit import AuditRecord, AuditSink
 from connectors.auth import TokenCache
+from connectors.deadline import within
 from connectors.ratelimit import RateLimiter
 from connectors.retry import RetryPolicy, RetryStats, call_with_retry
 from connectors.xroad import CallHeaders, Purpose, ServiceId
@@ -37,6 +38,7 @@ from tilts.errors import (
     RateLimitedError,
     RetriableError,
     TiltsError,
+    UnreachableError,
 )
 
 log = logging.getLogger("tilts.connectors")
@@ -135,6 +137,7 @@ class Gateway:
             client_secret,
             scopes,
             self.timeout,
+            settings.call_deadline_s,
         )
         self.audit = audit
         self.run_id = run_id
@@ -144,6 +147,7 @@ class Gateway:
         self.stats = RetryStats()
         self.calls = 0
         self._limiters: dict[str, RateLimiter] = {}
+        self._first_call: dict[str, float] = {}
 
     def limiter(self, family: str) -> RateLimiter:
         """The rate limiter of an operation family (``pmlp``, ``pmlp_monitoring``, ...)."""
@@ -151,6 +155,15 @@ class Gateway:
             limits = self.settings.services[family]
             self._limiters[family] = RateLimiter(limits.rate_per_s)
         return self._limiters[family]
+
+    def check_budget(self, family: str) -> None:
+        """Refuse a call once the run's budget for ``family`` is spent (``budget_s``)."""
+        budget = self.settings.services[family].budget_s
+        if budget is None:
+            return
+        first = self._first_call.setdefault(family, time.monotonic())
+        if time.monotonic() - first > budget:
+            raise UnreachableError(f"{family}: the run's budget of {budget:g} s is spent")
 
     def batch_size(self, family: str) -> int:
         """The configured batch size of an operation family."""
@@ -205,6 +218,7 @@ class RegistryClient:
         limiter = self.gateway.limiter(family)
 
         def attempt(n: int) -> T:
+            self.gateway.check_budget(family)
             raw, headers = self._exchange(
                 operation, batch_size, build, limiter, n, url or self.url, method
             )
@@ -324,6 +338,10 @@ class RegistryClient:
         self, url: str, body: bytes, headers: dict[str, str], method: str = "POST"
     ) -> RawResponse:
         """Send within the timeouts and the response-size cap; transport errors → retriable."""
+        deadline = self.gateway.settings.call_deadline_s
+        return within(deadline, self.SPEC.name, lambda: self._receive(url, body, headers, method))
+
+    def _receive(self, url: str, body: bytes, headers: dict[str, str], method: str) -> RawResponse:
         cap = self.gateway.settings.max_response_bytes
         try:
             with self.gateway.session.request(

@@ -21,17 +21,18 @@ from prefect import flow
 from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.lanes import run_lanes
+from flows.lanes import Lane, run_lanes
 from flows.naming import flow_run_name
 from flows.notify import deliver_after_sync
 from flows.reassess import run_reassess
 from flows.reporting import Progress, begin, conclude, publish, refused
-from flows.runtime import close_runtime, open_runtime
+from flows.runtime import close_runtime, get_runtime, open_runtime
 from flows.sync_population import PopulationNight, plan_population
 from flows.sync_registries import RegistryNight, plan_registries
 from flows.work.chunks import DEFAULT_CHUNK, Chunk
 from tilts.clock import day_or_today
 from tilts.errors import RunLocked, TiltsError
+from tilts.logsafe import scrub
 
 SERVICES = ("vdeavk", "vsaa", "vid", "nva")
 LANE_DEPTH = 2  # chunks in flight per service: one fetching while the other commits
@@ -78,23 +79,34 @@ def nightly_sync(
 
 def night_of(key: str, atvk: str, full: bool, chunk_size: int, day: date) -> None:
     """One municipality's night: every service's chunks as lanes, then each part's end."""
-    population = plan_population(key, atvk, full, chunk_size)
-    changed = sorted(population.changed or ())  # what the feed named (empty when full)
+    population: PopulationNight | None = None
+    try:
+        population = plan_population(key, atvk, full, chunk_size)
+    except TiltsError as exc:
+        # The change feed failed (a DTD, a dead feed): PMLP waits for the next night, the
+        # registries without a change feed go on with their refresh turn (issue 18).
+        fig = get_runtime(key).figures
+        fig.failures.append(f"{atvk} pmlp change feed: {type(exc).__name__}: {scrub(str(exc))}")
+        fig.will_retry.append(f"{atvk} pmlp: the change feed from its cursor, then the population")
+    changed = sorted(population.changed or ()) if population else []  # empty when full
     registries = plan_registries(key, atvk, SERVICES, chunk_size, day, full, changed)
-    progress = Progress(sum(c.size for c in population.chunks) + registries.persons)
-    lanes = {"pmlp": population.lane(), **registries.lanes()}
+    pmlp_size = sum(c.size for c in population.chunks) if population else 0
+    progress = Progress(pmlp_size + registries.persons)
+    lanes: dict[str, Lane] = {"pmlp": population.lane()} if population else {}
+    lanes.update(registries.lanes())
     run_lanes(lanes, partial(_done, population, registries, progress), LANE_DEPTH)
-    population.finish()
+    if population is not None:
+        population.finish()
     registries.finish()
 
 
 def _done(
-    population: PopulationNight,
+    population: PopulationNight | None,
     registries: RegistryNight,
     progress: Progress,
     lane: str,
     chunk: Chunk,
     future: PrefectFuture[Any],
 ) -> None:
-    part = population if lane == "pmlp" else registries
+    part = population if lane == "pmlp" and population is not None else registries
     part.done(lane, chunk, future, progress)

@@ -34,7 +34,7 @@ CHUNK_SIZE = 500
       persist_result=False)  # fmt: skip
 def reassess_chunk_task(
     key: str, atvk: str, household_ids: list[int], as_of: str
-) -> dict[str, int]:
+) -> dict[str, Any]:
     return work.reassess_chunk(get_runtime(key), atvk, household_ids, date.fromisoformat(as_of))
 
 
@@ -72,6 +72,8 @@ def run_reassess(
             continue
         progress.advance(size)
         fig.households_flagged += res["households_flagged"]
+        fig.households_unassessable += res.get("unassessable", 0)
+        fig.failures += [f"{atvk} reassess: {scrub(line)}" for line in res.get("cannot_assess", [])]
         if count_persons:
             fig.persons_considered += res["persons"]
     if failed:

@@ -6,11 +6,14 @@ Precedence: built-in defaults < ``config_file`` (TOML) < options given (``None``
 from __future__ import annotations
 
 import datetime as dt
+import socket
+import ssl
 from pathlib import Path
 from typing import Any
 
 from mocks.config import MockConfig, load_config_file
 from mocks.server import serve
+from tilts.errors import ConfigError, UnreachableError
 
 
 def _text(value: str | Path | None) -> str | None:
@@ -51,6 +54,55 @@ def build_config(
     return config.replace(**{k: v for k, v in given.items() if v is not None})
 
 
+def check_tls(config: MockConfig) -> None:
+    """Refuse TLS options that cannot work, before anything is served (exit 2).
+
+    ``require_client_cert`` without a CA to check client certificates against would let
+    clients without one in, so it is refused; the certificate, key and CA files are loaded
+    here so that a missing or unreadable one is named instead of failing inside uvicorn.
+    """
+    if config.require_client_cert and not (config.tls_cert and config.tls_ca):
+        raise ConfigError("--require-client-cert needs --tls-cert, --tls-key and --tls-ca")
+    if config.tls_key and not config.tls_cert:
+        raise ConfigError("--tls-key needs --tls-cert")
+    if config.tls_ca and not config.tls_cert:
+        raise ConfigError("--tls-ca needs --tls-cert")
+    if not config.tls_cert:
+        return
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    checks = [("--tls-cert/--tls-key", config.tls_cert)]
+    try:
+        context.load_cert_chain(config.tls_cert, config.tls_key)
+        if config.tls_ca:
+            checks.append(("--tls-ca", config.tls_ca))
+            context.load_verify_locations(config.tls_ca)
+    except (OSError, ssl.SSLError) as exc:
+        option, path = checks[-1]
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(f"{option} {path}: cannot load: {reason}") from None
+
+
+def bind(config: MockConfig) -> socket.socket:
+    """The listening socket of ``config``; a port in use is a dependency refused (exit 3)."""
+    try:
+        return socket.create_server((config.host, config.port), backlog=2048)
+    except OverflowError:
+        raise ConfigError(f"--port {config.port}: must be 0-65535") from None
+    except OSError as exc:
+        raise UnreachableError(
+            f"cannot listen on {config.host}:{config.port}: {exc.strerror or exc}"
+        ) from None
+
+
 def serve_command(**options: Any) -> None:
-    """Serve the mocks until interrupted (``tilts mocks serve``); see :func:`build_config`."""
-    serve(build_config(**options))
+    """Serve the mocks until interrupted (``tilts mocks serve``); see :func:`build_config`.
+
+    TLS options are checked and the port bound before the banner is printed.
+    """
+    config = build_config(**options)
+    check_tls(config)
+    sock = bind(config)
+    try:
+        serve(config, sock=sock)
+    finally:
+        sock.close()

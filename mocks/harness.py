@@ -55,7 +55,8 @@ class MockHandle:
 
     def admin_post(self, path: str, json: Any = None) -> Any:
         """``POST /_admin/<path>`` with a JSON body → JSON (raises for an error status)."""
-        r = self.session.post(self.url(f"/_admin/{path.lstrip('/')}"), json=json, timeout=600)
+        body = {} if json is None else json  # the admin API takes only JSON bodies
+        r = self.session.post(self.url(f"/_admin/{path.lstrip('/')}"), json=body, timeout=600)
         r.raise_for_status()
         return r.json()
 

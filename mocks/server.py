@@ -16,10 +16,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from mocks import admin, routing, tokens
+from mocks.admin_guard import AdminGuardMiddleware
 from mocks.config import MockConfig
 from mocks.faults import ResetMiddleware
 from mocks.services import SERVICES, MountedService
 from mocks.state import MockState
+from tilts.errors import ConfigError
 
 log = logging.getLogger("mocks")
 
@@ -47,9 +49,12 @@ def build_app(
         routes.extend(service.routes(state))
     if config.admin:
         routes.extend(admin.routes(state))
+    middleware = [Middleware(ResetMiddleware)]
+    if config.admin:
+        middleware.append(Middleware(AdminGuardMiddleware))
     app = Starlette(
         routes=routing.merge_by_path(routes),
-        middleware=[Middleware(ResetMiddleware)],
+        middleware=middleware,
         exception_handlers=dict(routing.EXCEPTION_HANDLERS),
     )
     app.state.mock = state
@@ -59,6 +64,9 @@ def build_app(
 def uvicorn_config(app: Starlette, config: MockConfig, **extra: Any) -> uvicorn.Config:
     """A uvicorn config for ``app`` with the TLS options of ``config`` mapped onto it."""
     tls: dict[str, Any] = {}
+    if config.require_client_cert and not config.tls_ca:
+        # without a CA, uvicorn would ask for no client certificate at all (issue 18)
+        raise ConfigError("require_client_cert needs tls_cert, tls_key and tls_ca")
     if config.tls_cert:
         tls = {"ssl_certfile": config.tls_cert, "ssl_keyfile": config.tls_key}
         if config.tls_ca:
@@ -66,8 +74,6 @@ def uvicorn_config(app: Starlette, config: MockConfig, **extra: Any) -> uvicorn.
             tls["ssl_cert_reqs"] = (
                 ssl.CERT_REQUIRED if config.require_client_cert else ssl.CERT_OPTIONAL
             )
-    elif config.require_client_cert:
-        raise ValueError("require_client_cert needs tls_cert, tls_key and tls_ca")
     return uvicorn.Config(
         app,
         host=config.host,

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
@@ -37,5 +40,53 @@ def money_ok(series: pd.Series[Any]) -> pd.Series[bool]:
 
     def ok(v: Any) -> bool:
         return v is None or (isinstance(v, str) and re.match(MONEY, v) is not None)
+
+    return series.map(ok).astype(bool)
+
+
+# --- dates out of range (issue 18) -------------------------------------------------------------
+# Every registry date lies between FIRST_DATE and LAST_DATE. A date that has happened (a birth, a
+# death) lies on or before the run's as-of day; a date something starts on (a decision, a
+# payment, a registration, an employment, an address) at most START_HORIZON after it. A run
+# without an as-of day (the population sync) measures against today plus START_HORIZON: a
+# registry's clock may run ahead of ours, never by a year. See docs/decisions.md.
+FIRST_DATE = date(1900, 1, 1)
+LAST_DATE = date(2199, 12, 31)
+START_HORIZON = timedelta(days=366)
+_AS_OF: ContextVar[date | None] = ContextVar("tilts_schema_as_of", default=None)
+
+
+@contextmanager
+def checking_as_of(day: date | None) -> Iterator[None]:
+    """Validate the records of a run whose as-of day is ``day`` (``None``: not known)."""
+    token = _AS_OF.set(day)
+    try:
+        yield
+    finally:
+        _AS_OF.reset(token)
+
+
+def _latest(kind: str) -> date:
+    as_of = _AS_OF.get()
+    if kind == "end":
+        return LAST_DATE
+    if as_of is None:
+        return date.today() + START_HORIZON
+    return as_of if kind == "past" else as_of + START_HORIZON
+
+
+def dates_in_range(series: pd.Series[Any], kind: str) -> pd.Series[bool]:
+    """True where the value is absent, not a date (``real_date`` says so), or in range:
+    ``kind`` ``past`` (has happened), ``start`` (starts at most a year ahead) or ``end``."""
+    latest = _latest(kind)
+
+    def ok(v: Any) -> bool:
+        if v is None:
+            return True
+        try:
+            day = date.fromisoformat(str(v))
+        except ValueError:
+            return True
+        return FIRST_DATE <= day <= latest
 
     return series.map(ok).astype(bool)

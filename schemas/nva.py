@@ -8,7 +8,7 @@ from typing import Any
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas.common import DATE, MONTH, real_dates
+from schemas.common import DATE, MONTH, dates_in_range, real_dates
 
 END_REASONS = [
     "EMPLOYED", "SELF_EMPLOYED", "PENSION_AGE", "FULL_TIME_STUDIES", "REFUSED_SUITABLE_WORK",
@@ -37,6 +37,16 @@ class NvaRegistrationSchema(pa.DataFrameModel):
     @classmethod
     def real_date(cls, series: Series[str]) -> Series[bool]:
         return real_dates(series)
+
+    @pa.check("since", "measureFrom", name="date_between_1900_and_a_year_ahead")
+    @classmethod
+    def date_not_far_ahead(cls, series: Series[str]) -> Series[bool]:
+        return dates_in_range(series, "start")
+
+    @pa.check("endedOn", "measureTo", name="date_between_1900_and_2199")
+    @classmethod
+    def date_in_range(cls, series: Series[str]) -> Series[bool]:
+        return dates_in_range(series, "end")
 
     @pa.check("stipends", name="list_of_month_and_amount")
     @classmethod

@@ -8,7 +8,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas.common import CODE, DATE, real_dates
+from schemas.common import CODE, DATE, dates_in_range, real_dates
 from tilts.personal_code import is_valid
 
 
@@ -37,6 +37,16 @@ class PmlpPersonSchema(pa.DataFrameModel):
     @classmethod
     def real_date(cls, series: Series[str]) -> Series[bool]:
         return real_dates(series)
+
+    @pa.check("birthDate", "deathDate", name="date_between_1900_and_today")
+    @classmethod
+    def date_has_happened(cls, series: Series[str]) -> Series[bool]:
+        return dates_in_range(series, "past")
+
+    @pa.check("addressValidFrom", name="date_between_1900_and_a_year_ahead")
+    @classmethod
+    def date_not_far_ahead(cls, series: Series[str]) -> Series[bool]:
+        return dates_in_range(series, "start")
 
     @pa.check("personCode", name="valid_personal_code")
     @classmethod

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
+
+from schemas.common import checking_as_of
 
 Flatten = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -22,8 +25,12 @@ def validate_records(
     records: Sequence[dict[str, Any]],
     model: type[pa.DataFrameModel],
     flatten: Flatten | None = None,
+    as_of: date | None = None,
 ) -> tuple[list[dict[str, Any]], list[tuple[dict[str, Any], str]]]:
     """Split ``records`` into (valid, [(invalid, reason)]) by ``model``.
+
+    ``as_of``: the run's as-of day, which the date-range checks measure against
+    (``schemas/common.py`` ``dates_in_range``; ``None``: today, with a year's horizon).
 
     A value of the wrong type in a text column is found row by row before pandera runs: pandera
     reports a column's dtype failure for the whole column, which would take every row of the
@@ -49,7 +56,8 @@ def validate_records(
                 frame[col] = None
         frame = frame[columns].astype(object).where(frame[columns].notna(), None)
         try:
-            model.validate(frame, lazy=True)
+            with checking_as_of(as_of):
+                model.validate(frame, lazy=True)
         except SchemaErrors as exc:
             _collect(exc, kept, reasons)
     bad = {i: "; ".join(sorted(set(r))) for i, r in reasons.items()}

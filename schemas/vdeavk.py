@@ -8,7 +8,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas.common import DATE, real_dates
+from schemas.common import DATE, dates_in_range, real_dates
 
 
 class DisabilityDecisionSchema(pa.DataFrameModel):
@@ -32,6 +32,16 @@ class DisabilityDecisionSchema(pa.DataFrameModel):
     @classmethod
     def real_date(cls, series: Series[str]) -> Series[bool]:
         return real_dates(series)
+
+    @pa.check("decisionDate", "validFrom", name="date_between_1900_and_a_year_ahead")
+    @classmethod
+    def date_not_far_ahead(cls, series: Series[str]) -> Series[bool]:
+        return dates_in_range(series, "start")
+
+    @pa.check("validTo", name="date_between_1900_and_2199")
+    @classmethod
+    def date_in_range(cls, series: Series[str]) -> Series[bool]:
+        return dates_in_range(series, "end")
 
     @pa.dataframe_check(name="adult_has_group_child_has_none")
     @classmethod

@@ -8,7 +8,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas.common import DATE, MONTH, money_ok, real_dates
+from schemas.common import DATE, MONTH, dates_in_range, money_ok, real_dates
 
 REG_NO = r"^[0-9]{11}\Z"
 
@@ -48,6 +48,16 @@ class VidRowSchema(pa.DataFrameModel):
     @classmethod
     def real_date(cls, series: Series[str]) -> Series[bool]:
         return real_dates(series)
+
+    @pa.check("startDate", name="date_between_1900_and_a_year_ahead")
+    @classmethod
+    def date_not_far_ahead(cls, series: Series[str]) -> Series[bool]:
+        return dates_in_range(series, "start")
+
+    @pa.check("endDate", name="date_between_1900_and_2199")
+    @classmethod
+    def date_in_range(cls, series: Series[str]) -> Series[bool]:
+        return dates_in_range(series, "end")
 
 
 def vid_rows(result: dict[str, Any]) -> list[dict[str, Any]]:

@@ -7,7 +7,7 @@ from typing import Any
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas.common import DATE, MONTH, money_ok, real_dates
+from schemas.common import DATE, MONTH, dates_in_range, money_ok, real_dates
 
 BENEFIT_TYPES = [
     "OLD_AGE_PENSION", "DISABILITY_PENSION", "SURVIVOR_PENSION", "SERVICE_PENSION",
@@ -41,6 +41,11 @@ class VsaaPaymentSchema(pa.DataFrameModel):
     @classmethod
     def real_date(cls, series: Series[str]) -> Series[bool]:
         return real_dates(series)
+
+    @pa.check("paymentDate", name="date_between_1900_and_a_year_ahead")
+    @classmethod
+    def date_not_far_ahead(cls, series: Series[str]) -> Series[bool]:
+        return dates_in_range(series, "start")
 
 
 def payment_rows(result: dict[str, Any]) -> list[dict[str, Any]]:

@@ -21,6 +21,8 @@ from tilts.logsafe import scrub
 def normalise_url(url: str) -> str:
     """Use psycopg 3 for ``postgresql://`` URLs and create the SQLite file's folder."""
     parsed = make_url(url)
+    if parsed.get_backend_name() not in ("sqlite", "postgresql", "postgres"):
+        raise ValueError("only sqlite and postgresql stores are supported")
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):

@@ -135,7 +135,8 @@ def mocks_serve(
     """Serve every mock service until stopped."""
     from mocks import serve_command
 
-    serve_command(
+    _guard(
+        serve_command,
         host=host,
         port=port,
         seed=seed,
@@ -222,15 +223,22 @@ def notify(
         list[str] | None,
         typer.Option("--discard", help="Discard a parked notification (id) first."),
     ] = None,
-    chunk_size: Annotated[int, typer.Option(min=1, help="Streams per Prefect task.")] = 200,
+    chunk_size: Annotated[
+        int, typer.Option(min=1, max=100_000, help="Streams per Prefect task.")
+    ] = 200,
     lease: Annotated[
-        float, typer.Option(min=1, help="Seconds a claim holds a notification.")
+        float,
+        typer.Option(min=1, max=86_400, help="Seconds a claim holds a notification (≤ a day)."),
     ] = 600.0,
     config: ConfigOpt = None,
 ) -> None:
     """Deliver the notification outbox; parked ones are shown with reasons (docs/operations.md)."""
     from flows.notify import deliver_notifications
     from tilts.status_outbox import resolve_parked
+
+    if lease != lease:  # nan passes click's range check
+        typer.echo("error: --lease: must be a number of seconds", err=True)
+        raise typer.Exit(2)
 
     atvk = preflight(config, municipality)  # a bad configuration or file: exit 2 first
     if retry_parked or discard:

@@ -33,17 +33,26 @@ DEFAULT_STORE_URL = "sqlite:///.tilts/tilts.db"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # inf and nan are never a setting: a timeout of inf is no timeout (issue 18)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+# Upper bounds of the numbers in the settings: beyond them a value is a typo or an attack.
+MAX_SECONDS = 3600.0
+USER_ID_MAX = 100  # the audit column (store/models.py AuditLog.user_id) holds 100
 
 
 class ServiceLimits(_Strict):
     """Batch size and client-side rate limit of one registry operation family; for the
     per-person registries also how often each person is asked (``store/fetches.py``)."""
 
-    batch_size: int = Field(gt=0)
-    rate_per_s: float = Field(gt=0)
+    batch_size: int = Field(gt=0, le=100_000)
+    rate_per_s: float = Field(gt=0, le=100_000)
     concurrency: int = Field(default=4, gt=0, le=64)
     refresh_days: int = Field(default=1, gt=0, le=366)
+    # the run's overall budget for this service, in seconds from its first call (per
+    # municipality); spent: its further calls are refused, its lane stops and will retry
+    budget_s: float | None = Field(default=None, gt=0, le=7 * 86_400)
 
 
 def _default_services() -> dict[str, ServiceLimits]:
@@ -71,13 +80,15 @@ class GatewaySettings(_Strict):
     cert_file: Path | None = None
     key_file: Path | None = None
     ca_file: Path | None = None
-    connect_timeout_s: float = Field(default=5.0, gt=0)
-    read_timeout_s: float = Field(default=30.0, gt=0)
-    max_response_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    connect_timeout_s: float = Field(default=5.0, gt=0, le=MAX_SECONDS)
+    read_timeout_s: float = Field(default=30.0, gt=0, le=MAX_SECONDS)
+    # the whole of one HTTP exchange (token or service call), however slowly bytes arrive
+    call_deadline_s: float = Field(default=120.0, gt=0, le=MAX_SECONDS)
+    max_response_bytes: int = Field(default=20 * 1024 * 1024, gt=0, le=1024**3)
     max_attempts: int = Field(default=5, ge=1, le=20)
-    backoff_base_s: float = Field(default=0.2, ge=0)
-    backoff_max_s: float = Field(default=10.0, ge=0)
-    user_id: str = "LVsvc-nightly"
+    backoff_base_s: float = Field(default=0.2, ge=0, le=MAX_SECONDS)
+    backoff_max_s: float = Field(default=10.0, ge=0, le=MAX_SECONDS)
+    user_id: str = Field(default="LVsvc-nightly", min_length=1, max_length=USER_ID_MAX)
     services: dict[str, ServiceLimits] = Field(default_factory=_default_services)
 
     @field_validator("base_url")
@@ -170,6 +181,15 @@ class StoreSettings(_Strict):
     """Where the case store lives."""
 
     url: str = DEFAULT_STORE_URL
+
+    @field_validator("url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        scheme = value.split(":", 1)[0].split("+", 1)[0].lower() if ":" in value else ""
+        if scheme not in ("sqlite", "postgresql", "postgres"):
+            # the URL itself is not repeated: it may hold a password
+            raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        return value
 
 
 class TiltsSettings(BaseSettings):
@@ -266,9 +286,13 @@ def load_settings(path: Path | None = None, *, required: bool = False) -> TiltsS
         if exists:
             tomllib.loads(path.read_text(encoding="utf-8"))
         settings = TiltsSettings()
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply to be a configuration") from None
     except (OSError, ValueError) as exc:
         if isinstance(exc, ValidationError):
             raise ConfigError(_describe(exc, path if exists else None)) from None
+        if "max_str_digits" in str(exc):  # Python's int max-str-digits (4300)
+            raise ConfigError(f"{path}: a number has too many digits") from None
         raise ConfigError(f"{path}: {exc}") from None
     finally:
         _TOML_PATH[0] = None

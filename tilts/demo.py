@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import time
 from collections import Counter, defaultdict
 from dataclasses import replace
@@ -46,6 +45,7 @@ from store.reassess import HouseholdFacts, flag_counts, household_facts
 from tilts.clock import riga_today
 from tilts.config import demo_municipalities, load_settings
 from tilts.demo_notify import print_notifications
+from tilts.demo_workdir import prepare_workdir
 from tilts.errors import InputError
 
 DEMO_SECRETS = {
@@ -316,9 +316,7 @@ def run_demo(persons: int, households: int, workdir: Path, keep_serving: bool = 
     from mocks.harness import running_mocks
 
     console = Console()
-    if workdir.exists():
-        shutil.rmtree(workdir)
-    workdir.mkdir(parents=True)
+    prepare_workdir(workdir)
     os.environ.update(DEMO_SECRETS)
     # The demo's Prefect runs go into a Prefect home of its own, so they never contend with
     # another local Prefect process for ~/.prefect and can be browsed afterwards.

@@ -33,6 +33,7 @@ class RunFigures:
     deaths: int = 0
     moved_out: int = 0
     households_flagged: int = 0
+    households_unassessable: int = 0  # re-assessment could not build or assess their case
     notifications_delivered: int = 0
     notifications_parked: int = 0
     notifications_retried: int = 0  # could not be delivered now; waiting for their backoff

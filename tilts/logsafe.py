@@ -1,4 +1,4 @@
-"""Defence in depth for logs: mask anything shaped like a personal code in every log record.
+"""Defence in depth for logs: mask anything that could be a personal code in every log record.
 
 Code paths already log only masked codes or internal ids; this filter, installed on the
 handlers of the root and Prefect loggers, catches what slipped through (e.g. a library's
@@ -10,15 +10,25 @@ from __future__ import annotations
 import logging
 import re
 
-from tilts.personal_code import mask
+from tilts.personal_code import looks_like_code, mask
 
 # Not inside a longer run of ASCII digits; a code after "٣" or "５" is still masked.
 _CODE = re.compile(r"(?<![0-9])(\d{6})-?(\d{5})(?![0-9])")
 
 
+def _mask_match(m: re.Match[str]) -> str:
+    code = m.group(1) + m.group(2)
+    return mask(code) if looks_like_code(code) else m.group(0)
+
+
 def scrub(text: str) -> str:
-    """``text`` with every 11-digit (or ``DDDDDD-DDDDD``) run masked."""
-    return _CODE.sub(lambda m: mask(m.group(1) + m.group(2)), text)
+    """``text`` with every 11-digit (or ``DDDDDD-DDDDD``) run that could be a code masked.
+
+    A run that cannot be a personal code (an old-format date that does not exist, a century
+    digit 3-9 not followed by a new-format second digit) is left alone, so a fault id or a UUID
+    holding eleven digits stays quotable (issue 18).
+    """
+    return _CODE.sub(_mask_match, text)
 
 
 class MaskingFilter(logging.Filter):

@@ -76,6 +76,21 @@ def is_valid(code: str) -> bool:
     return invalid_reason(code) is None
 
 
+def looks_like_code(code: str) -> bool:
+    """True when an 11-digit run could be someone's personal code, so a log must mask it.
+
+    A new-format code (``3`` then 2-9), or an old-format one whose birth date is real and whose
+    century digit is 0-2 — the check digit is not asked for: a mistyped code is still masked.
+    Any other 11-digit run (a part of a UUID, an amount, a counter) is not a personal code and
+    stays quotable. Digits of other scripts are read as their ASCII values here.
+    """
+    code = normalise(code)
+    if len(code) != 11 or not all(ch.isdigit() for ch in code):
+        return False
+    ascii_code = "".join(str(int(ch)) for ch in code)  # int() reads any script's digits
+    return is_new_format(ascii_code) or birth_date(ascii_code) is not None
+
+
 def mask(code: str | None) -> str:
     """Display form with the last four digits hidden: ``010190-1****``.
 

@@ -351,13 +351,14 @@ def commit_cursor(rt: Runtime, atvk: str, mark: str, day: date) -> None:
 
 def reassess_chunk(
     rt: Runtime, atvk: str, household_ids: list[int], day: date, rules: Rules | None = None
-) -> dict[str, int]:
+) -> dict[str, Any]:
     """Re-assess one chunk of households and open the flags they earn; one commit.
 
     Returns:
         Counts: households, persons, households without a computable case ("unassessable":
         a member's birth date unknown, or no threshold in force), flags opened and households
-        newly flagged.
+        newly flagged; ``cannot_assess``: one line per unassessable household (its internal
+        id and why, field paths only), which the run reports as failures (issue 18).
     """
     mid = rt.municipality_id(atvk)
     rules = rules or rules_for(rt.settings)
@@ -374,6 +375,7 @@ def reassess_chunk(
     latest = {d.household_id: d for d in sorted(statuses, key=lambda d: (d.decision_date, d.id))}
     flags: list[NewFlag] = []
     unassessable = persons = 0
+    cannot_assess: list[str] = []
     for status in latest.values():
         hh = facts[status.household_id]
         persons += len(hh.members)
@@ -381,8 +383,10 @@ def reassess_chunk(
         try:
             case = build_case(hh, day, declarations.get(hh.household_id), atvk)
             result = assess(case, rules)
-        except InputError:
+        except InputError as exc:
             unassessable += 1  # the fact-based checks below still apply
+            why = "; ".join(str(exc).splitlines())
+            cannot_assess.append(f"household {hh.household_id} cannot be assessed: {why}")
         flags += review(hh, status, gmi_of[hh.household_id], result, day)
     with transaction(rt.factory) as s:
         opened = open_flags(s, flags, rt.key, now())
@@ -391,6 +395,7 @@ def reassess_chunk(
         "households": len(household_ids),
         "persons": persons,
         "unassessable": unassessable,
+        "cannot_assess": cannot_assess,
         "flags": len(opened),
         "households_flagged": len({f.household_id for f in opened}),
     }

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from flows.runtime import Runtime
 from flows.work.batching import run_batches
 from flows.work.chunks import Chunk, chunk_ids
-from flows.work.registry_syncs import SYNCS, Row, Window
+from flows.work.registry_syncs import SYNCS, Row, Window, split_duplicates
 from schemas.validate import validate_records
 from store.bulk import among
 from store.db import transaction
@@ -140,7 +140,9 @@ def fetch_and_store(
         if status == "FOUND":
             found.append(r.get("requestedCode") or r["personCode"])
             rows += sync.rows(r)
-    valid, invalid = validate_records(rows, sync.schema)
+    valid, invalid = validate_records(rows, sync.schema, as_of=date.fromisoformat(w.as_of))
+    valid, conflicting, folded = split_duplicates(sync, valid)
+    invalid += conflicting
     spoiled = {r["requestedCode"] for r, _ in invalid}
     bad += [(mask(r["requestedCode"]), r, reason) for r, reason in invalid]
     rt.audit.flush()  # the calls' audit rows before what they answered is committed
@@ -173,6 +175,7 @@ def fetch_and_store(
         "not_found": outcome["NOT_FOUND"],
         "invalid": outcome["INVALID_CODE"],
         "quarantined": len(bad),
+        "duplicates_folded": folded,
         "complete_through": min(complete) if complete else None,
     }
 

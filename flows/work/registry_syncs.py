@@ -7,6 +7,7 @@ one run asks for. The generic chunk worker is :func:`flows.work.registries.fetch
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -80,6 +81,58 @@ class RegistrySync:
     facts: Callable[[int, list[Row]], list[Fact]]
     kinds: tuple[str, ...]
     monthly: bool = False
+    # the row's natural key within one answer (None: no key; only exact duplicates are folded)
+    natural_key: Callable[[Row], tuple[Any, ...] | None] | None = None
+
+
+# --- duplicates within one answer (issue 18) ----------------------------------------------------
+# The rule, the same for every source: a row stated twice with every field equal is one row
+# (kept once: an exact duplicate VSAA payment is one payment, stored and counted once). Two rows
+# with the same natural key but different fields contradict each other: every row of that key is
+# quarantined with the reason, and the person keeps what was stored before. Natural keys:
+# VDEĀVK a decision number; VID an employment's employer and start (income lines, like VSAA
+# payments, have none: two payments of a type in a month are two payments); NVA one registration
+# per person (the answer cannot repeat it).
+
+
+def _vid_key(row: Row) -> tuple[Any, ...] | None:
+    if row.get("rowKind") != "EMPLOYMENT":
+        return None
+    return ("EMPLOYMENT", row.get("employerRegNo"), row.get("startDate"))
+
+
+def _decision_key(row: Row) -> tuple[Any, ...] | None:
+    return ("decision", row.get("decisionNumber"))
+
+
+def split_duplicates(
+    sync: RegistrySync, rows: list[Row]
+) -> tuple[list[Row], list[tuple[Row, str]], int]:
+    """``rows`` without exact duplicates, the rows quarantined for a conflicting duplicate
+    (with the reason, naming the key's fields, never a value), and how many exact duplicates
+    were folded."""
+    seen: set[str] = set()
+    unique: list[Row] = []
+    for row in rows:
+        ident = json.dumps(row, sort_keys=True, default=str)
+        if ident not in seen:
+            seen.add(ident)
+            unique.append(row)
+    folded = len(rows) - len(unique)
+    if sync.natural_key is None:
+        return unique, [], folded
+    by_key: dict[tuple[Any, ...], list[Row]] = defaultdict(list)
+    for row in unique:
+        key = sync.natural_key(row)
+        if key is not None:
+            by_key[(row.get("requestedCode"), *key)].append(row)
+    conflicting = {id(r) for group in by_key.values() if len(group) > 1 for r in group}
+    kept = [r for r in unique if id(r) not in conflicting]
+    reason = {
+        "vid": "employment (employerRegNo, startDate): stated twice with different values",
+        "vdeavk": "decisionNumber: stated twice with different values",
+    }.get(sync.service, "record: stated twice with different values")
+    return kept, [(r, reason) for r in unique if id(r) in conflicting], folded
 
 
 def _d(row: Row, key: str) -> date | None:
@@ -163,7 +216,7 @@ def _nva(c: NvaClient, codes: list[str], w: Window) -> tuple[list[Row], str | No
 SYNCS: dict[str, RegistrySync] = {
     "vdeavk": RegistrySync(
         "vdeavk", "VDEAVK", VdeavkClient, _vdeavk, "result", decision_rows,
-        DisabilityDecisionSchema, disability_facts, ("DISABILITY",),
+        DisabilityDecisionSchema, disability_facts, ("DISABILITY",), natural_key=_decision_key,
     ),
     "vsaa": RegistrySync(
         "vsaa", "VSAA", VsaaClient, _vsaa, "status", payment_rows, VsaaPaymentSchema,
@@ -171,7 +224,7 @@ SYNCS: dict[str, RegistrySync] = {
     ),
     "vid": RegistrySync(
         "vid", "VID", VidClient, _vid, "status", vid_rows, VidRowSchema, vid_facts,
-        ("INCOME", "EMPLOYMENT"), monthly=True,
+        ("INCOME", "EMPLOYMENT"), monthly=True, natural_key=_vid_key,
     ),
     "nva": RegistrySync(
         "nva", "NVA", NvaClient, _nva, "status", registration_rows, NvaRegistrationSchema,

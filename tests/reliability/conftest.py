@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from mocks.harness import MockHandle, running_mocks
+from tests.reliability.attacks import section
+from tests.reliability.conformance import SECTION as CONFORMANCE
 from tests.reliability.matrix import FAULTS, GATEWAY_ENV, ROWS, applies
 from tests.reliability_crash.conftest import PERSONS, SEED
 from tilts.demo import DEMO_SECRETS
@@ -105,7 +107,7 @@ backoff.
 | `deliver_notifications` | the five recipients |
 
 """
-    return intro + "\n".join(table()) + "\n"
+    return intro + "\n".join(table()) + "\n\n" + CONFORMANCE + "\n" + section()
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]

@@ -1,0 +1,37 @@
+"""Found by attacking it (issue 18, item 5): a change-feed fault holds back PMLP only; the
+registries without a change feed go on with their refresh turn the same night."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+from flows.nightly import nightly_sync
+from mocks.harness import MockHandle
+
+
+def _calls(mock: MockHandle, service: str) -> int:
+    return len(mock.admin_get("journal", service=service)["entries"])
+
+
+def test_a_dtd_in_the_change_feed_does_not_hold_back_the_registries(
+    config: Path, registry_mock: MockHandle
+) -> None:
+    today = date.fromisoformat(registry_mock.admin_get("clock")["today"])
+    first = nightly_sync(config_path=str(config), as_of=today.isoformat())
+    assert first["failures"] == [], first["failures"]
+
+    later = today + timedelta(days=8)  # NVA's refresh turn (7 days) has come for everyone
+    registry_mock.set_today(later)
+    registry_mock.add_fault(service="pmlp", operation="getChanges", kind="dtd")
+    registry_mock.admin_delete("journal")
+    second = nightly_sync(config_path=str(config), as_of=later.isoformat())
+
+    assert any("pmlp change feed: ContractError" in f for f in second["failures"]), second
+    assert any("the change feed" in w for w in second["will_retry"]), second
+    assert _calls(registry_mock, "nva") > 0  # NVA went on with its refresh turn
+    assert not [
+        e for e in registry_mock.admin_get("journal", service="pmlp")["entries"]
+        if e["operation"] == "getPersons"
+    ]  # PMLP waits for its feed  # fmt: skip
+    assert all("nva" not in w for w in second["will_retry"]), second["will_retry"]
