@@ -11,11 +11,13 @@ install step (`pip install -e .`) is the README's command that CI itself runs.
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import subprocess
 import sys
 import time
+from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,8 @@ import pytest
 import requests
 
 from mocks.harness import running_mocks
-from tilts.demo import DEMO_SECRETS, seed_caseload
+from tilts.clock import riga_today
+from tilts.demo import DEMO_SECRETS, write_caseload
 
 from .test_deployments import PREFECT, ROOT, _run, run_nightly_deployment
 from .test_schedules import SPEC
@@ -69,7 +72,7 @@ def test_operator_guide_on_a_fresh_clone(prefect_server: dict[str, str], tmp_pat
     for step in ("tilts config example", "tilts config check --offline", "tilts db upgrade",
                  "prefect work-pool create tilts --type process", "prefect --no-prompt deploy --all",
                  "prefect worker start --pool tilts", "tilts automation create",
-                 "prefect flow-run ls --state Scheduled",
+                 "prefect flow-run ls --state Scheduled", "tilts cases import",
                  "prefect deployment run expire_statuses/expire-statuses --start-in",
                  "python -c \"import os; from prefect.blocks.system import Secret"):  # fmt: skip
         assert step in commands, f"the guide no longer says {step!r}"
@@ -106,9 +109,19 @@ def test_operator_guide_on_a_fresh_clone(prefect_server: dict[str, str], tmp_pat
         # 3. Create the store (twice: safe to repeat)
         for _ in range(2):
             _run([*TILTS, "db", "upgrade"], env, cwd=clone)
-        seed_caseload(
-            tmp_path / "tilts.toml", {"0040000": mock.sample("0040000", 200)}, households=25
-        )
+        # 3. Load the caseload: the case application's export, by the guide's command
+        groups: dict[str, list[str]] = defaultdict(list)
+        for p in mock.sample("0040000", 200):
+            groups[str(p["householdId"])].append(p["personCode"])
+        export = tmp_path / "ogre-caseload.csv"
+        write_caseload(export, list(groups.items())[:25], riga_today())
+        load = _guide_line("tilts cases import")
+        assert load[:3] == ["cases", "import", "/srv/exports/ogre-caseload.csv"], load
+        load = [*load[:2], str(export), *load[3:]]
+        first_load = json.loads(_run([*TILTS, *load, "--json"], env, cwd=clone))
+        assert first_load["cases_created"] == 25 and first_load["quarantined"] == 0, first_load
+        again = json.loads(_run([*TILTS, *load, "--json"], env, cwd=clone))  # changes nothing
+        assert not any(v for k, v in again.items() if k.endswith(("_created", "_updated"))), again
         # 4. Deploy and schedule
         _run([PREFECT, "work-pool", "create", "tilts", "--type", "process"], env, cwd=clone)
         before = datetime.now(UTC)

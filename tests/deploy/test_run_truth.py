@@ -122,12 +122,10 @@ print(json.dumps({"type": state.type.value, "id": str(state.state_details.flow_r
 
 
 def test_vsaa_down_fails_the_night_and_the_failure_automation_fires(
-    module_prefect_server: dict[str, str], mock: MockHandle, tmp_path: Path,
+    prefect_server: dict[str, str], mock: MockHandle, tmp_path: Path,
     hook: tuple[str, list[dict[str, Any]]],
 ) -> None:  # fmt: skip
-    config, env = _world(
-        mock, f"sqlite:///{tmp_path / 'store.db'}", tmp_path, module_prefect_server
-    )
+    config, env = _world(mock, f"sqlite:///{tmp_path / 'store.db'}", tmp_path, prefect_server)
     url, received = hook
     block = (
         "from prefect.blocks.notifications import CustomWebhookNotificationBlock as B; "
@@ -186,9 +184,9 @@ def _status(config: Path, env: dict[str, str]) -> dict[str, Any]:
 
 
 def test_one_sync_per_store_and_a_killed_sync_is_shown_crashed(
-    module_prefect_server: dict[str, str], mock: MockHandle, tmp_path: Path, store: str
+    prefect_server: dict[str, str], mock: MockHandle, tmp_path: Path, store: str
 ) -> None:
-    config, env = _world(mock, store, tmp_path, module_prefect_server)
+    config, env = _world(mock, store, tmp_path, prefect_server)
     engine = make_engine(store)
     # slow registries: the first sync still runs when the second has started (a process
     # start takes many seconds on a loaded machine), and when it is killed
@@ -270,15 +268,13 @@ print(json.dumps(seen))
     ],
 )
 def test_every_date_a_flow_means_is_a_riga_date_whatever_the_host_zone(
-    module_prefect_server: dict[str, str], mock: MockHandle, tmp_path: Path,
+    prefect_server: dict[str, str], mock: MockHandle, tmp_path: Path,
     instant: str, riga_day: str, last_month: str,
 ) -> None:  # fmt: skip
     """The nightly's as-of day, the expiry day and the SPOLIS monthly report's "previous
     month", from flows run in processes under TZ=UTC (still 31 December at 22:30 UTC) and
     TZ=Pacific/Kiritimati (UTC+14: already 1 January at 21:30 UTC): the same Riga answers."""
-    config, env = _world(
-        mock, f"sqlite:///{tmp_path / 'store.db'}", tmp_path, module_prefect_server
-    )
+    config, env = _world(mock, f"sqlite:///{tmp_path / 'store.db'}", tmp_path, prefect_server)
     answers = []
     for zone in ("UTC", "Pacific/Kiritimati"):
         out = tmp_path / zone.replace("/", "-")
