@@ -116,8 +116,8 @@ def test_operator_guide_on_a_fresh_clone(prefect_server: dict[str, str], tmp_pat
         export = tmp_path / "ogre-caseload.csv"
         write_caseload(export, list(groups.items())[:25], riga_today())
         load = _guide_line("tilts cases import")
-        assert load[:3] == ["cases", "import", "/srv/exports/ogre-caseload.csv"], load
-        load = [*load[:2], str(export), *load[3:]]
+        assert load[:4] == ["tilts", "cases", "import", "/srv/exports/ogre-caseload.csv"], load
+        load = [*load[1:3], str(export), *load[4:]]
         first_load = json.loads(_run([*TILTS, *load, "--json"], env, cwd=clone))
         assert first_load["cases_created"] == 25 and first_load["quarantined"] == 0, first_load
         again = json.loads(_run([*TILTS, *load, "--json"], env, cwd=clone))  # changes nothing
