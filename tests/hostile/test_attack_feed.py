@@ -6,8 +6,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
+
 from flows.nightly import nightly_sync
 from mocks.harness import MockHandle
+from tilts.errors import RunFailed
 
 
 def _calls(mock: MockHandle, service: str) -> int:
@@ -25,7 +28,9 @@ def test_a_dtd_in_the_change_feed_does_not_hold_back_the_registries(
     registry_mock.set_today(later)
     registry_mock.add_fault(service="pmlp", operation="getChanges", kind="dtd")
     registry_mock.admin_delete("journal")
-    second = nightly_sync(config_path=str(config), as_of=later.isoformat())
+    with pytest.raises(RunFailed) as failed:  # the night is Failed (spec §7), figures kept
+        nightly_sync(config_path=str(config), as_of=later.isoformat())
+    second = failed.value.figures
 
     assert any("pmlp change feed: ContractError" in f for f in second["failures"]), second
     assert any("the change feed" in w for w in second["will_retry"]), second
