@@ -88,7 +88,9 @@ class GatewaySettings(_Strict):
     max_attempts: int = Field(default=5, ge=1, le=20)
     backoff_base_s: float = Field(default=0.2, ge=0, le=MAX_SECONDS)
     backoff_max_s: float = Field(default=10.0, ge=0, le=MAX_SECONDS)
-    user_id: str = Field(default="LVsvc-nightly", min_length=1, max_length=USER_ID_MAX)
+    # at most what the audit column holds; an empty one is refused by the connector before any
+    # call leaves the process (MissingPurposeError, like an empty ``issue``)
+    user_id: str = Field(default="LVsvc-nightly", max_length=USER_ID_MAX)
     services: dict[str, ServiceLimits] = Field(default_factory=_default_services)
 
     @field_validator("base_url")

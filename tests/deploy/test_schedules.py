@@ -88,7 +88,12 @@ class Deployed:
 
 
 def _post(api: str, path: str, body: dict[str, Any]) -> Any:
-    resp = requests.post(f"{api}{path}", json=body, timeout=120)
+    # A loaded server's SQLite can be busy: Prefect then answers 503 and wrote nothing; ask again.
+    for _ in range(10):
+        resp = requests.post(f"{api}{path}", json=body, timeout=120)
+        if resp.status_code != 503:
+            break
+        time.sleep(2)
     assert resp.ok, resp.text[:2000]
     return resp.json()
 

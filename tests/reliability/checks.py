@@ -32,11 +32,15 @@ def person_records(store: Store) -> dict[int, list[tuple[Any, ...]]]:
     return {pid: sorted(rows, key=repr) for pid, rows in out.items()}
 
 
-def open_quarantine(store: Store) -> list[tuple[str, str, str, str]]:
+def open_quarantine(
+    store: Store, statuses: tuple[str, ...] = ("OPEN",)
+) -> list[tuple[str, str, str, str]]:
+    """Quarantine rows (service, kind, ref, reason); ``statuses`` adds e.g. ``RESOLVED``, the
+    rows a later run of the same phase fetched cleanly (store/quarantine.py)."""
     with store.factory() as s:
         rows = s.execute(
             select(Quarantine.service, Quarantine.record_kind, Quarantine.record_ref,
-                   Quarantine.reason).where(Quarantine.status == "OPEN")
+                   Quarantine.reason).where(Quarantine.status.in_(statuses))
         )  # fmt: skip
         return sorted((r[0], r[1], r[2], r[3]) for r in rows)
 
