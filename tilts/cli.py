@@ -175,7 +175,7 @@ def sync(
 ) -> None:
     """One sync run for the configured municipalities."""
     from flows.catalogue import sync_flow
-    from tilts.errors import RunFailed
+    from flows.reporting import figures_of
 
     flow = _guard(sync_flow, service)
     atvk = preflight(config, municipality)
@@ -184,17 +184,17 @@ def sync(
         backfill = {"as_of": _past_day(as_of), "full": True}
         if service in ("population", "all"):
             backfill["backfill"] = True
-    try:  # another sync on the store: RunLocked, exit 3 (store/runlock.py)
-        figures = _guard(
-            flow,
-            municipality=atvk,
-            full=full,
-            chunk_size=chunk_size,
-            config_path=str(config) if config else None,
-            **backfill,
-        )
-    except RunFailed as failed:  # the flow run is Failed; its figures say what and why
-        figures = failed.figures
+    # another sync on the store: RunLocked, exit 3 (store/runlock.py); a Failed run's figures
+    # say what and why (figures_of)
+    figures = _guard(
+        figures_of,
+        flow,
+        municipality=atvk,
+        full=full,
+        chunk_size=chunk_size,
+        config_path=str(config) if config else None,
+        **backfill,
+    )
     _print_figures(figures)
     _finish(figures)
 
