@@ -13,7 +13,7 @@ Public API (no I/O, no database; flows, the SPOLIS reporting and ``tilts assess`
 See ``assessment/README.md`` for where each rule lives.
 """
 
-from assessment.calculator import (
+from tilts.assessment.calculator import (
     assess,
     benefit_schedule,
     household_thresholds,
@@ -21,7 +21,7 @@ from assessment.calculator import (
     income_months,
     savings_limit,
 )
-from assessment.categories import (
+from tilts.assessment.categories import (
     CATEGORY_ORDER,
     household_type,
     is_able_to_work,
@@ -30,8 +30,8 @@ from assessment.categories import (
     pension_age_reached,
     person_category,
 )
-from assessment.explain import computations, render
-from assessment.model import (
+from tilts.assessment.explain import computations, render
+from tilts.assessment.model import (
     AssessmentResult,
     BenefitSchedule,
     Case,
@@ -48,10 +48,10 @@ from assessment.model import (
     VidIncome,
     VsaaPayment,
 )
-from assessment.output import result_to_json, schedule_to_json
-from assessment.parsing import case_from_data, parse_case
-from assessment.periods import Month
-from assessment.rules import (
+from tilts.assessment.output import result_to_json, schedule_to_json
+from tilts.assessment.parsing import case_from_data, parse_case
+from tilts.assessment.periods import Month
+from tilts.assessment.rules import (
     HouseholdType,
     HousingCoefficientRow,
     HousingNormRow,

@@ -15,8 +15,8 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
-from assessment.categories import household_type
-from assessment.model import (
+from tilts.assessment.categories import household_type
+from tilts.assessment.model import (
     Case,
     GmiBenefit,
     HousingBenefit,
@@ -24,10 +24,10 @@ from assessment.model import (
     ScheduledMonth,
     Status,
 )
-from assessment.money import ZERO, format_amount, format_factor, to_cents
-from assessment.periods import Month
-from assessment.rules import HouseholdType, Rules
-from tilts.errors import InputError
+from tilts.assessment.money import ZERO, format_amount, format_factor, to_cents
+from tilts.assessment.periods import Month
+from tilts.assessment.rules import HouseholdType, Rules
+from tilts.kernel.errors import InputError
 
 
 def format_threshold(value: Decimal) -> str:

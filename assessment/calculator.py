@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import NamedTuple
 
-from assessment.benefits import (
+from tilts.assessment.benefits import (
     coefficient_in,
     gmi_benefit,
     gmi_schedule,
@@ -33,15 +33,15 @@ from assessment.benefits import (
     housing_schedule,
     period,
 )
-from assessment.categories import (
+from tilts.assessment.categories import (
     household_type,
     is_able_to_work,
     is_child_with_disability,
     pension_age_reached,
     person_category,
 )
-from assessment.income import household_income
-from assessment.model import (
+from tilts.assessment.income import household_income
+from tilts.assessment.model import (
     AssessmentResult,
     BenefitSchedule,
     Case,
@@ -51,11 +51,11 @@ from assessment.model import (
     Status,
     Thresholds,
 )
-from assessment.money import ZERO, format_amount, to_cents
-from assessment.periods import Month, add_months, months_before
-from assessment.rules import Rules, default_rules
-from assessment.validation import validate_case
-from tilts.errors import InputError
+from tilts.assessment.money import ZERO, format_amount, to_cents
+from tilts.assessment.periods import Month, add_months, months_before
+from tilts.assessment.rules import Rules, default_rules
+from tilts.assessment.validation import validate_case
+from tilts.kernel.errors import InputError
 
 #: assessment.md §1: the average over the last three full calendar months.
 INCOME_MONTHS = 3

@@ -11,11 +11,11 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
-from assessment.model import Person, PersonCategory
-from assessment.periods import Month, add_months, has_reached_age
-from assessment.rules import HouseholdType, Rules, default_rules
-from assessment.rules.tables import PensionAgeRow
-from tilts.errors import InputError
+from tilts.assessment.model import Person, PersonCategory
+from tilts.assessment.periods import Month, add_months, has_reached_age
+from tilts.assessment.rules import HouseholdType, Rules, default_rules
+from tilts.assessment.rules.tables import PensionAgeRow
+from tilts.kernel.errors import InputError
 
 #: The order in which categories are tried; each person falls into the first that fits.
 CATEGORY_ORDER: tuple[PersonCategory, ...] = tuple(PersonCategory)

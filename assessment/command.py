@@ -13,12 +13,12 @@ import json
 import pathlib
 import typing
 
-from assessment.calculator import assess
-from assessment.explain import render
-from assessment.output import result_to_json
-from assessment.parsing import parse_case
-from assessment.rules import default_rules
-from tilts.errors import InputError, TiltsError
+from tilts.assessment.calculator import assess
+from tilts.assessment.explain import render
+from tilts.assessment.output import result_to_json
+from tilts.assessment.parsing import parse_case
+from tilts.assessment.rules import default_rules
+from tilts.kernel.errors import InputError, TiltsError
 
 EXIT_OK = 0
 EXIT_FAILED = 1

@@ -8,9 +8,9 @@ figure comes from; these lines are the sums a worker checks by hand.
 
 from __future__ import annotations
 
-from assessment.benefits import format_threshold
-from assessment.model import AssessmentResult
-from assessment.money import ZERO, format_amount
+from tilts.assessment.benefits import format_threshold
+from tilts.assessment.model import AssessmentResult
+from tilts.assessment.money import ZERO, format_amount
 
 
 def computations(result: AssessmentResult) -> list[str]:

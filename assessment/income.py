@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from assessment.categories import is_child_in_month
-from assessment.model import Case, DeclaredIncome, IncomeLine, MemberIncome, Person
-from assessment.periods import Month
-from assessment.rules import Rules
-from tilts.errors import InputError
+from tilts.assessment.categories import is_child_in_month
+from tilts.assessment.model import Case, DeclaredIncome, IncomeLine, MemberIncome, Person
+from tilts.assessment.periods import Month
+from tilts.assessment.rules import Rules
+from tilts.kernel.errors import InputError
 
 VID = "VID"
 VSAA = "VSAA"

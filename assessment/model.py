@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
-from assessment.periods import Month
+from tilts.assessment.periods import Month
 
 
 class Status(StrEnum):

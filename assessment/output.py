@@ -35,9 +35,9 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from assessment.explain import computations
-from assessment.model import AssessmentResult, IncomeLine, MemberIncome, ScheduledMonth
-from assessment.money import ZERO, format_amount, format_factor
+from tilts.assessment.explain import computations
+from tilts.assessment.model import AssessmentResult, IncomeLine, MemberIncome, ScheduledMonth
+from tilts.assessment.money import ZERO, format_amount, format_factor
 
 
 def _date(value: dt.date | None) -> str | None:

@@ -1,7 +1,7 @@
 """The case JSON of ``assessment.md`` §7, parsed into a :class:`~assessment.model.Case`.
 
 Structure is checked here with pydantic; every error becomes one ``<field path>: <what is
-wrong>`` line of an :class:`~tilts.errors.InputError` (``members[0].vid[2].netAmount:``).
+wrong>`` line of an :class:`~tilts.kernel.errors.InputError` (``members[0].vid[2].netAmount:``).
 Vocabularies (income types, expense types, municipality) are checked against the rules by
 :mod:`assessment.validation`.
 
@@ -38,7 +38,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from assessment.model import (
+from tilts.assessment.model import (
     Case,
     DeclaredIncome,
     Disability,
@@ -50,9 +50,9 @@ from assessment.model import (
     VidIncome,
     VsaaPayment,
 )
-from assessment.money import parse_amount
-from assessment.periods import Month
-from tilts.errors import InputError
+from tilts.assessment.money import parse_amount
+from tilts.assessment.periods import Month
+from tilts.kernel.errors import InputError
 
 # ASCII digits only (money and dates on the wire are ASCII): ``\d`` takes "٢٠٢٦" and
 # "２０２６" too, and ``$`` a trailing newline

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from assessment.model import Case, Person
-from assessment.rules import Rules
-from tilts.errors import InputError
+from tilts.assessment.model import Case, Person
+from tilts.assessment.rules import Rules
+from tilts.kernel.errors import InputError
 
 DISABILITY_SUBJECTS = ("ADULT", "CHILD")
 DISABILITY_GROUPS = ("I", "II", "III")

@@ -39,7 +39,7 @@ NAIVE_LATENCY_MS = 20  # per call, on both sides of the naive comparison
 
 def population_once(persons: int, changed_pct: float) -> dict[str, Any]:
     """Full then incremental population sync of ``persons``."""
-    from flows.sync_population import sync_population
+    from tilts.flows.sync_population import sync_population
 
     with bench_world(persons) as world:
         t0 = time.perf_counter()
@@ -76,9 +76,9 @@ def nightly_once(
     """
     from prefect import flow
 
-    from flows.nightly import nightly_sync
-    from flows.reporting import figures_of
-    from tilts.timing import BUSY
+    from tilts.flows.nightly import nightly_sync
+    from tilts.flows.reporting import figures_of
+    from tilts.kernel.timing import BUSY
 
     @flow(name="bench-warm-up")
     def warm_up() -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from mocks.harness import MockHandle, running_mocks
+from tilts.mocks.harness import MockHandle, running_mocks
 
 
 def peak_rss_mb() -> float:
@@ -88,7 +88,7 @@ class BenchWorld:
 
 def write_bench_config(path: Path, base_url: str, store_url: str, unlimited: bool) -> None:
     """The demo configuration; ``unlimited`` lifts our client-side rate limits as well."""
-    from tilts.demo import write_config
+    from tilts.shell.demo import write_config
 
     write_config(path, base_url, store_url)
     if unlimited:
@@ -139,12 +139,12 @@ def _households(
 def seed_store(config_path: str, base_url: str) -> int:
     """Every person of the mock's municipalities a subject of an open case, in a fresh store;
     returns how many subjects were seeded."""
-    from flows.runtime import open_store
-    from mocks.config import MockConfig
-    from store.caseload import seed_households
-    from store.db import transaction
-    from store.ops import ensure_municipality
-    from tilts.config import load_settings
+    from tilts.flows.runtime import open_store
+    from tilts.kernel.config import load_settings
+    from tilts.mocks.config import MockConfig
+    from tilts.store.caseload import seed_households
+    from tilts.store.db import transaction
+    from tilts.store.ops import ensure_municipality
 
     settings = load_settings(Path(config_path))
     _, factory = open_store(settings.store.url)
@@ -165,7 +165,7 @@ def bench_world(
     persons: int, *, unlimited: bool = False, latency_ms: int = 0
 ) -> Iterator[BenchWorld]:
     """Mocks with ``persons`` persons, a fresh SQLite store, every sampled person a subject."""
-    from tilts.demo import DEMO_SECRETS
+    from tilts.shell.demo import DEMO_SECRETS
 
     os.environ.update(DEMO_SECRETS)
     work = Path(tempfile.mkdtemp(prefix="tilts-bench-"))
@@ -192,9 +192,9 @@ def sample_codes(world: BenchWorld, n: int) -> list[str]:
     """Personal codes of ``n`` subjects of the first municipality (never printed)."""
     from sqlalchemy import select
 
-    from flows.runtime import open_store
-    from store.models import Person
-    from tilts.config import load_settings
+    from tilts.flows.runtime import open_store
+    from tilts.kernel.config import load_settings
+    from tilts.store.models import Person
 
     settings = load_settings(world.config)
     _, factory = open_store(settings.store.url)

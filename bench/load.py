@@ -39,9 +39,9 @@ from sqlalchemy import func, select, update
 
 from bench.common import BenchWorld, bench_world, peak_rss_mb
 from bench.load_proof import proof, store_of
-from mocks.harness import MockHandle
-from store.models import Case, FlowRunLog, HouseholdMember
-from store.models_outbox import RECIPIENTS, Notification
+from tilts.mocks.harness import MockHandle
+from tilts.store.models import Case, FlowRunLog, HouseholdMember
+from tilts.store.models_outbox import RECIPIENTS, Notification
 
 INBOUND = ("pmlp", "vdeavk", "vsaa", "vid", "nva")
 RECIPIENT_SERVICES = tuple(f"recipient-{r}" for r in RECIPIENTS)
@@ -91,11 +91,11 @@ def applied_faults(mocks: MockHandle) -> dict[str, int]:
 def casework(world: BenchWorld, today: date, share: float) -> int:
     """Grant a status to every ``1/share``-th open case's household (case roles set on its
     first member), as caseworkers would during the day; returns the notifications queued."""
-    from assessment.periods import Month
-    from store.db import transaction
-    from store.decisions import NewDecision, record_decisions
-    from store.ops import ensure_municipality, now
-    from tilts.config import load_settings
+    from tilts.assessment.periods import Month
+    from tilts.kernel.config import load_settings
+    from tilts.store.db import transaction
+    from tilts.store.decisions import NewDecision, record_decisions
+    from tilts.store.ops import ensure_municipality, now
 
     factory = store_of(world)
     step = max(1, round(1 / share))
@@ -133,8 +133,8 @@ def casework(world: BenchWorld, today: date, share: float) -> int:
 def night(world: BenchWorld, today: str, chunk_size: int, seen: set[str]) -> dict[str, Any]:
     """One nightly run (delivery included): wall time, figures, and what is left for the next
     night (``left``; ``backoff_s``: until the last undelivered notification is due again)."""
-    from flows.nightly import nightly_sync
-    from flows.reporting import figures_of
+    from tilts.flows.nightly import nightly_sync
+    from tilts.flows.reporting import figures_of
 
     t0 = time.monotonic()
     figures_of(nightly_sync, config_path=str(world.config), as_of=today, chunk_size=chunk_size)

@@ -16,17 +16,17 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.common import BenchWorld
-from store.models import Person, Quarantine, RegistryFact, RegistryFetch
-from store.models_outbox import RECIPIENTS, Notification
-from store.persons import open_case_subjects_query
+from tilts.store.models import Person, Quarantine, RegistryFact, RegistryFetch
+from tilts.store.models_outbox import RECIPIENTS, Notification
+from tilts.store.persons import open_case_subjects_query
 
 SOURCES = ("VDEAVK", "VSAA", "VID", "NVA")  # the per-person registries' fact sources
 
 
 def store_of(world: BenchWorld) -> sessionmaker[Session]:
     """A session factory on the bench world's store."""
-    from flows.runtime import open_store
-    from tilts.config import load_settings
+    from tilts.flows.runtime import open_store
+    from tilts.kernel.config import load_settings
 
     return open_store(load_settings(world.config).store.url)[1]
 
@@ -37,8 +37,8 @@ def _count(s: Session, stmt: Any) -> int:
 
 def store_checks(world: BenchWorld) -> dict[str, int]:
     """What the store lacks or holds twice (all zero when nothing was lost)."""
-    from store.ops import ensure_municipality
-    from tilts.config import load_settings
+    from tilts.kernel.config import load_settings
+    from tilts.store.ops import ensure_municipality
 
     out: Counter[str] = Counter()
     with store_of(world)() as s:
@@ -101,8 +101,8 @@ def proof(world: BenchWorld, today: str, chunk_size: int) -> dict[str, Any]:
     adds up everything missing, held twice or still changed by the clean night."""
     import time
 
-    from flows.nightly import nightly_sync
-    from flows.reporting import figures_of
+    from tilts.flows.nightly import nightly_sync
+    from tilts.flows.reporting import figures_of
 
     world.mocks.clear_faults()
     checks = {**store_checks(world), **recipient_checks(world)}

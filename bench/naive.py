@@ -21,10 +21,17 @@ from zeep import Client, Settings
 from zeep.helpers import serialize_object
 from zeep.transports import Transport
 
-from connectors.soap import WSDL_DIR
-from connectors.xroad import CallHeaders, Purpose, ServiceId, XRoadPlugin, rest_headers, set_current
-from flows.work.registries import months_to_fetch
-from tilts.config import load_settings
+from tilts.connectors.soap import WSDL_DIR
+from tilts.connectors.xroad import (
+    CallHeaders,
+    Purpose,
+    ServiceId,
+    XRoadPlugin,
+    rest_headers,
+    set_current,
+)
+from tilts.flows.work.registries import months_to_fetch
+from tilts.kernel.config import load_settings
 
 SOAP = {  # service → (WSDL, X-Road service, operation, path)
     "pmlp": ("pmlp_fpr_v1.wsdl", "LV/GOV/PMLP/FPR", "getPersons", "/pmlp/fpr/v1"),

@@ -7,8 +7,8 @@ import time
 
 import requests
 
-from connectors.deadline import within
-from tilts.errors import AuthError, RetriableError
+from tilts.connectors.deadline import within
+from tilts.kernel.errors import AuthError, RetriableError
 
 
 class TokenCache:

@@ -24,14 +24,14 @@ from typing import ClassVar, TypeVar
 import requests
 from requests.adapters import HTTPAdapter
 
-from connectors.audit import AuditRecord, AuditSink
-from connectors.auth import TokenCache
-from connectors.deadline import within
-from connectors.ratelimit import RateLimiter
-from connectors.retry import RetryPolicy, RetryStats, call_with_retry
-from connectors.xroad import CallHeaders, Purpose, ServiceId
-from tilts.config import GatewaySettings, MunicipalitySettings
-from tilts.errors import (
+from tilts.connectors.auth import TokenCache
+from tilts.connectors.deadline import within
+from tilts.connectors.ratelimit import RateLimiter
+from tilts.connectors.retry import RetryPolicy, RetryStats, call_with_retry
+from tilts.connectors.xroad import CallHeaders, Purpose, ServiceId
+from tilts.kernel.audit import AuditRecord, AuditSink
+from tilts.kernel.config import GatewaySettings, MunicipalitySettings
+from tilts.kernel.errors import (
     AuthError,
     ContractError,
     FatalError,

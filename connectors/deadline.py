@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-from tilts.errors import RetriableError
+from tilts.kernel.errors import RetriableError
 
 T = TypeVar("T")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from connectors.base import ServiceSpec
-from connectors.rest import RestRegistryClient
-from connectors.xroad import ServiceId
+from tilts.connectors.base import ServiceSpec
+from tilts.connectors.rest import RestRegistryClient
+from tilts.connectors.xroad import ServiceId
 
 
 class NvaClient(RestRegistryClient):

@@ -8,9 +8,9 @@ from typing import Any, ClassVar
 
 from lxml import etree
 
-from connectors.base import ServiceSpec
-from connectors.soap import SoapRegistryClient, text
-from connectors.xroad import ServiceId
+from tilts.connectors.base import ServiceSpec
+from tilts.connectors.soap import SoapRegistryClient, text
+from tilts.connectors.xroad import ServiceId
 
 NS = "urn:lv:pmlp:fpr:v1"
 _P = f"{{{NS}}}"
@@ -91,7 +91,7 @@ class PmlpClient(SoapRegistryClient):
         body = self.call("getPersons", "pmlp", len(codes), **kwargs)
         persons = [_person(el) for el in body.iterfind(f"{_P}person")]
         if [p["requestedCode"] for p in persons] != list(codes):
-            from tilts.errors import ContractError
+            from tilts.kernel.errors import ContractError
 
             raise ContractError(
                 "pmlp.getPersons: answer does not list the requested codes in order"
@@ -141,7 +141,7 @@ class PmlpClient(SoapRegistryClient):
             if not page.has_more:
                 return
             if page.next_cursor in seen or page.next_cursor == cursor:
-                from tilts.errors import ContractError
+                from tilts.kernel.errors import ContractError
 
                 raise ContractError("pmlp.getChanges: the feed repeated a cursor")
             seen.add(page.next_cursor)

@@ -10,7 +10,8 @@ What an answer means, as data (:data:`STATUS_ACTIONS`, merged over the base's ta
 * 202 → :class:`Receipt`. The same key and body replay the first receipt, so a notification
   re-sent after a crash is simply delivered.
 * 429, 502, 503, 504, 500 and transport errors → retried by the one retry layer
-  (``connectors/retry.py``); when it gives up, :class:`~tilts.errors.UnreachableError`. A 500 is
+  (``connectors/retry.py``); when it gives up,
+  :class:`~tilts.kernel.errors.UnreachableError`. A 500 is
   retried here (unlike for registries) because the idempotency key makes a re-send harmless.
 * 409 ``IDEMPOTENCY_CONFLICT`` → :class:`IdempotencyConflictError`: the recipient already holds
   a notification under this id with another body. It is not a rejection of the news (outbound.md
@@ -28,11 +29,11 @@ import json
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from connectors.base import DEFAULT_STATUS_ACTIONS, Action, RawResponse, ServiceSpec
-from connectors.rest import RestRegistryClient
-from connectors.xroad import CallHeaders, ServiceId, rest_headers
-from tilts.errors import ContractError, FatalError, TiltsError
-from tilts.logsafe import scrub
+from tilts.connectors.base import DEFAULT_STATUS_ACTIONS, Action, RawResponse, ServiceSpec
+from tilts.connectors.rest import RestRegistryClient
+from tilts.connectors.xroad import CallHeaders, ServiceId, rest_headers
+from tilts.kernel.errors import ContractError, FatalError, TiltsError
+from tilts.kernel.logsafe import scrub
 
 OPERATION = "status-notifications"
 FAMILY = "recipients"

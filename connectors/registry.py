@@ -11,12 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.base import RegistryClient
-from connectors.nva import NvaClient
-from connectors.pmlp import PmlpClient
-from connectors.vdeavk import VdeavkClient
-from connectors.vid import VidClient
-from connectors.vsaa import VsaaClient
+from tilts.connectors.base import RegistryClient
+from tilts.connectors.nva import NvaClient
+from tilts.connectors.pmlp import PmlpClient
+from tilts.connectors.vdeavk import VdeavkClient
+from tilts.connectors.vid import VidClient
+from tilts.connectors.vsaa import VsaaClient
 
 PROBE_FROM, PROBE_TO = "2026-08", "2026-10"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
-from connectors.base import RawResponse, RegistryClient
-from connectors.xroad import CallHeaders, rest_headers
-from tilts.errors import ContractError
+from tilts.connectors.base import RawResponse, RegistryClient
+from tilts.connectors.xroad import CallHeaders, rest_headers
+from tilts.kernel.errors import ContractError
 
 
 class RestRegistryClient(RegistryClient):

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from tilts.errors import RateLimitedError, RetriableError, UnreachableError
+from tilts.kernel.errors import RateLimitedError, RetriableError, UnreachableError
 
 T = TypeVar("T")
 

@@ -17,10 +17,17 @@ from lxml import etree
 from zeep import Client, Plugin, Settings
 from zeep.transports import Transport
 
-from connectors.base import DEFAULT_STATUS_ACTIONS, Action, RawResponse, RegistryClient
-from connectors.xmlsafe import parse
-from connectors.xroad import SOAP_ENV, XRD, CallHeaders, XRoadPlugin, reset_current, set_current
-from tilts.errors import (
+from tilts.connectors.base import DEFAULT_STATUS_ACTIONS, Action, RawResponse, RegistryClient
+from tilts.connectors.xmlsafe import parse
+from tilts.connectors.xroad import (
+    SOAP_ENV,
+    XRD,
+    CallHeaders,
+    XRoadPlugin,
+    reset_current,
+    set_current,
+)
+from tilts.kernel.errors import (
     AuthError,
     ContractError,
     FatalError,

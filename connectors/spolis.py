@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from connectors.base import ServiceSpec
-from connectors.rest import RestRegistryClient
-from connectors.xroad import ServiceId
-from tilts.errors import ContractError
+from tilts.connectors.base import ServiceSpec
+from tilts.connectors.rest import RestRegistryClient
+from tilts.connectors.xroad import ServiceId
+from tilts.kernel.errors import ContractError
 
 #: Operation family (configured batch size and rate) of each batch kind.
 FAMILIES = {"DECISION": "spolis", "PAYMENT": "spolis_payments"}

@@ -6,10 +6,10 @@ from typing import Any, ClassVar
 
 from lxml import etree
 
-from connectors.base import ServiceSpec
-from connectors.soap import SoapRegistryClient, text
-from connectors.xroad import ServiceId
-from tilts.errors import ContractError
+from tilts.connectors.base import ServiceSpec
+from tilts.connectors.soap import SoapRegistryClient, text
+from tilts.connectors.xroad import ServiceId
+from tilts.kernel.errors import ContractError
 
 NS = "urn:lv:vdeavk:disability:v1"
 _P = f"{{{NS}}}"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from connectors.base import ServiceSpec
-from connectors.rest import RestRegistryClient
-from connectors.vsaa import MonthlyAnswer
-from connectors.xroad import ServiceId
+from tilts.connectors.base import ServiceSpec
+from tilts.connectors.rest import RestRegistryClient
+from tilts.connectors.vsaa import MonthlyAnswer
+from tilts.connectors.xroad import ServiceId
 
 
 class VidClient(RestRegistryClient):

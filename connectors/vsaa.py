@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from connectors.base import ServiceSpec
-from connectors.rest import RestRegistryClient
-from connectors.xroad import ServiceId
+from tilts.connectors.base import ServiceSpec
+from tilts.connectors.rest import RestRegistryClient
+from tilts.connectors.xroad import ServiceId
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from tilts.errors import ContractError
+from tilts.kernel.errors import ContractError
 
 _PARSER = etree.XMLParser(
     resolve_entities=False,

@@ -14,7 +14,7 @@ from typing import Any
 from lxml import etree
 from zeep import Plugin
 
-from tilts.errors import MissingPurposeError
+from tilts.kernel.errors import MissingPurposeError
 
 XRD = "http://x-road.eu/xsd/xroad.xsd"
 IDN = "http://x-road.eu/xsd/identifiers"

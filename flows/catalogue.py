@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tilts.errors import InputError
+from tilts.kernel.errors import InputError
 
 
 def sync_flow(service: str) -> Callable[..., dict[str, Any]]:
     """The flow behind ``tilts sync <service>``."""
-    from flows.nightly import nightly_sync
-    from flows.sync_population import sync_population
-    from flows.sync_registries import sync_disability, sync_employment, sync_income
+    from tilts.flows.nightly import nightly_sync
+    from tilts.flows.sync_population import sync_population
+    from tilts.flows.sync_registries import sync_disability, sync_employment, sync_income
 
     table: dict[str, Callable[..., dict[str, Any]]] = {
         "population": sync_population,

@@ -36,21 +36,21 @@ from prefect.context import FlowRunContext
 from prefect.deployments import run_deployment
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.naming import chunk_task_name, flow_run_name, span
-from flows.notify import deliver_after_sync
-from flows.reassess import run_reassess
-from flows.reporting import Progress, begin, conclude, publish, refused
-from flows.runtime import Runtime, close_runtime, get_runtime, open_runtime
-from flows.work import fanout as work
-from flows.work import population, registries
-from flows.work.chunks import Chunk
-from flows.work.fanout import SERVICES
-from flows.work.registry_syncs import Window
-from store.chunks import chunks_of, claim_chunk, finish_chunk, mark_lost
-from tilts.clock import day_or_today
-from tilts.errors import RunLocked, TiltsError
-from tilts.logsafe import scrub
-from tilts.timing import BUSY
+from tilts.flows.naming import chunk_task_name, flow_run_name, span
+from tilts.flows.notify import deliver_after_sync
+from tilts.flows.reassess import run_reassess
+from tilts.flows.reporting import Progress, begin, conclude, publish, refused
+from tilts.flows.runtime import Runtime, close_runtime, get_runtime, open_runtime
+from tilts.flows.work import fanout as work
+from tilts.flows.work import population, registries
+from tilts.flows.work.chunks import Chunk
+from tilts.flows.work.fanout import SERVICES
+from tilts.flows.work.registry_syncs import Window
+from tilts.kernel.clock import day_or_today
+from tilts.kernel.errors import RunLocked, TiltsError
+from tilts.kernel.logsafe import scrub
+from tilts.kernel.timing import BUSY
+from tilts.store.chunks import chunks_of, claim_chunk, finish_chunk, mark_lost
 
 PART_DEPLOYMENT = "nightly_part/nightly-part"
 WORKER_LABEL = "prefect.worker.name"  # set on the flow run by the worker that submits it

@@ -17,7 +17,7 @@ from typing import Any
 
 from prefect.futures import PrefectFuture
 
-from flows.work.chunks import Chunk
+from tilts.flows.work.chunks import Chunk
 
 Submit = Callable[[], PrefectFuture[Any]]
 Lane = Iterator[tuple[Submit, Chunk]]

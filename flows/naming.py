@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from tilts.clock import riga_today
+from tilts.kernel.clock import riga_today
 
 
 def municipalities(params: Mapping[str, Any]) -> str:
@@ -24,7 +24,7 @@ def municipalities(params: Mapping[str, Any]) -> str:
     if params.get("municipality"):
         return str(params["municipality"])
     try:
-        from tilts.config import load_settings
+        from tilts.kernel.config import load_settings
 
         config = params.get("config_path")
         settings = load_settings(Path(config) if config else None)

@@ -21,18 +21,18 @@ from prefect import flow
 from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.lanes import Lane, run_lanes
-from flows.naming import flow_run_name
-from flows.notify import deliver_after_sync
-from flows.reassess import run_reassess
-from flows.reporting import Progress, begin, conclude, publish, refused
-from flows.runtime import close_runtime, get_runtime, open_runtime
-from flows.sync_population import PopulationNight, plan_population
-from flows.sync_registries import RegistryNight, plan_registries
-from flows.work.chunks import DEFAULT_CHUNK, Chunk
-from tilts.clock import day_or_today
-from tilts.errors import RunLocked, TiltsError
-from tilts.logsafe import scrub
+from tilts.flows.lanes import Lane, run_lanes
+from tilts.flows.naming import flow_run_name
+from tilts.flows.notify import deliver_after_sync
+from tilts.flows.reassess import run_reassess
+from tilts.flows.reporting import Progress, begin, conclude, publish, refused
+from tilts.flows.runtime import close_runtime, get_runtime, open_runtime
+from tilts.flows.sync_population import PopulationNight, plan_population
+from tilts.flows.sync_registries import RegistryNight, plan_registries
+from tilts.flows.work.chunks import DEFAULT_CHUNK, Chunk
+from tilts.kernel.clock import day_or_today
+from tilts.kernel.errors import RunLocked, TiltsError
+from tilts.kernel.logsafe import scrub
 
 SERVICES = ("vdeavk", "vsaa", "vid", "nva")
 LANE_DEPTH = 2  # chunks in flight per service: one fetching while the other commits

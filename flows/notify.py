@@ -23,15 +23,15 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 from sqlalchemy import func, select
 
-from flows.naming import atvk_task_name, flow_run_name
-from flows.reporting import Progress, begin, publish
-from flows.runtime import Runtime, close_runtime, get_runtime, open_runtime
-from flows.work import notify as work
-from store.models_outbox import Notification
-from tilts.clock import riga_now, riga_today
-from tilts.errors import TiltsError
-from tilts.logsafe import scrub
-from tilts.timing import BUSY
+from tilts.flows.naming import atvk_task_name, flow_run_name
+from tilts.flows.reporting import Progress, begin, publish
+from tilts.flows.runtime import Runtime, close_runtime, get_runtime, open_runtime
+from tilts.flows.work import notify as work
+from tilts.kernel.clock import riga_now, riga_today
+from tilts.kernel.errors import TiltsError
+from tilts.kernel.logsafe import scrub
+from tilts.kernel.timing import BUSY
+from tilts.store.models_outbox import Notification
 
 log = logging.getLogger("tilts.flows")
 

@@ -18,14 +18,14 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.naming import flow_run_name
-from flows.reporting import Progress, begin, publish
-from flows.runtime import close_runtime, get_runtime, open_runtime
-from flows.work import reassess as work
-from flows.work import recalculation
-from flows.work.batching import batches
-from tilts.clock import day_or_today
-from tilts.logsafe import scrub
+from tilts.flows.naming import flow_run_name
+from tilts.flows.reporting import Progress, begin, publish
+from tilts.flows.runtime import close_runtime, get_runtime, open_runtime
+from tilts.flows.work import reassess as work
+from tilts.flows.work import recalculation
+from tilts.flows.work.batching import batches
+from tilts.kernel.clock import day_or_today
+from tilts.kernel.logsafe import scrub
 
 CHUNK_SIZE = 500
 

@@ -29,11 +29,11 @@ from rich.progress import (
 )
 from rich.progress import Progress as RichProgress
 
-from flows.runtime import Runtime
-from store.db import transaction
-from store.ops import finish_run, start_run
-from tilts.errors import RunFailed, TiltsError
-from tilts.timing import BUSY
+from tilts.flows.runtime import Runtime
+from tilts.kernel.errors import RunFailed, TiltsError
+from tilts.kernel.timing import BUSY
+from tilts.store.db import transaction
+from tilts.store.ops import finish_run, start_run
 
 log = logging.getLogger("tilts.flows")
 

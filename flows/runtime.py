@@ -16,16 +16,16 @@ import requests
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from connectors.base import Gateway, make_session
-from connectors.xroad import Purpose
-from store.db import make_engine, session_factory, transaction
-from store.migrate import upgrade
-from store.ops import StoreAuditSink, ensure_municipality
-from store.runlock import RunLock, acquire
-from tilts.config import MunicipalitySettings, TiltsSettings, load_settings
-from tilts.figures import RunFigures
-from tilts.logsafe import install as install_log_masking
-from tilts.timing import BUSY
+from tilts.connectors.base import Gateway, make_session
+from tilts.connectors.xroad import Purpose
+from tilts.kernel.config import MunicipalitySettings, TiltsSettings, load_settings
+from tilts.kernel.figures import RunFigures
+from tilts.kernel.logsafe import install as install_log_masking
+from tilts.kernel.timing import BUSY
+from tilts.store.db import make_engine, session_factory, transaction
+from tilts.store.migrate import upgrade
+from tilts.store.ops import StoreAuditSink, ensure_municipality
+from tilts.store.runlock import RunLock, acquire
 
 ALL_SCOPES = ["pmlp.fpr", "vdeavk.disability", "vsaa.payments", "vid.income", "nva.status"]
 
@@ -120,7 +120,7 @@ def open_runtime(
     """Create the runtime of a flow run and register it under a fresh key.
 
     ``lock``: take the store's run lock (a sync: one at a time per store) or raise
-    :class:`~tilts.errors.RunLocked`; :func:`close_runtime` gives it back.
+    :class:`~tilts.kernel.errors.RunLocked`; :func:`close_runtime` gives it back.
     """
     with BUSY.busy():
         rt = _open_runtime(flow, config_path, key)

@@ -22,19 +22,19 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 
-from assessment import Month
-from connectors.spolis import FAMILIES
-from flows.naming import flow_run_name
-from flows.reporting import begin, publish
-from flows.runtime import Runtime, close_runtime, get_runtime, open_runtime
-from flows.work import spolis_checks as checks
-from flows.work import spolis_records as records
-from flows.work import spolis_reports as reports
-from flows.work.spolis_gateway import spolis_gateway
-from tilts.clock import day_or_today
-from tilts.errors import TiltsError
-from tilts.logsafe import scrub
-from tilts.timing import BUSY
+from tilts.assessment import Month
+from tilts.connectors.spolis import FAMILIES
+from tilts.flows.naming import flow_run_name
+from tilts.flows.reporting import begin, publish
+from tilts.flows.runtime import Runtime, close_runtime, get_runtime, open_runtime
+from tilts.flows.work import spolis_checks as checks
+from tilts.flows.work import spolis_records as records
+from tilts.flows.work import spolis_reports as reports
+from tilts.flows.work.spolis_gateway import spolis_gateway
+from tilts.kernel.clock import day_or_today
+from tilts.kernel.errors import TiltsError
+from tilts.kernel.logsafe import scrub
+from tilts.kernel.timing import BUSY
 
 DEFAULT_OUT = Path(".tilts/spolis")
 

@@ -17,14 +17,14 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect.utilities.annotations import quote
 
-from flows.lanes import Lane, run_lanes
-from flows.naming import atvk_task_name, chunk_task_name, flow_run_name
-from flows.reporting import Progress, begin, publish, refused
-from flows.runtime import close_runtime, get_runtime, open_runtime
-from flows.work import population as work
-from flows.work.chunks import DEFAULT_CHUNK, Chunk, Planner, span_chunks, subject_pages
-from tilts.errors import RunLocked, TiltsError
-from tilts.timing import BUSY
+from tilts.flows.lanes import Lane, run_lanes
+from tilts.flows.naming import atvk_task_name, chunk_task_name, flow_run_name
+from tilts.flows.reporting import Progress, begin, publish, refused
+from tilts.flows.runtime import close_runtime, get_runtime, open_runtime
+from tilts.flows.work import population as work
+from tilts.flows.work.chunks import DEFAULT_CHUNK, Chunk, Planner, span_chunks, subject_pages
+from tilts.kernel.errors import RunLocked, TiltsError
+from tilts.kernel.timing import BUSY
 
 
 @task(name="pmlp-monitoring", task_run_name=atvk_task_name("pmlp monitoring"),

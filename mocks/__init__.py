@@ -16,7 +16,7 @@ def serve_command(**options: Any) -> None:
     Takes the keyword options of :func:`mocks.command.build_config` (``None`` = default).
     Imported lazily so that ``import mocks`` stays cheap.
     """
-    from mocks.command import serve_command as run
+    from tilts.mocks.command import serve_command as run
 
     run(**options)
 

@@ -12,8 +12,8 @@ import logging
 import socket
 import sys
 
-from mocks.command import build_config
-from mocks.server import serve
+from tilts.mocks.command import build_config
+from tilts.mocks.server import serve
 
 
 def main(argv: list[str] | None = None) -> int:

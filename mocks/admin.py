@@ -30,10 +30,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from mocks.changes import ChangeEntry
-from mocks.gateway import problem
-from mocks.population import PersonView
-from mocks.state import MockState
+from tilts.mocks.changes import ChangeEntry
+from tilts.mocks.gateway import problem
+from tilts.mocks.population import PersonView
+from tilts.mocks.state import MockState
 
 MAX_ADVANCE_DAYS = 3660
 

@@ -27,15 +27,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
-from mocks import households, places
-from mocks.facts import age_on
-from mocks.households import BasePerson
-from mocks.timeline import Closure
-from mocks.views import PersonView, Relation, household_id
-from tilts.personal_code import is_new_format
+from tilts.kernel.personal_code import is_new_format
+from tilts.mocks import households, places
+from tilts.mocks.facts import age_on
+from tilts.mocks.households import BasePerson
+from tilts.mocks.timeline import Closure
+from tilts.mocks.views import PersonView, Relation, household_id
 
 if TYPE_CHECKING:
-    from mocks.population import Population
+    from tilts.mocks.population import Population
 
 DEFAULT_CHANGE_RATE = 0.002
 RIGA = ZoneInfo("Europe/Riga")

@@ -11,9 +11,9 @@ import ssl
 from pathlib import Path
 from typing import Any
 
-from mocks.config import MockConfig, load_config_file
-from mocks.server import serve
-from tilts.errors import ConfigError, UnreachableError
+from tilts.kernel.errors import ConfigError, UnreachableError
+from tilts.mocks.config import MockConfig, load_config_file
+from tilts.mocks.server import serve
 
 
 def _text(value: str | Path | None) -> str | None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tilts.errors import ConfigError
+from tilts.kernel.errors import ConfigError
 
 INBOUND_SCOPES = (
     "pmlp.fpr",

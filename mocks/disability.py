@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from mocks.fact_types import Decision, add_days, age_on, birthday
-from mocks.households import BasePerson
+from tilts.mocks.fact_types import Decision, add_days, age_on, birthday
+from tilts.mocks.households import BasePerson
 
 
 def draw_decisions(rng: random.Random, p: BasePerson, ref: dt.date, hh: int) -> list[Decision]:

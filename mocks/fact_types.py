@@ -6,7 +6,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
-from mocks import places
+from tilts.mocks import places
 
 POOR, LOW, MID = "POOR", "LOW", "MID"
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from mocks.disability import draw_decisions, valid_on
-from mocks.fact_types import (
+from tilts.mocks.disability import draw_decisions, valid_on
+from tilts.mocks.fact_types import (
     LOW,
     MID,
     PENSION_AGE,
@@ -38,8 +38,8 @@ from mocks.fact_types import (
     month_str,
     thresholds,
 )
-from mocks.households import CHILD, HEAD, PARTNER, WARD, BaseHousehold
-from mocks.work import disability_parts, employ, ended_registration, inactive, unemployed
+from tilts.mocks.households import CHILD, HEAD, PARTNER, WARD, BaseHousehold
+from tilts.mocks.work import disability_parts, employ, ended_registration, inactive, unemployed
 
 __all__ = [
     "LOW",

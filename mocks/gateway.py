@@ -31,10 +31,10 @@ from typing import Literal
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from mocks import faults
-from mocks.config import ClientSpec
-from mocks.faults import ConnectionReset, FaultRule
-from mocks.state import MockState
+from tilts.mocks import faults
+from tilts.mocks.config import ClientSpec
+from tilts.mocks.faults import ConnectionReset, FaultRule
+from tilts.mocks.state import MockState
 
 PROBLEM_TYPE = "application/problem+json"
 PROBLEM_TITLES = {

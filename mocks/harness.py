@@ -29,9 +29,9 @@ from typing import Any
 import requests
 import uvicorn
 
-from mocks.config import MockConfig
-from mocks.server import build_app, uvicorn_config
-from mocks.services import SERVICES, MountedService
+from tilts.mocks.config import MockConfig
+from tilts.mocks.server import build_app, uvicorn_config
+from tilts.mocks.services import SERVICES, MountedService
 
 READY_TIMEOUT_S = 120.0
 
@@ -212,7 +212,7 @@ def _subprocess(config: MockConfig, sock: socket.socket) -> Iterator[sp.Popen[by
     args = [
         sys.executable,
         "-m",
-        "mocks",
+        "tilts.mocks",
         "--fd",
         str(sock.fileno()),
         "--host",

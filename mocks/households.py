@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from faker import Faker
 
-from mocks import places
+from tilts.mocks import places
 
 NEW_FORMAT_SINCE = dt.date(2017, 7, 1)
 NEW_CODE_FAIL_RATE = 0.1  # registries.md §1.3: about one new-format code in ten fails the checksum
@@ -152,8 +152,9 @@ _WEIGHTS = (1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
 def check_digit(first_ten: str) -> int | None:
-    """The old-format check digit (same rule as :func:`tilts.personal_code.old_format_check_digit`,
-    written with ``map`` because generation calls it a million times)."""
+    """The old-format check digit (same rule as
+    :func:`tilts.kernel.personal_code.old_format_check_digit`, written with ``map`` because
+    generation calls it a million times)."""
     check = (1101 - sum(map(operator.mul, map(int, first_ten), _WEIGHTS))) % 11
     return None if check == 10 else check
 

@@ -13,7 +13,7 @@ from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from tilts.personal_code import mask
+from tilts.kernel.personal_code import mask
 
 _CODE_LIKE = re.compile(r"\d{6}-?\d{5}")
 _DIGIT_RUN = re.compile(r"\d{6,}")

@@ -18,11 +18,11 @@ from typing import Any
 
 from starlette.routing import BaseRoute
 
-from mocks import openapi
-from mocks.gateway import ServiceSpec
-from mocks.rest import RestCall, rest_route
-from mocks.state import MockState
-from mocks.timeline import NvaStatus
+from tilts.mocks import openapi
+from tilts.mocks.gateway import ServiceSpec
+from tilts.mocks.rest import RestCall, rest_route
+from tilts.mocks.state import MockState
+from tilts.mocks.timeline import NvaStatus
 
 DOC = "nva"
 PATH = "/nva/api/v1"

@@ -1,7 +1,7 @@
 """PMLP Register of Natural Persons (registries.md §2): ``POST /pmlp/fpr/v1``.
 
 * ``getPersons`` — one ``person`` per requested code, in request order: ``INVALID_CODE`` when
-  :func:`tilts.personal_code.invalid_reason` says so, ``NOT_FOUND`` for a valid code the
+  :func:`tilts.kernel.personal_code.invalid_reason` says so, ``NOT_FOUND`` for a valid code the
   population does not hold, else ``FOUND``. An old code of a person who changed code is
   ``FOUND`` with the new ``personCode`` and the old one in ``previousPersonCode``. No
   ``dataGroup`` means every group. ``asOfDate`` (default and maximum: today) answers from history.
@@ -26,12 +26,12 @@ from dataclasses import dataclass, field
 
 from starlette.routing import Route
 
-from mocks.faults import override_xml
-from mocks.gateway import OperationSpec, ServiceSpec
-from mocks.population import PersonView, Population
-from mocks.soap import WSDL_DIR, SoapCall, SoapError, esc, soap_routes, xs_date
-from mocks.state import MockState
-from tilts.personal_code import invalid_reason, normalise
+from tilts.kernel.personal_code import invalid_reason, normalise
+from tilts.mocks.faults import override_xml
+from tilts.mocks.gateway import OperationSpec, ServiceSpec
+from tilts.mocks.population import PersonView, Population
+from tilts.mocks.soap import WSDL_DIR, SoapCall, SoapError, esc, soap_routes, xs_date
+from tilts.mocks.state import MockState
 
 NS = "urn:lv:pmlp:fpr:v1"
 SPEC = ServiceSpec(

@@ -27,10 +27,10 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Generic, Literal, TypeVar
 
-from mocks import changes, households, places, timeline
-from mocks.facts import Decision, EmployerPool, HouseholdFacts, PersonFacts, build_facts
-from mocks.households import BaseHousehold, NamePool
-from mocks.views import (
+from tilts.mocks import changes, households, places, timeline
+from tilts.mocks.facts import Decision, EmployerPool, HouseholdFacts, PersonFacts, build_facts
+from tilts.mocks.households import BaseHousehold, NamePool
+from tilts.mocks.views import (
     HouseholdView,
     PersonView,
     Relation,
@@ -49,7 +49,7 @@ __all__ = [
     "household_id",
     "parse_household_id",
 ]
-from tilts.personal_code import invalid_reason, is_new_format
+from tilts.kernel.personal_code import invalid_reason, is_new_format
 
 _SLOT_BITS = 25
 _SLOT_MASK = (1 << _SLOT_BITS) - 1

@@ -1,6 +1,6 @@
 """pytest fixture ``mock_server``: a module-scoped running mock server.
 
-Use from any test suite with ``pytest_plugins = ["mocks.pytest_plugin"]``. A test module may
+Use from any test suite with ``pytest_plugins = ["tilts.mocks.pytest_plugin"]``. A test module may
 set ``MOCK_SERVER_OPTIONS = {"persons": 2000, "rate_limits": False}`` (any
 :class:`~mocks.config.MockConfig` field) to configure its server. The state is shared by the
 tests of the module: call ``mock_server.reset()`` where a test needs the seeded state.
@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from mocks.harness import MockHandle, running_mocks
+from tilts.mocks.harness import MockHandle, running_mocks
 
 DEFAULT_OPTIONS: dict[str, Any] = {"persons": 2000}
 

@@ -7,7 +7,8 @@
 ``LV/GOV/<NINO|JPA|BVKB|NVA|BARIS>/NOTIFY``, operation ``status-notifications``. The committed
 ``mocks/openapi/recipients.json`` is the contract (:mod:`mocks.openapi`): served unchanged at
 ``GET …/api/v1/openapi.json`` (no token), it gives the body check, the batch limit (100
-persons, 413) and the rate (20 calls/s per client and recipient, what ``tilts.config`` keeps to).
+persons, 413) and the rate (20 calls/s per client and recipient, what ``tilts.kernel.config``
+keeps to).
 
 The pipeline is :mod:`mocks.rest`'s, in the same order (token and scope, JSON body, rate limit,
 injected fault, ``X-Road-*`` headers, batch limit), written out here because a recipient needs the
@@ -59,9 +60,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from mocks import gateway, openapi
-from mocks.gateway import CallContext, Refusal, ServiceSpec
-from mocks.recipients_rules import (
+from tilts.kernel.personal_code import mask
+from tilts.mocks import gateway, openapi
+from tilts.mocks.gateway import CallContext, Refusal, ServiceSpec
+from tilts.mocks.recipients_rules import (
     DOC,
     OPERATION,
     Problem,
@@ -70,9 +72,8 @@ from mocks.recipients_rules import (
     semantic_problem,
     shape_check,
 )
-from mocks.rest import RestError, gateway_checks, json_object
-from mocks.state import MockState
-from tilts.personal_code import mask
+from tilts.mocks.rest import RestError, gateway_checks, json_object
+from tilts.mocks.state import MockState
 
 RECIPIENTS = ("nino", "jpa", "bvkb", "nva", "baris")
 ACTIVE_EVENTS = ("GRANTED", "EXTENDED")

@@ -20,8 +20,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mocks import openapi
-from mocks.population import Population
+from tilts.mocks import openapi
+from tilts.mocks.population import Population
 
 DOC = "recipients"
 OPERATION = "status-notifications"

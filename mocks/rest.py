@@ -40,9 +40,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from mocks import faults, gateway
-from mocks.gateway import CallContext, Refusal, ServiceSpec
-from mocks.state import MockState
+from tilts.mocks import faults, gateway
+from tilts.mocks.gateway import CallContext, Refusal, ServiceSpec
+from tilts.mocks.state import MockState
 
 
 class RestError(Exception):

@@ -15,13 +15,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from mocks import admin, routing, tokens
-from mocks.admin_guard import AdminGuardMiddleware
-from mocks.config import MockConfig
-from mocks.faults import ResetMiddleware
-from mocks.services import SERVICES, MountedService
-from mocks.state import MockState
-from tilts.errors import ConfigError
+from tilts.kernel.errors import ConfigError
+from tilts.mocks import admin, routing, tokens
+from tilts.mocks.admin_guard import AdminGuardMiddleware
+from tilts.mocks.config import MockConfig
+from tilts.mocks.faults import ResetMiddleware
+from tilts.mocks.services import SERVICES, MountedService
+from tilts.mocks.state import MockState
 
 log = logging.getLogger("mocks")
 

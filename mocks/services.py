@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from starlette.routing import BaseRoute
 
-from mocks import nva, pmlp, recipients, vdeavk, vid, vsaa
-from mocks.gateway import ServiceSpec
-from mocks.state import MockState
+from tilts.mocks import nva, pmlp, recipients, vdeavk, vid, vsaa
+from tilts.mocks.gateway import ServiceSpec
+from tilts.mocks.state import MockState
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,8 @@ SERVICES: tuple[MountedService, ...] = (
     MountedService(vsaa.SPEC, vsaa.routes),
     MountedService(vid.SPEC, vid.routes),
     MountedService(nva.SPEC, nva.routes),
-    MountedService(*__import__("mocks.spolis", fromlist=["MOUNT"]).MOUNT),  # SPOLIS (spolis.md)
+    MountedService(
+        *__import__("tilts.mocks.spolis", fromlist=["MOUNT"]).MOUNT
+    ),  # SPOLIS (spolis.md)
     *(MountedService(spec, recipients.routes_for(spec)) for spec in recipients.SPECS),
 )

@@ -39,9 +39,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mocks import gateway
-from mocks.gateway import CallContext, Refusal, ServiceSpec
-from mocks.state import MockState
+from tilts.mocks import gateway
+from tilts.mocks.gateway import CallContext, Refusal, ServiceSpec
+from tilts.mocks.state import MockState
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 XRD = "http://x-road.eu/xsd/xroad.xsd"

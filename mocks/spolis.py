@@ -29,15 +29,15 @@ from typing import Any, Literal
 
 from starlette.routing import BaseRoute, Route
 
-from assessment import default_rules
-from assessment.periods import Month
-from mocks import openapi, spolis_admin, spolis_view
-from mocks import spolis_annual as A
-from mocks import spolis_rules as R
-from mocks.spolis_http import DOC, SPEC, Call, api_route, body_validators
-from mocks.spolis_store import Batch, ReportVersion, SpolisStore, StoredRecord, digest, new_id
-from mocks.state import MockState
-from tilts.personal_code import invalid_reason, normalise
+from tilts.assessment import default_rules
+from tilts.assessment.periods import Month
+from tilts.kernel.personal_code import invalid_reason, normalise
+from tilts.mocks import openapi, spolis_admin, spolis_view
+from tilts.mocks import spolis_annual as A
+from tilts.mocks import spolis_rules as R
+from tilts.mocks.spolis_http import DOC, SPEC, Call, api_route, body_validators
+from tilts.mocks.spolis_store import Batch, ReportVersion, SpolisStore, StoredRecord, digest, new_id
+from tilts.mocks.state import MockState
 
 __all__ = ["MOUNT", "SPEC", "routes"]
 

@@ -26,9 +26,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from mocks.gateway import problem
-from mocks.spolis_store import RecordTable, SpolisStore
-from mocks.state import MockState
+from tilts.mocks.gateway import problem
+from tilts.mocks.spolis_store import RecordTable, SpolisStore
+from tilts.mocks.state import MockState
 
 
 def _records(table: RecordTable, atvk: str | None) -> list[dict[str, Any]]:

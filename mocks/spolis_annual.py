@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from mocks.spolis_rules import BENEFIT_KINDS, Issue, issue, money, value_issues
+from tilts.mocks.spolis_rules import BENEFIT_KINDS, Issue, issue, money, value_issues
 
 # §4: annual rows and fields.
 STATUS_ROWS = ("STATUS_POOR", "STATUS_LOW_INCOME")

@@ -33,12 +33,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from assessment.periods import Month
-from mocks import gateway, openapi
-from mocks.gateway import CallContext, OperationSpec, Refusal, ServiceSpec
-from mocks.rest import RestError, gateway_checks, json_object
-from mocks.spolis_store import SpolisStore, digest
-from mocks.state import MockState
+from tilts.assessment.periods import Month
+from tilts.mocks import gateway, openapi
+from tilts.mocks.gateway import CallContext, OperationSpec, Refusal, ServiceSpec
+from tilts.mocks.rest import RestError, gateway_checks, json_object
+from tilts.mocks.spolis_store import SpolisStore, digest
+from tilts.mocks.state import MockState
 
 API = "/spolis/api/v1"
 DOC = "spolis"  # mocks/openapi/spolis.json

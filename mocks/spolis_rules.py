@@ -15,10 +15,10 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from assessment import Rules
-from assessment.periods import Month, add_months
-from tilts.personal_code import invalid_reason
-from tilts.spolis_indicators import INDICATORS
+from tilts.assessment import Rules
+from tilts.assessment.periods import Month, add_months
+from tilts.kernel.personal_code import invalid_reason
+from tilts.kernel.spolis_indicators import INDICATORS
 
 Issue = dict[str, str]
 RIGA = ZoneInfo("Europe/Riga")

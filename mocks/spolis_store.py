@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from assessment.periods import Month
-from mocks import spolis_rules as rules
-from tilts.personal_code import normalise
+from tilts.assessment.periods import Month
+from tilts.kernel.personal_code import normalise
+from tilts.mocks import spolis_rules as rules
 
 DEFAULT_SHARE_PERCENT = Decimal("30")
 VersionOutcome = Literal["NEW", "SAME", "STALE_VERSION", "VERSION_CONFLICT"]

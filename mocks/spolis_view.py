@@ -36,14 +36,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from assessment import default_rules
-from assessment.periods import Month
-from mocks import spolis_view_html as H
-from mocks.spolis_labels import STATES, label, lang_of, state_label, text, timing
-from mocks.spolis_store import ReportVersion, SpolisStore
-from mocks.spolis_view_report import figures_of, render
-from mocks.state import MockState
-from tilts.spolis_indicators import INDICATORS
+from tilts.assessment import default_rules
+from tilts.assessment.periods import Month
+from tilts.kernel.spolis_indicators import INDICATORS
+from tilts.mocks import spolis_view_html as H
+from tilts.mocks.spolis_labels import STATES, label, lang_of, state_label, text, timing
+from tilts.mocks.spolis_store import ReportVersion, SpolisStore
+from tilts.mocks.spolis_view_report import figures_of, render
+from tilts.mocks.state import MockState
 
 READ_SCOPE = "spolis.read-all"
 MAX_MONTHS = 36

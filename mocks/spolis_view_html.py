@@ -16,10 +16,10 @@ from typing import Any
 
 from starlette.responses import HTMLResponse, Response
 
-from assessment.periods import Month
-from mocks import spolis_rules as R
-from mocks.spolis_labels import label, state_label, text
-from mocks.spolis_store import ReportVersion
+from tilts.assessment.periods import Month
+from tilts.mocks import spolis_rules as R
+from tilts.mocks.spolis_labels import label, state_label, text
+from tilts.mocks.spolis_store import ReportVersion
 
 NO_STORE = {"Cache-Control": "no-store"}
 # 11 digits (a hyphen after the sixth allowed) not inside a longer run of digits or hex

@@ -6,11 +6,11 @@ import datetime as dt
 import re
 from html import escape
 
-from assessment.periods import Month
-from mocks import spolis_annual as A
-from mocks import spolis_view_html as H
-from mocks.spolis_labels import text, timing
-from mocks.spolis_store import ReportVersion, SpolisStore
+from tilts.assessment.periods import Month
+from tilts.mocks import spolis_annual as A
+from tilts.mocks import spolis_view_html as H
+from tilts.mocks.spolis_labels import text, timing
+from tilts.mocks.spolis_store import ReportVersion, SpolisStore
 
 CONTACT_FIELDS = (
     ("name", "iestāde", "office"),

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from mocks.config import MockConfig
-from mocks.faults import FaultTable
-from mocks.journal import Journal
-from mocks.population import Population
+from tilts.mocks.config import MockConfig
+from tilts.mocks.faults import FaultTable
+from tilts.mocks.journal import Journal
+from tilts.mocks.population import Population
 
 if TYPE_CHECKING:
-    from mocks.gateway import RateLimiter, ServiceSpec
-    from mocks.tokens import TokenStore
+    from tilts.mocks.gateway import RateLimiter, ServiceSpec
+    from tilts.mocks.tokens import TokenStore
 
 
 class MockState:
@@ -23,8 +23,8 @@ class MockState:
     """
 
     def __init__(self, config: MockConfig, services: Iterable[ServiceSpec]) -> None:
-        from mocks.gateway import RateLimiter
-        from mocks.tokens import TokenStore
+        from tilts.mocks.gateway import RateLimiter
+        from tilts.mocks.tokens import TokenStore
 
         self.config = config
         self.services = {s.name: s for s in services}

@@ -15,7 +15,7 @@ from typing import Any
 import requests
 from lxml import etree
 
-from mocks.harness import MockHandle
+from tilts.mocks.harness import MockHandle
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 XRD = "http://x-road.eu/xsd/xroad.xsd"

@@ -25,8 +25,8 @@ import zlib
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from mocks.fact_types import Registration
-from mocks.facts import (
+from tilts.mocks.fact_types import Registration
+from tilts.mocks.facts import (
     Decision,
     EmployerPool,
     PersonFacts,

@@ -14,9 +14,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from mocks.config import ClientSpec
-from mocks.gateway import CallContext, OperationSpec, ServiceSpec, finish
-from mocks.state import MockState
+from tilts.mocks.config import ClientSpec
+from tilts.mocks.gateway import CallContext, OperationSpec, ServiceSpec, finish
+from tilts.mocks.state import MockState
 
 
 @dataclass

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from mocks.facts import Decision
-from mocks.gateway import OperationSpec, ServiceSpec
-from mocks.soap import WSDL_DIR, SoapCall, esc, soap_routes, xs_date
-from mocks.state import MockState
-from tilts.personal_code import invalid_reason, normalise
+from tilts.kernel.personal_code import invalid_reason, normalise
+from tilts.mocks.facts import Decision
+from tilts.mocks.gateway import OperationSpec, ServiceSpec
+from tilts.mocks.soap import WSDL_DIR, SoapCall, esc, soap_routes, xs_date
+from tilts.mocks.state import MockState
 
 NS = "urn:lv:vdeavk:disability:v1"
 SPEC = ServiceSpec(

@@ -21,10 +21,10 @@ from typing import Any
 
 from starlette.routing import BaseRoute
 
-from mocks import openapi
-from mocks.gateway import ServiceSpec
-from mocks.rest import RestCall, rest_route
-from mocks.state import MockState
+from tilts.mocks import openapi
+from tilts.mocks.gateway import ServiceSpec
+from tilts.mocks.rest import RestCall, rest_route
+from tilts.mocks.state import MockState
 
 DOC = "vid"
 PATH = "/vid/api/v1"

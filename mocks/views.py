@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from mocks import places
+from tilts.mocks import places
 
 
 @dataclass(frozen=True, slots=True)

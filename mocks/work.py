@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from mocks.fact_types import (
+from tilts.mocks.fact_types import (
     EmployerPool,
     Job,
     Part,

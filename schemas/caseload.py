@@ -9,8 +9,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas.common import CODE, DATE, real_dates
-from tilts.personal_code import is_valid
+from tilts.kernel.personal_code import is_valid
+from tilts.schemas.common import CODE, DATE, real_dates
 
 ROLES = ("MEMBER", "OWNER", "CONTRACT_HOLDER", "CHILD", "LEGAL_REPRESENTATIVE")
 COLUMNS = (

@@ -8,7 +8,7 @@ from typing import Any
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas.common import DATE, MONTH, dates_in_range, real_dates
+from tilts.schemas.common import DATE, MONTH, dates_in_range, real_dates
 
 END_REASONS = [
     "EMPLOYED", "SELF_EMPLOYED", "PENSION_AGE", "FULL_TIME_STUDIES", "REFUSED_SUITABLE_WORK",

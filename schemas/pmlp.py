@@ -8,8 +8,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas.common import CODE, DATE, dates_in_range, real_dates
-from tilts.personal_code import is_valid
+from tilts.kernel.personal_code import is_valid
+from tilts.schemas.common import CODE, DATE, dates_in_range, real_dates
 
 
 class PmlpPersonSchema(pa.DataFrameModel):

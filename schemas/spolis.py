@@ -18,8 +18,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas.common import MONTH
-from tilts.spolis_indicators import INDICATORS
+from tilts.kernel.spolis_indicators import INDICATORS
+from tilts.schemas.common import MONTH
 
 #: persons indicator → the households indicator of the same group (persons may not be fewer).
 PERSONS_OF_HOUSEHOLDS = {

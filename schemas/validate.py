@@ -16,7 +16,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from schemas.common import checking_as_of
+from tilts.schemas.common import checking_as_of
 
 Flatten = Callable[[dict[str, Any]], dict[str, Any]]
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas.common import DATE, dates_in_range, real_dates
+from tilts.schemas.common import DATE, dates_in_range, real_dates
 
 
 class DisabilityDecisionSchema(pa.DataFrameModel):

@@ -8,7 +8,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas.common import DATE, MONTH, dates_in_range, money_ok, real_dates
+from tilts.schemas.common import DATE, MONTH, dates_in_range, money_ok, real_dates
 
 REG_NO = r"^[0-9]{11}\Z"
 

@@ -7,7 +7,7 @@ from typing import Any
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas.common import DATE, MONTH, dates_in_range, money_ok, real_dates
+from tilts.schemas.common import DATE, MONTH, dates_in_range, money_ok, real_dates
 
 BENEFIT_TYPES = [
     "OLD_AGE_PENSION", "DISABILITY_PENSION", "SURVIVOR_PENSION", "SERVICE_PENSION",

@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from store.bulk import upsert
-from store.models import Case, Household, HouseholdMember, Person
-from store.ops import now
-from store.persons import ensure_persons
+from tilts.store.bulk import upsert
+from tilts.store.models import Case, Household, HouseholdMember, Person
+from tilts.store.ops import now
+from tilts.store.persons import ensure_persons
 
 
 def seed_households(

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import CursorResult, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from store.db import transaction
-from store.models_chunks import SyncChunk
-from store.ops import now
+from tilts.store.db import transaction
+from tilts.store.models_chunks import SyncChunk
+from tilts.store.ops import now
 
 
 def plan_chunks(session: Session, run_id: str, municipality_id: int, sizes: Sequence[int]) -> None:

@@ -2,7 +2,7 @@
 
 Every function takes a batch and issues a bounded number of bulk statements, on SQLite and
 PostgreSQL alike. Input is checked before the database sees it: a bad item raises
-:class:`~tilts.errors.InputError` naming the item's index and field, never its values.
+:class:`~tilts.kernel.errors.InputError` naming the item's index and field, never its values.
 
 Decisions are identified by the municipality's stable ``record_id``. Recording a decision
 whose content differs from the stored one is a correction: the row is rewritten and its
@@ -25,8 +25,10 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from store.bulk import upsert
-from store.models import (
+from tilts.kernel.config import MunicipalitySettings
+from tilts.kernel.errors import InputError
+from tilts.store.bulk import upsert
+from tilts.store.models import (
     APPLICATION_KINDS,
     BENEFIT_KINDS,
     DECISION_KINDS,
@@ -39,9 +41,7 @@ from store.models import (
     Decision,
     MeansDeclaration,
 )
-from store.outbox import enqueue_for_decisions
-from tilts.config import MunicipalitySettings
-from tilts.errors import InputError
+from tilts.store.outbox import enqueue_for_decisions
 
 #: Benefits whose granted decision must carry a monthly amount (spolis.md §1).
 AMOUNT_KINDS = ("BENEFIT_GMI", "BENEFIT_HOUSING")

@@ -19,8 +19,8 @@ from typing import cast as typing_cast
 from sqlalchemy import JSON, Insert, Table, Text, and_, bindparam, cast, or_, select, update
 from sqlalchemy.orm import Session
 
-from store.bulk import among
-from store.models import RegistryFact
+from tilts.store.bulk import among
+from tilts.store.models import RegistryFact
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from datetime import date, timedelta
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from store.bulk import among, upsert
-from store.models import Person, RegistryFetch
+from tilts.store.bulk import among, upsert
+from tilts.store.models import Person, RegistryFetch
 
 
 def due_persons(

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from store.models import Base, BigId
+from tilts.store.models import Base, BigId
 
 CHUNK_STATUSES = ("PENDING", "RUNNING", "COMPLETED", "FAILED")
 

@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from store.models import Base, BigId
+from tilts.store.models import Base, BigId
 
 RECIPIENTS = ("nino", "jpa", "bvkb", "nva", "baris")
 EVENTS = ("GRANTED", "EXTENDED", "REVOKED", "EXPIRED")

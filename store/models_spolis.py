@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from store.models import BENEFIT_KINDS, Base, BigId, Money
+from tilts.store.models import BENEFIT_KINDS, Base, BigId, Money
 
 RECORD_KINDS = ("DECISION", "PAYMENT")
 SUBMISSION_STATES = ("SENT", "ACCEPTED", "REJECTED")

@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from connectors.audit import AuditRecord
-from store.bulk import upsert
-from store.db import transaction
-from store.models import AuditLog, FlowRunLog, Municipality, Quarantine, SyncCursor
+from tilts.kernel.audit import AuditRecord
+from tilts.store.bulk import upsert
+from tilts.store.db import transaction
+from tilts.store.models import AuditLog, FlowRunLog, Municipality, Quarantine, SyncCursor
 
 
 def now() -> datetime:

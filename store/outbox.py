@@ -37,11 +37,18 @@ from typing import Any, cast
 from sqlalchemy import Table, and_, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from store.bulk import upsert
-from store.models import STATUS_KINDS, Decision, Household, HouseholdMember, Municipality, Person
-from store.models_outbox import Notification, NotificationSequence, NotificationTrigger
-from store.outbox_rules import Member, content_for, rules_for, wanted
-from tilts.config import MunicipalitySettings
+from tilts.kernel.config import MunicipalitySettings
+from tilts.store.bulk import upsert
+from tilts.store.models import (
+    STATUS_KINDS,
+    Decision,
+    Household,
+    HouseholdMember,
+    Municipality,
+    Person,
+)
+from tilts.store.models_outbox import Notification, NotificationSequence, NotificationTrigger
+from tilts.store.outbox_rules import Member, content_for, rules_for, wanted
 
 _IN = 500
 # decisions were just written with Core statements: never trust objects the session holds

@@ -32,9 +32,9 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Table, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from store.models import Household, Municipality
-from store.models_outbox import Notification
-from tilts.errors import InputError
+from tilts.kernel.errors import InputError
+from tilts.store.models import Household, Municipality
+from tilts.store.models_outbox import Notification
 
 OPEN = ("PENDING", "PARKED")
 BACKOFF_FIRST = timedelta(minutes=1)

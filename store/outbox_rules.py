@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from store.models_outbox import RECIPIENTS
-from tilts.config import MunicipalitySettings, RecipientRule
+from tilts.kernel.config import MunicipalitySettings, RecipientRule
+from tilts.store.models_outbox import RECIPIENTS
 
 ADULT_AGE = 18
 STATE_PENSION_AGE = 65  # law "On State Pensions" §11 (65 since 2025), as the recipients use it
@@ -91,8 +91,8 @@ def _pension_age(m: Member, day: date) -> bool:
     (``assessment.md`` §6: the age in force on the day it was reached; 65 y from 2025, and
     someone who reached 64 y 9 m in 2024 stays of pension age); a day before the configured
     pension-age rows falls back to 65 whole years."""
-    from assessment import default_rules as assessment_rules
-    from assessment import pension_age_reached
+    from tilts.assessment import default_rules as assessment_rules
+    from tilts.assessment import pension_age_reached
 
     if m.birth_date is None:
         return False

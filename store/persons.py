@@ -10,9 +10,9 @@ from typing import Any, cast
 from sqlalchemy import Select, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from store.bulk import upsert
-from store.facts import Fact, replace_facts
-from store.models import Case, HouseholdMember, Monitoring, Person, PersonCode
+from tilts.store.bulk import upsert
+from tilts.store.facts import Fact, replace_facts
+from tilts.store.models import Case, HouseholdMember, Monitoring, Person, PersonCode
 
 POPULATION_KINDS = ("BASIC", "ADDRESS", "DEATH", "RELATION")
 

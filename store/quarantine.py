@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from store.models import Case, Household, HouseholdMember, Person, Quarantine
-from store.ops import now
-from store.persons import resolve_codes
+from tilts.store.models import Case, Household, HouseholdMember, Person, Quarantine
+from tilts.store.ops import now
+from tilts.store.persons import resolve_codes
 
 
 @dataclass(frozen=True)

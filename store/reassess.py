@@ -22,8 +22,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from store.decisions import Declaration, DeclaredLine
-from store.models import (
+from tilts.kernel.errors import InputError
+from tilts.kernel.logsafe import scrub
+from tilts.store.decisions import Declaration, DeclaredLine
+from tilts.store.models import (
     FLAG_REASONS,
     STATUS_KINDS,
     Application,
@@ -36,8 +38,6 @@ from store.models import (
     Person,
     RegistryFact,
 )
-from tilts.errors import InputError
-from tilts.logsafe import scrub
 
 #: The registry facts the assessment reads (source, kind).
 ASSESSED_FACTS = (

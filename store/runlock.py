@@ -3,8 +3,8 @@
 Two ``tilts sync`` processes (or a manual sync during the scheduled nightly) on one store
 would make every registry call twice and collide on the same rows. Every sync flow takes this
 lock before it writes anything and holds it to its end; a second one does not start: it raises
-:class:`~tilts.errors.RunLocked` naming the holder (``tilts sync`` exits 3: the store is busy,
-run again after the other run ends).
+:class:`~tilts.kernel.errors.RunLocked` naming the holder (``tilts sync`` exits 3: the store is
+busy, run again after the other run ends).
 
 - **PostgreSQL:** a session-level advisory lock (``pg_try_advisory_lock``) on a connection held
   open for the run; the key is derived from the database and schema, so two stores in one
@@ -32,7 +32,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
-from tilts.errors import RunLocked
+from tilts.kernel.errors import RunLocked
 
 _APP = "tilts-sync"
 

@@ -22,10 +22,10 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from store.bulk import upsert
-from store.models import Quarantine
-from store.models_spolis import SpolisBatch, SpolisLease, SpolisSubmission
-from tilts.logsafe import scrub
+from tilts.kernel.logsafe import scrub
+from tilts.store.bulk import upsert
+from tilts.store.models import Quarantine
+from tilts.store.models_spolis import SpolisBatch, SpolisLease, SpolisSubmission
 
 #: Rejections that may pass on a later try without a change on our side: the ministry's clock,
 #: the state of the decision a payment names, version bookkeeping, a whole batch refused.

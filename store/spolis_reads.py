@@ -19,7 +19,7 @@ from sqlalchemy import or_, select, tuple_
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from store.models import (
+from tilts.store.models import (
     BenefitPayment,
     Case,
     Decision,
@@ -28,7 +28,7 @@ from store.models import (
     Person,
     RegistryFact,
 )
-from store.reassess import ASSESSED_FACTS
+from tilts.store.reassess import ASSESSED_FACTS
 
 _IN = 1000
 

@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from store.bulk import upsert
-from store.models import Household, Municipality
-from store.models_spolis import SpolisCofinancing, SpolisCrossCheckFlag, SpolisReport
+from tilts.store.bulk import upsert
+from tilts.store.models import Household, Municipality
+from tilts.store.models_spolis import SpolisCofinancing, SpolisCrossCheckFlag, SpolisReport
 
 
 def reports(

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from store.db import make_engine, session_factory
-from store.migrate import upgrade
+from tilts.store.db import make_engine, session_factory
+from tilts.store.migrate import upgrade
 
-pytest_plugins = ["mocks.pytest_plugin"]
+pytest_plugins = ["tilts.mocks.pytest_plugin"]
 
 # Prefect servers the tests start (the harness's, the deployment tests') send no telemetry.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -73,7 +73,7 @@ def _pg_drop(base: str, schema: str) -> None:
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated, empty store: SQLite file, or a fresh PostgreSQL schema."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'store.db'}"
+        url = f"sqlite:///{tmp_path / 'tilts.store.db'}"
         upgrade(make_engine(url))
         yield url
         return

@@ -17,12 +17,12 @@ from collections.abc import Iterable
 from decimal import Decimal
 from importlib import resources
 
-from assessment.rules.loading import (
+from tilts.assessment.rules.loading import (
     parse_municipalities,
     parse_municipality_rows,
     parse_national,
 )
-from assessment.rules.tables import (
+from tilts.assessment.rules.tables import (
     CategoryRules,
     GmiBenefitRules,
     HouseholdType,
@@ -39,7 +39,7 @@ from assessment.rules.tables import (
     SavingsLimitRow,
     StatusRules,
 )
-from tilts.errors import ConfigError
+from tilts.kernel.errors import ConfigError
 
 __all__ = [
     "CategoryRules",

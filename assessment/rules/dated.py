@@ -15,13 +15,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeVar
 
-from assessment.rules.tables import (
+from tilts.assessment.rules.tables import (
     HouseholdType,
     HousingCoefficientRow,
     HousingNormRow,
     SavingsLimitRow,
 )
-from assessment.rules.toml_reader import Table, TomlReader
+from tilts.assessment.rules.toml_reader import Table, TomlReader
 
 _META = {"from", "source", "modelled"}
 _TYPES = {t.value for t in HouseholdType}

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from assessment.rules.dated import coefficient_rows, norm_rows, savings_rows
-from assessment.rules.tables import (
+from tilts.assessment.rules.dated import coefficient_rows, norm_rows, savings_rows
+from tilts.assessment.rules.tables import (
     CategoryRules,
     GmiBenefitRules,
     HousingBenefitRules,
@@ -22,7 +22,7 @@ from assessment.rules.tables import (
     Rules,
     StatusRules,
 )
-from assessment.rules.toml_reader import Table, TomlReader
+from tilts.assessment.rules.toml_reader import Table, TomlReader
 
 _RowT = TypeVar("_RowT", NationalThresholdRow, MinimumWageRow, PensionAgeRow)
 

@@ -10,8 +10,8 @@ import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
-from assessment.rules.tables import Rate
-from tilts.errors import ConfigError
+from tilts.assessment.rules.tables import Rate
+from tilts.kernel.errors import ConfigError
 
 Table = Mapping[str, object]
 

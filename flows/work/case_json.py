@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assessment import Case, Person
+from tilts.assessment import Case, Person
 
 
 def _person(p: Person) -> dict[str, Any]:

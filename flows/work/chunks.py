@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from flows.runtime import Runtime
-from flows.work.batching import DEFAULT_CHUNK
-from store.persons import iter_open_case_subjects, open_case_subjects, subject_spans
+from tilts.flows.runtime import Runtime
+from tilts.flows.work.batching import DEFAULT_CHUNK
+from tilts.store.persons import iter_open_case_subjects, open_case_subjects, subject_spans
 
 __all__ = ["DEFAULT_CHUNK", "Chunk", "Planner", "chunk_ids", "span_chunks", "subject_pages"]
 

@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flows.runtime import Runtime
-from flows.work import population, registries
-from flows.work.chunks import Chunk, span_chunks
-from store.chunks import plan_chunks
-from store.db import transaction
-from store.models_chunks import SyncChunk
-from tilts.errors import TiltsError
-from tilts.logsafe import scrub
+from tilts.flows.runtime import Runtime
+from tilts.flows.work import population, registries
+from tilts.flows.work.chunks import Chunk, span_chunks
+from tilts.kernel.errors import TiltsError
+from tilts.kernel.logsafe import scrub
+from tilts.store.chunks import plan_chunks
+from tilts.store.db import transaction
+from tilts.store.models_chunks import SyncChunk
 
 SERVICES = ("vdeavk", "vsaa", "vid", "nva")
 CALLS = ("registry_calls", "calls_retried", "rate_limited_honoured")

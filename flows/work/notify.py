@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from connectors.base import Gateway
-from connectors.recipients import (
+from tilts.connectors.base import Gateway
+from tilts.connectors.recipients import (
     FAMILY,
     RECIPIENT_CLIENTS,
     SCOPE,
@@ -28,14 +28,14 @@ from connectors.recipients import (
     RecipientClient,
     RecipientRejectedError,
 )
-from flows.runtime import Runtime
-from store.db import transaction
-from store.ops import now
-from store.outbox import enqueue_expiries
-from store.outbox_delivery import Claimed, claim, mark_delivered, mark_parked, mark_retry
-from tilts.crashpoints import crash_point
-from tilts.errors import TiltsError
-from tilts.logsafe import scrub
+from tilts.flows.runtime import Runtime
+from tilts.kernel.crashpoints import crash_point
+from tilts.kernel.errors import TiltsError
+from tilts.kernel.logsafe import scrub
+from tilts.store.db import transaction
+from tilts.store.ops import now
+from tilts.store.outbox import enqueue_expiries
+from tilts.store.outbox_delivery import Claimed, claim, mark_delivered, mark_parked, mark_retry
 
 _LOCK = threading.Lock()
 MAX_THREADS = 12  # per chunk task: each holds a store connection while it marks

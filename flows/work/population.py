@@ -8,27 +8,27 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from connectors.pmlp import PmlpClient
-from flows.runtime import Runtime
-from flows.work.batching import run_batches
-from flows.work.chunks import Chunk, chunk_ids
-from schemas.pmlp import PmlpChangeSchema, PmlpPersonSchema, flatten_person
-from schemas.validate import validate_records
-from store.bulk import among
-from store.db import transaction
-from store.models import Monitoring, Person
-from store.ops import get_cursor, now, quarantine, set_cursor
-from store.persons import (
+from tilts.connectors.pmlp import PmlpClient
+from tilts.flows.runtime import Runtime
+from tilts.flows.work.batching import run_batches
+from tilts.flows.work.chunks import Chunk, chunk_ids
+from tilts.kernel.crashpoints import crash_point
+from tilts.kernel.errors import ContractError, RecordError
+from tilts.kernel.personal_code import mask
+from tilts.schemas.pmlp import PmlpChangeSchema, PmlpPersonSchema, flatten_person
+from tilts.schemas.validate import validate_records
+from tilts.store.bulk import among
+from tilts.store.db import transaction
+from tilts.store.models import Monitoring, Person
+from tilts.store.ops import get_cursor, now, quarantine, set_cursor
+from tilts.store.persons import (
     apply_population,
     codes_of,
     open_case_subjects_query,
     resolve_codes,
     unmonitored_subjects,
 )
-from store.quarantine import resolve_fetched
-from tilts.crashpoints import crash_point
-from tilts.errors import ContractError, RecordError
-from tilts.personal_code import mask
+from tilts.store.quarantine import resolve_fetched
 
 SERVICE = "pmlp"
 MONITORING_PAGE = 5000

@@ -28,7 +28,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from assessment import (
+from tilts.assessment import (
     AssessmentResult,
     Case,
     DeclaredIncome,
@@ -49,12 +49,15 @@ from assessment import (
     load_rules,
     parse_municipality_rows,
 )
-from flows.runtime import Runtime
-from store.db import transaction
-from store.decisions import Declaration
-from store.models import STATUS_KINDS, Decision
-from store.ops import get_cursor, now, set_cursor
-from store.reassess import (
+from tilts.flows.runtime import Runtime
+from tilts.kernel.config import TiltsSettings
+from tilts.kernel.crashpoints import crash_point
+from tilts.kernel.errors import InputError
+from tilts.store.db import transaction
+from tilts.store.decisions import Declaration
+from tilts.store.models import STATUS_KINDS, Decision
+from tilts.store.ops import get_cursor, now, set_cursor
+from tilts.store.reassess import (
     HouseholdFacts,
     MemberFacts,
     NewFlag,
@@ -65,9 +68,6 @@ from store.reassess import (
     open_flags,
     valid_decisions,
 )
-from tilts.config import TiltsSettings
-from tilts.crashpoints import crash_point
-from tilts.errors import InputError
 
 CURSOR_AT = "reassess.last_run"
 CURSOR_RUN = "reassess.last_run_key"

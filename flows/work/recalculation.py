@@ -36,19 +36,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assessment import Rules, assess
-from flows.runtime import Runtime
-from flows.work.reassess import build_case
-from store.db import transaction
-from store.models import BenefitPayment, Decision
-from store.ops import get_cursor, now, set_cursor
-from store.reassess import (
+from tilts.assessment import Rules, assess
+from tilts.flows.runtime import Runtime
+from tilts.flows.work.reassess import build_case
+from tilts.kernel.errors import InputError
+from tilts.store.db import transaction
+from tilts.store.models import BenefitPayment, Decision
+from tilts.store.ops import get_cursor, now, set_cursor
+from tilts.store.reassess import (
     NewFlag,
     household_facts,
     latest_declarations,
     open_flags,
 )
-from tilts.errors import InputError
 
 CURSOR = "reassess.rules_fingerprint"
 BENEFITS = ("BENEFIT_GMI", "BENEFIT_HOUSING")

@@ -14,22 +14,22 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from flows.runtime import Runtime
-from flows.work.batching import run_batches
-from flows.work.chunks import Chunk, chunk_ids
-from flows.work.registry_syncs import SYNCS, Row, Window, split_duplicates
-from schemas.validate import validate_records
-from store.bulk import among
-from store.db import transaction
-from store.facts import replace_facts
-from store.fetches import due_persons, mark_fetched
-from store.models import Person
-from store.ops import get_cursor, now, quarantine, set_cursor
-from store.persons import codes_of, resolve_codes
-from store.quarantine import resolve_fetched
-from tilts.crashpoints import crash_point
-from tilts.errors import ContractError, RecordError
-from tilts.personal_code import mask
+from tilts.flows.runtime import Runtime
+from tilts.flows.work.batching import run_batches
+from tilts.flows.work.chunks import Chunk, chunk_ids
+from tilts.flows.work.registry_syncs import SYNCS, Row, Window, split_duplicates
+from tilts.kernel.crashpoints import crash_point
+from tilts.kernel.errors import ContractError, RecordError
+from tilts.kernel.personal_code import mask
+from tilts.schemas.validate import validate_records
+from tilts.store.bulk import among
+from tilts.store.db import transaction
+from tilts.store.facts import replace_facts
+from tilts.store.fetches import due_persons, mark_fetched
+from tilts.store.models import Person
+from tilts.store.ops import get_cursor, now, quarantine, set_cursor
+from tilts.store.persons import codes_of, resolve_codes
+from tilts.store.quarantine import resolve_fetched
 
 
 def _index(month: str) -> int:

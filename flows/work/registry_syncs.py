@@ -16,16 +16,16 @@ from typing import Any
 
 import pandera.pandas as pa
 
-from connectors.base import RegistryClient
-from connectors.nva import NvaClient
-from connectors.vdeavk import VdeavkClient
-from connectors.vid import VidClient
-from connectors.vsaa import VsaaClient
-from schemas.nva import NvaRegistrationSchema, registration_rows
-from schemas.vdeavk import DisabilityDecisionSchema, decision_rows
-from schemas.vid import VidRowSchema, vid_rows
-from schemas.vsaa import VsaaPaymentSchema, payment_rows
-from store.facts import Fact
+from tilts.connectors.base import RegistryClient
+from tilts.connectors.nva import NvaClient
+from tilts.connectors.vdeavk import VdeavkClient
+from tilts.connectors.vid import VidClient
+from tilts.connectors.vsaa import VsaaClient
+from tilts.schemas.nva import NvaRegistrationSchema, registration_rows
+from tilts.schemas.vdeavk import DisabilityDecisionSchema, decision_rows
+from tilts.schemas.vid import VidRowSchema, vid_rows
+from tilts.schemas.vsaa import VsaaPaymentSchema, payment_rows
+from tilts.store.facts import Fact
 
 Row = dict[str, Any]
 

@@ -30,14 +30,14 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy.orm import Session
 
-from assessment import PersonCategory, Rules
-from flows.work.spolis_categories import CategoryBook, Seen
-from flows.work.spolis_figures import ZERO, persons_of
-from schemas.spolis import CATEGORY_FIELDS, STATUS_ROWS
-from store import spolis_reads as reads
-from store.models import BENEFIT_KINDS, Decision
-from store.spolis_reads import FactVersion
-from tilts.errors import InputError
+from tilts.assessment import PersonCategory, Rules
+from tilts.flows.work.spolis_categories import CategoryBook, Seen
+from tilts.flows.work.spolis_figures import ZERO, persons_of
+from tilts.kernel.errors import InputError
+from tilts.schemas.spolis import CATEGORY_FIELDS, STATUS_ROWS
+from tilts.store import spolis_reads as reads
+from tilts.store.models import BENEFIT_KINDS, Decision
+from tilts.store.spolis_reads import FactVersion
 
 CENT = Decimal("0.01")
 ORDER = {c: i for i, c in enumerate(PersonCategory)}

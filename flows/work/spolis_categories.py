@@ -20,11 +20,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
-from assessment import Person, PersonCategory, Rules, is_child_with_disability, person_category
-from flows.work.reassess import build_case
-from store.reassess import FactRow, HouseholdFacts, MemberFacts
-from store.spolis_reads import FactVersion
-from tilts.clock import RIGA
+from tilts.assessment import (
+    Person,
+    PersonCategory,
+    Rules,
+    is_child_with_disability,
+    person_category,
+)
+from tilts.flows.work.reassess import build_case
+from tilts.kernel.clock import RIGA
+from tilts.store.reassess import FactRow, HouseholdFacts, MemberFacts
+from tilts.store.spolis_reads import FactVersion
 
 ORDER = {c: i for i, c in enumerate(PersonCategory)}
 

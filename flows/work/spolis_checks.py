@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from assessment import Month
-from flows.runtime import Runtime
-from flows.work.spolis_gateway import spolis_client, spolis_gateway
-from store import spolis_reads as reads
-from store.db import transaction
-from store.models import Decision
-from store.ops import now
-from store.spolis_reports import Overlap, open_crosscheck_flags, store_cofinancing
+from tilts.assessment import Month
+from tilts.flows.runtime import Runtime
+from tilts.flows.work.spolis_gateway import spolis_client, spolis_gateway
+from tilts.store import spolis_reads as reads
+from tilts.store.db import transaction
+from tilts.store.models import Decision
+from tilts.store.ops import now
+from tilts.store.spolis_reports import Overlap, open_crosscheck_flags, store_cofinancing
 
 CHECKED_KINDS = ("BENEFIT_GMI", "BENEFIT_HOUSING")
 

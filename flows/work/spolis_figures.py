@@ -19,12 +19,12 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from assessment import Month
-from store import spolis_reads as reads
-from store.models import STATUS_KINDS, Decision
-from store.reassess import valid_decisions
-from store.spolis_reads import Membership
-from tilts.spolis_indicators import INDICATORS
+from tilts.assessment import Month
+from tilts.kernel.spolis_indicators import INDICATORS
+from tilts.store import spolis_reads as reads
+from tilts.store.models import STATUS_KINDS, Decision
+from tilts.store.reassess import valid_decisions
+from tilts.store.spolis_reads import Membership
 
 STATUS_PREFIX = {"STATUS_POOR": "POOR", "STATUS_LOW_INCOME": "LOW_INCOME"}
 BENEFIT_PREFIX = {

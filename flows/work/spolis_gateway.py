@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import threading
 
-from connectors.base import Gateway
-from connectors.spolis import SpolisClient
-from flows.runtime import Runtime
+from tilts.connectors.base import Gateway
+from tilts.connectors.spolis import SpolisClient
+from tilts.flows.runtime import Runtime
 
 _LOCK = threading.Lock()
 

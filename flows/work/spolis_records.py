@@ -24,20 +24,20 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from connectors.spolis import FAMILIES
-from flows.runtime import Runtime
-from flows.work.reassess import rules_for
-from flows.work.spolis_categories import CategoryBook
-from flows.work.spolis_gateway import spolis_client, spolis_gateway
-from store import spolis as ledger
-from store import spolis_reads as reads
-from store.db import transaction
-from store.models import Decision
-from store.ops import now
-from store.spolis import Outgoing
-from tilts.crashpoints import crash_point
-from tilts.errors import FatalError, InputError, TiltsError, UnreachableError
-from tilts.personal_code import mask
+from tilts.connectors.spolis import FAMILIES
+from tilts.flows.runtime import Runtime
+from tilts.flows.work.reassess import rules_for
+from tilts.flows.work.spolis_categories import CategoryBook
+from tilts.flows.work.spolis_gateway import spolis_client, spolis_gateway
+from tilts.kernel.crashpoints import crash_point
+from tilts.kernel.errors import FatalError, InputError, TiltsError, UnreachableError
+from tilts.kernel.personal_code import mask
+from tilts.store import spolis as ledger
+from tilts.store import spolis_reads as reads
+from tilts.store.db import transaction
+from tilts.store.models import Decision
+from tilts.store.ops import now
+from tilts.store.spolis import Outgoing
 
 
 @dataclass

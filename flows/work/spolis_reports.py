@@ -17,21 +17,21 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from assessment import Month
-from flows.runtime import Runtime
-from flows.work.reassess import rules_for
-from flows.work.spolis_annual import annual_rows
-from flows.work.spolis_figures import monthly_indicators
-from flows.work.spolis_gateway import spolis_client
-from schemas.spolis import AnnualRowSchema, MonthlyIndicatorSchema
-from schemas.validate import validate_records
-from store import spolis_reports as repo
-from store.db import transaction
-from store.ops import now
-from store.spolis import content_hash, quarantine_once
-from tilts.clock import riga_now
-from tilts.config import MunicipalitySettings
-from tilts.errors import ConfigError, InputError
+from tilts.assessment import Month
+from tilts.flows.runtime import Runtime
+from tilts.flows.work.reassess import rules_for
+from tilts.flows.work.spolis_annual import annual_rows
+from tilts.flows.work.spolis_figures import monthly_indicators
+from tilts.flows.work.spolis_gateway import spolis_client
+from tilts.kernel.clock import riga_now
+from tilts.kernel.config import MunicipalitySettings
+from tilts.kernel.errors import ConfigError, InputError
+from tilts.schemas.spolis import AnnualRowSchema, MonthlyIndicatorSchema
+from tilts.schemas.validate import validate_records
+from tilts.store import spolis_reports as repo
+from tilts.store.db import transaction
+from tilts.store.ops import now
+from tilts.store.spolis import content_hash, quarantine_once
 
 RESPONDENT_KEYS = ("name", "address", "phone", "email", "head")
 

@@ -35,9 +35,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mocks.gateway import OperationSpec, ServiceSpec
-from mocks.population import Population
-from tilts.personal_code import invalid_reason, normalise
+from tilts.kernel.personal_code import invalid_reason, normalise
+from tilts.mocks.gateway import OperationSpec, ServiceSpec
+from tilts.mocks.population import Population
 
 DIR = Path(__file__).resolve().parent
 MEDIA_TYPE = "application/json"
@@ -260,9 +260,9 @@ def person_result(pop: Population, requested: str) -> tuple[dict[str, Any], str 
     """The head of one person's result and the code to query facts with (``None``: none).
 
     ``{"personCode": <as requested>, "status": …}``; ``INVALID_CODE`` when
-    :func:`tilts.personal_code.invalid_reason` says so, ``NOT_FOUND`` for a code the population
-    never held; when found under an old code (or the display form) ``currentPersonCode`` is the
-    current wire-form code.
+    :func:`tilts.kernel.personal_code.invalid_reason` says so, ``NOT_FOUND`` for a code the
+    population never held; when found under an old code (or the display form)
+    ``currentPersonCode`` is the current wire-form code.
     """
     if invalid_reason(requested) is not None:
         return {"personCode": requested, "status": "INVALID_CODE"}, None

@@ -5,11 +5,11 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-import store.models_chunks  # the chunk ledger of flows/fanout.py (same metadata)
-import store.models_spolis  # noqa: F401  (its tables belong to the same metadata)
-from store import models_outbox  # noqa: F401  (the outbox tables, for autogenerate)
-from store.db import make_engine
-from store.models import Base
+import tilts.store.models_chunks  # the chunk ledger of flows/fanout.py (same metadata)
+import tilts.store.models_spolis  # noqa: F401  (its tables belong to the same metadata)
+from tilts.store import models_outbox  # noqa: F401  (the outbox tables, for autogenerate)
+from tilts.store.db import make_engine
+from tilts.store.models import Base
 
 config = context.config
 target_metadata = Base.metadata

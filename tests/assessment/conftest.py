@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from assessment.model import Case, Disability, Person
-    from assessment.rules import Rules
+    from tilts.assessment.model import Case, Disability, Person
+    from tilts.assessment.rules import Rules
 
 ROOT = str(Path(__file__).resolve().parents[2])
 if ROOT not in sys.path:
@@ -54,8 +54,8 @@ def build_person(
     **extra: Any,
 ) -> Person:
     """A person; ``vid`` / ``vsaa`` as ``(month, type, amount)`` triples."""
-    from assessment.model import Person, VidIncome, VsaaPayment
-    from assessment.periods import Month
+    from tilts.assessment.model import Person, VidIncome, VsaaPayment
+    from tilts.assessment.periods import Month
 
     return Person(
         id=id,
@@ -79,7 +79,7 @@ def build_case(
     housing: Mapping[str, str] | None = None,
 ) -> Case:
     """A case; ``declared`` as ``(member id, type, amount)`` triples."""
-    from assessment.model import Case, DeclaredIncome
+    from tilts.assessment.model import Case, DeclaredIncome
 
     return Case(
         municipality=municipality,
@@ -101,7 +101,7 @@ def adults(count: int, birth: str = "1985-05-05") -> list[Person]:
 @pytest.fixture(scope="session")
 def test_rules() -> Rules:
     """Packaged rules plus a test municipality in force from 2021 at the 2021 ceiling."""
-    from assessment.rules import MunicipalityThresholdRow, Rate, load_rules
+    from tilts.assessment.rules import MunicipalityThresholdRow, Rate, load_rules
 
     return load_rules(
         [

@@ -8,11 +8,11 @@ from decimal import Decimal
 
 import pytest
 
-from assessment.calculator import assess
-from assessment.model import Case, Disability, Person, Status
-from assessment.money import to_cents
-from assessment.rules import MunicipalityThresholdRow, Rate, Rules, load_rules
-from tilts.errors import InputError
+from tilts.assessment.calculator import assess
+from tilts.assessment.model import Case, Disability, Person, Status
+from tilts.assessment.money import to_cents
+from tilts.assessment.rules import MunicipalityThresholdRow, Rate, Rules, load_rules
+from tilts.kernel.errors import InputError
 
 OGRE = "0040000"
 TUKUMS = "0051000"

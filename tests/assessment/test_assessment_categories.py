@@ -7,14 +7,14 @@ from collections.abc import Callable
 
 import pytest
 
-from assessment.calculator import assess
-from assessment.categories import (
+from tilts.assessment.calculator import assess
+from tilts.assessment.categories import (
     CATEGORY_ORDER,
     is_able_to_work,
     is_child_with_disability,
     person_category,
 )
-from assessment.model import (
+from tilts.assessment.model import (
     Case,
     Disability,
     Employment,
@@ -23,9 +23,9 @@ from assessment.model import (
     Person,
     PersonCategory,
 )
-from assessment.periods import Month
-from assessment.rules import default_rules
-from tilts.errors import InputError
+from tilts.assessment.periods import Month
+from tilts.assessment.rules import default_rules
+from tilts.kernel.errors import InputError
 
 MakePerson = Callable[..., Person]
 MakeCase = Callable[..., Case]

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from assessment.command import run
+from tilts.assessment.command import run
 
 GOOD_CASE: dict[str, Any] = {
     "municipality": "0040000",
@@ -304,7 +304,7 @@ def test_every_problem_is_reported(tmp_path: Path) -> None:
 
 def _tilts_command() -> list[str]:
     script = Path(sys.executable).with_name("tilts")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "tilts.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "tilts.shell.cli"]
 
 
 def _cli(path: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -370,8 +370,8 @@ def test_public_api_is_importable_from_the_package(tmp_path: Path) -> None:
 
 
 def test_tests_import_the_regular_package() -> None:
-    """The conftest's sys.path fix is in effect: ``assessment`` is not a namespace package."""
-    import assessment
+    """``tilts.assessment`` is the regular package (the repository's assessment/), not a namespace."""
+    from tilts import assessment
 
     assert assessment.__file__ is not None
     assert callable(assessment.assess)

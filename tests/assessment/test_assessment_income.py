@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from assessment.calculator import assess
-from assessment.model import AssessmentResult, Case, NvaMeasure, NvaStatus, Person
-from assessment.rules import default_rules
+from tilts.assessment.calculator import assess
+from tilts.assessment.model import AssessmentResult, Case, NvaMeasure, NvaStatus, Person
+from tilts.assessment.rules import default_rules
 
 D = Decimal
 MONTHS = ["2026-08", "2026-09", "2026-10"]  # income months of a 2026-11-03 application

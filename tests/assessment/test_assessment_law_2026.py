@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from assessment.calculator import assess, benefit_schedule
-from assessment.model import (
+from tilts.assessment.calculator import assess, benefit_schedule
+from tilts.assessment.model import (
     AssessmentResult,
     Case,
     NvaMeasure,
@@ -33,10 +33,16 @@ from assessment.model import (
     Status,
     Stipend,
 )
-from assessment.parsing import case_from_data
-from assessment.periods import Month
-from assessment.rules import HouseholdType, HousingCoefficientRow, HousingNormRow, Rate, load_rules
-from tilts.errors import InputError
+from tilts.assessment.parsing import case_from_data
+from tilts.assessment.periods import Month
+from tilts.assessment.rules import (
+    HouseholdType,
+    HousingCoefficientRow,
+    HousingNormRow,
+    Rate,
+    load_rules,
+)
+from tilts.kernel.errors import InputError
 
 D = Decimal
 OGRE = "0040000"
@@ -496,7 +502,7 @@ def test_cli_explain_prints_the_sums_as_a_worker_writes_them(tmp_path: Path) -> 
     path = tmp_path / "case.json"
     path.write_text(json.dumps(case), encoding="utf-8")
     script = Path(sys.executable).with_name("tilts")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "tilts.cli"]
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "tilts.shell.cli"]
     env = {k: v for k, v in os.environ.items() if k != "TILTS_CONFIG"}
     explained = subprocess.run(
         [*command, "assess", "--case", str(path), "--explain"],

@@ -8,8 +8,8 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assessment.calculator import assess, income_months
-from assessment.model import (
+from tilts.assessment.calculator import assess, income_months
+from tilts.assessment.model import (
     AssessmentResult,
     Case,
     DeclaredIncome,
@@ -19,7 +19,7 @@ from assessment.model import (
     VidIncome,
     VsaaPayment,
 )
-from assessment.rules import MunicipalityThresholdRow, Rate, load_rules
+from tilts.assessment.rules import MunicipalityThresholdRow, Rate, load_rules
 
 RULES = load_rules(
     [MunicipalityThresholdRow("0990000", dt.date(2021, 1, 1), Rate(Decimal(436), Decimal(305)))]

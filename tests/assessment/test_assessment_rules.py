@@ -8,16 +8,16 @@ from decimal import Decimal
 
 import pytest
 
-from assessment.money import format_amount, format_factor, parse_amount, to_cents
-from assessment.periods import Month, add_months, months_before
-from assessment.rules import (
+from tilts.assessment.money import format_amount, format_factor, parse_amount, to_cents
+from tilts.assessment.periods import Month, add_months, months_before
+from tilts.assessment.rules import (
     MunicipalityThresholdRow,
     Rate,
     default_rules,
     load_rules,
     parse_municipality_rows,
 )
-from tilts.errors import ConfigError
+from tilts.kernel.errors import ConfigError
 
 D = Decimal
 OGRE = "0040000"
@@ -176,7 +176,7 @@ def test_packaged_files_are_valid_toml_with_sources() -> None:
     from importlib import resources
 
     for name in ("national.toml", "municipalities.toml"):
-        text = resources.files("assessment.rules").joinpath(name).read_text(encoding="utf-8")
+        text = resources.files("tilts.assessment.rules").joinpath(name).read_text(encoding="utf-8")
         data = tomllib.loads(text)
         assert data
 

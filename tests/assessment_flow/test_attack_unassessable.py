@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from flows.reassess import reassess
-from store.db import transaction
-from store.decisions import NewDecision, record_decisions
-from store.ops import ensure_municipality, now
+from tilts.flows.reassess import reassess
+from tilts.store.db import transaction
+from tilts.store.decisions import NewDecision, record_decisions
+from tilts.store.ops import ensure_municipality, now
 
 from .conftest import OGRE, TODAY, Member, craft, monthly
 

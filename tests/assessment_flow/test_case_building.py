@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from assessment import (
+from tilts.assessment import (
     Case,
     DeclaredIncome,
     Disability,
@@ -21,12 +21,12 @@ from assessment import (
     VsaaPayment,
     assess,
 )
-from flows.work.reassess import build_case, rules_for
-from store.db import transaction
-from store.decisions import Declaration, DeclaredLine, NewApplication, record_applications
-from store.ops import ensure_municipality, now
-from store.reassess import household_facts, latest_declarations
-from tilts.config import load_settings
+from tilts.flows.work.reassess import build_case, rules_for
+from tilts.kernel.config import load_settings
+from tilts.store.db import transaction
+from tilts.store.decisions import Declaration, DeclaredLine, NewApplication, record_applications
+from tilts.store.ops import ensure_municipality, now
+from tilts.store.reassess import household_facts, latest_declarations
 
 from .conftest import INCOME_MONTHS, OGRE, TODAY, D, Member, craft, store_facts
 

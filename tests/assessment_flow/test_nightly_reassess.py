@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from flows.nightly import nightly_sync
-from flows.runtime import open_store
-from mocks.harness import MockHandle
-from store.models import Decision, HouseholdFlag
-from store.reassess import flag_counts
-from tilts.config import load_settings
-from tilts.demo import seed_history
+from tilts.flows.nightly import nightly_sync
+from tilts.flows.runtime import open_store
+from tilts.kernel.config import load_settings
+from tilts.mocks.harness import MockHandle
+from tilts.shell.demo import seed_history
+from tilts.store.models import Decision, HouseholdFlag
+from tilts.store.reassess import flag_counts
 
 
 @pytest.mark.postgres

@@ -15,12 +15,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from flows.reassess import reassess
-from store.db import transaction
-from store.decisions import NewDecision, record_decisions
-from store.models import Decision, HouseholdFlag
-from store.ops import ensure_municipality, now
-from store.reassess import flag_counts, list_flags
+from tilts.flows.reassess import reassess
+from tilts.store.db import transaction
+from tilts.store.decisions import NewDecision, record_decisions
+from tilts.store.models import Decision, HouseholdFlag
+from tilts.store.ops import ensure_municipality, now
+from tilts.store.reassess import flag_counts, list_flags
 
 from .conftest import INCOME_MONTHS, OGRE, TODAY, TUKUMS, D, Member, craft, monthly, store_facts
 
@@ -159,7 +159,7 @@ def test_reassess_flags_every_reason_once_and_never_touches_a_decision(
 
     # tilts status: counts per reason and the newest flags, by household id, no personal code
     env = {k: v for k, v in os.environ.items() if not k.startswith("TILTS_")}
-    run = [sys.executable, "-m", "tilts.cli", "status", "--config", str(config)]
+    run = [sys.executable, "-m", "tilts.shell.cli", "status", "--config", str(config)]
     text = subprocess.run(
         run, env=env, capture_output=True, text=True, timeout=120, check=True
     ).stdout

@@ -30,15 +30,15 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from assessment import assess
-from assessment.rules import HouseholdType, load_rules
-from assessment.rules.tables import HousingCoefficientRow, Rate
-from flows.runtime import close_runtime, open_runtime
-from flows.work.reassess import build_case, rules_for
-from flows.work.recalculation import recalculate
-from flows.work.spolis_records import decision_records
-from store.db import transaction
-from store.decisions import (
+from tilts.assessment import assess
+from tilts.assessment.rules import HouseholdType, load_rules
+from tilts.assessment.rules.tables import HousingCoefficientRow, Rate
+from tilts.flows.runtime import close_runtime, open_runtime
+from tilts.flows.work.reassess import build_case, rules_for
+from tilts.flows.work.recalculation import recalculate
+from tilts.flows.work.spolis_records import decision_records
+from tilts.store.db import transaction
+from tilts.store.decisions import (
     Declaration,
     NewApplication,
     NewDecision,
@@ -47,9 +47,9 @@ from store.decisions import (
     record_payments,
     schedule_payments,
 )
-from store.models import BenefitPayment, Decision, HouseholdFlag
-from store.ops import ensure_municipality, now
-from store.reassess import household_facts
+from tilts.store.models import BenefitPayment, Decision, HouseholdFlag
+from tilts.store.ops import ensure_municipality, now
+from tilts.store.reassess import household_facts
 
 from .conftest import OGRE, Member, craft
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from store.db import make_engine, session_factory
-from store.models import Case, HouseholdMember, Quarantine
+from tilts.store.db import make_engine, session_factory
+from tilts.store.models import Case, HouseholdMember, Quarantine
 
 from .test_cli import tilts
 

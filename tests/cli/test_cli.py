@@ -14,7 +14,7 @@ def tilts(
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("TILTS_")}
     full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "tilts.cli", *args],
+        [sys.executable, "-m", "tilts.shell.cli", *args],
         cwd=cwd,
         env=full_env,
         capture_output=True,
@@ -110,8 +110,8 @@ def test_config_example_validates_offline(tmp_path: Path) -> None:
 
 
 def test_config_check_tries_the_token_endpoint(tmp_path: Path) -> None:
-    from mocks.harness import running_mocks
-    from tilts.demo import write_config
+    from tilts.mocks.harness import running_mocks
+    from tilts.shell.demo import write_config
 
     with running_mocks(persons=200) as mock:
         cfg = tmp_path / "tilts.toml"

@@ -63,8 +63,8 @@ def test_exit_code(verb: list[str], code: int, unreachable: Path, tmp_path: Path
 
 
 def test_some_records_failed_exits_1(tmp_path: Path) -> None:
-    from mocks.harness import running_mocks
-    from tilts.demo import DEMO_SECRETS, seed_caseload, write_config
+    from tilts.mocks.harness import running_mocks
+    from tilts.shell.demo import DEMO_SECRETS, seed_caseload, write_config
 
     with running_mocks(persons=600) as mock:
         cfg = tmp_path / "tilts.toml"

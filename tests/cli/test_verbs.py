@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import trustme
 
-from store.db import make_engine, session_factory, transaction
-from store.migrate import upgrade
-from store.ops import quarantine
+from tilts.store.db import make_engine, session_factory, transaction
+from tilts.store.migrate import upgrade
+from tilts.store.ops import quarantine
 
 from .test_cli import tilts
 
@@ -39,7 +39,7 @@ MUNI = (
 def _help_of(verbs: list[list[str]], cwd: Path) -> str:
     """Every verb's ``-h`` in one process (Typer's test runner: the same Click app)."""
     script = (
-        "import sys, json\nfrom typer.testing import CliRunner\nfrom tilts.cli import app\n"
+        "import sys, json\nfrom typer.testing import CliRunner\nfrom tilts.shell.cli import app\n"
         "out = {}\nfor v in json.loads(sys.argv[1]):\n"
         "    r = CliRunner().invoke(app, [*v, '-h'], terminal_width=200)\n"
         "    out[' '.join(v)] = [r.exit_code, r.output]\nprint(json.dumps(out))\n"
@@ -206,8 +206,8 @@ def test_config_check_reads_tries_and_matches(tmp_path: Path) -> None:
 
 
 def test_quarantine_list_and_exact_reason(store_url: str, tmp_path: Path) -> None:
-    from store.caseload import seed_households
-    from store.ops import ensure_municipality
+    from tilts.store.caseload import seed_households
+    from tilts.store.ops import ensure_municipality
 
     code = "32000000007"
     factory = session_factory(make_engine(store_url))
@@ -237,7 +237,7 @@ def test_quarantine_list_and_exact_reason(store_url: str, tmp_path: Path) -> Non
 
 
 def test_cursor_show_reset_and_db_state(store_url: str, tmp_path: Path) -> None:
-    from store.ops import ensure_municipality, set_cursor
+    from tilts.store.ops import ensure_municipality, set_cursor
 
     factory = session_factory(make_engine(store_url))
     with transaction(factory) as s:

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from connectors.audit import MemoryAuditSink
-from connectors.base import Gateway
-from flows.runtime import ALL_SCOPES
-from mocks.harness import MockHandle, running_mocks
-from tilts.config import GatewaySettings, demo_municipalities
+from tilts.connectors.base import Gateway
+from tilts.flows.runtime import ALL_SCOPES
+from tilts.kernel.audit import MemoryAuditSink
+from tilts.kernel.config import GatewaySettings, demo_municipalities
+from tilts.mocks.harness import MockHandle, running_mocks
 
 OGRE = demo_municipalities()["ogre"]
 

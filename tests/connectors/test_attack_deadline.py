@@ -10,10 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from connectors.nva import NvaClient
-from connectors.xroad import Purpose
-from mocks.harness import MockHandle
-from tilts.errors import UnreachableError
+from tilts.connectors.nva import NvaClient
+from tilts.connectors.xroad import Purpose
+from tilts.kernel.errors import UnreachableError
+from tilts.mocks.harness import MockHandle
 
 from .conftest import make_gateway
 

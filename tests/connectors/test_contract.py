@@ -10,11 +10,11 @@ import time
 
 import pytest
 
-from connectors.audit import MemoryAuditSink
-from connectors.registry import REGISTRIES, RegistryEntry
-from connectors.xroad import Purpose
-from mocks.harness import MockHandle
-from tilts.errors import ContractError, FatalError, MissingPurposeError, UnreachableError
+from tilts.connectors.registry import REGISTRIES, RegistryEntry
+from tilts.connectors.xroad import Purpose
+from tilts.kernel.audit import MemoryAuditSink
+from tilts.kernel.errors import ContractError, FatalError, MissingPurposeError, UnreachableError
+from tilts.mocks.harness import MockHandle
 
 from .conftest import OGRE, make_gateway
 

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 FIRST_USES = """
 import threading
-from connectors import soap
+from tilts.connectors import soap
 
 failures = []
 for attempt in range(20):

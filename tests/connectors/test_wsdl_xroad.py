@@ -19,9 +19,9 @@ from lxml import etree
 from suds.client import Client  # type: ignore[import-untyped]
 from suds.plugin import MessagePlugin  # type: ignore[import-untyped]
 
-from connectors.soap import WSDL_DIR
-from mocks.harness import MockHandle
 from tests.connectors.xroad_wsdl_rules import violations
+from tilts.connectors.soap import WSDL_DIR
+from tilts.mocks.harness import MockHandle
 
 XRD = "http://x-road.eu/xsd/xroad.xsd"
 IDN = "http://x-road.eu/xsd/identifiers"

@@ -7,11 +7,11 @@ import time
 import pytest
 from lxml import etree
 
-from connectors.ratelimit import RateLimiter
-from connectors.retry import RetryPolicy, RetryStats, call_with_retry
-from connectors.soap import WSDL_DIR, zeep_client
-from connectors.xmlsafe import parse
-from connectors.xroad import (
+from tilts.connectors.ratelimit import RateLimiter
+from tilts.connectors.retry import RetryPolicy, RetryStats, call_with_retry
+from tilts.connectors.soap import WSDL_DIR, zeep_client
+from tilts.connectors.xmlsafe import parse
+from tilts.connectors.xroad import (
     XRD,
     CallHeaders,
     Purpose,
@@ -20,7 +20,7 @@ from connectors.xroad import (
     reset_current,
     set_current,
 )
-from tilts.errors import (
+from tilts.kernel.errors import (
     ContractError,
     FatalError,
     MissingPurposeError,

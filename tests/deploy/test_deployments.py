@@ -14,11 +14,11 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from flows.runtime import open_store
-from mocks.harness import MockHandle, running_mocks
-from store.models import RegistryFact
-from tilts.config import load_settings
-from tilts.demo import DEMO_SECRETS, seed_caseload, write_config
+from tilts.flows.runtime import open_store
+from tilts.kernel.config import load_settings
+from tilts.mocks.harness import MockHandle, running_mocks
+from tilts.shell.demo import DEMO_SECRETS, seed_caseload, write_config
+from tilts.store.models import RegistryFact
 
 ROOT = Path(__file__).resolve().parents[2]
 PREFECT = str(Path(sys.executable).parent / "prefect")
@@ -58,7 +58,7 @@ def test_deploy_all_and_run_the_nightly_deployment(
 
 def _deploy_and_run(env: dict[str, str], tmp_path: Path, mock: MockHandle) -> None:
     config = tmp_path / "tilts.toml"
-    write_config(config, mock.base_url, f"sqlite:///{tmp_path / 'store.db'}")
+    write_config(config, mock.base_url, f"sqlite:///{tmp_path / 'tilts.store.db'}")
     os.environ.update(DEMO_SECRETS)
     seed_caseload(config, {a: mock.sample(a, 200) for a in ("0040000", "0051000")}, households=20)
     env = {**env, **DEMO_SECRETS, "TILTS_CONFIG": str(config)}
@@ -112,7 +112,7 @@ def test_failure_automation_is_created_through_the_cli(prefect_server: dict[str,
         "SlackWebhook(url='http://127.0.0.1:9/hook').save('tilts-ops', overwrite=True)"
     )
     _run([sys.executable, "-c", save_block], env)
-    tilts = [sys.executable, "-m", "tilts.cli", "automation", "create"]
+    tilts = [sys.executable, "-m", "tilts.shell.cli", "automation", "create"]
     for _ in range(2):  # a second run replaces the first, never duplicates it
         out = _run([*tilts, "--block", "slack-webhook/tilts-ops"], env)
         assert "notifies through slack-webhook/tilts-ops" in out

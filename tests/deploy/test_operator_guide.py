@@ -25,15 +25,15 @@ from typing import Any
 import pytest
 import requests
 
-from mocks.harness import running_mocks
-from tilts.clock import riga_today
-from tilts.demo import DEMO_SECRETS, write_caseload
+from tilts.kernel.clock import riga_today
+from tilts.mocks.harness import running_mocks
+from tilts.shell.demo import DEMO_SECRETS, write_caseload
 
 from .test_deployments import PREFECT, ROOT, _run, run_nightly_deployment
 from .test_schedules import SPEC
 
 GUIDE = ROOT / "docs" / "operations.md"
-TILTS = [sys.executable, "-m", "tilts.cli"]
+TILTS = [sys.executable, "-m", "tilts.shell.cli"]
 
 
 def _guide_commands() -> list[str]:
@@ -87,7 +87,7 @@ def test_operator_guide_on_a_fresh_clone(prefect_server: dict[str, str], tmp_pat
         example = _run([*TILTS, "config", "example"], env, cwd=clone)
         config = example.replace(
             'url = "postgresql://tilts@db.internal/tilts"',
-            f'url = "sqlite:///{tmp_path / "store.db"}"',
+            f'url = "sqlite:///{tmp_path / "tilts.store.db"}"',
         )
         config = config.replace(
             'base_url = "https://gateway.example.lv"', f'base_url = "{mock.base_url}"'

@@ -21,16 +21,16 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from flows.runtime import open_store
-from mocks.harness import MockHandle, running_mocks
-from store.db import make_engine
-from store.models import RegistryFact
-from store.runlock import lock_is_free
 from tests.conftest import PG_SKIP, PG_URL, _pg_drop, _pg_schema_url
-from tilts.demo import DEMO_SECRETS, seed_caseload, write_config
+from tilts.flows.runtime import open_store
+from tilts.mocks.harness import MockHandle, running_mocks
+from tilts.shell.demo import DEMO_SECRETS, seed_caseload, write_config
+from tilts.store.db import make_engine
+from tilts.store.models import RegistryFact
+from tilts.store.runlock import lock_is_free
 
 ROOT = Path(__file__).resolve().parents[2]
-TILTS = [sys.executable, "-m", "tilts.cli"]
+TILTS = [sys.executable, "-m", "tilts.shell.cli"]
 
 pytestmark = pytest.mark.slow
 
@@ -72,7 +72,7 @@ def hook() -> Iterator[tuple[str, list[dict[str, Any]]]]:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'store.db'}"
+        yield f"sqlite:///{tmp_path / 'tilts.store.db'}"
         return
     if not PG_URL:
         pytest.skip(PG_SKIP)
@@ -114,7 +114,7 @@ def _api(env: dict[str, str], path: str, body: dict[str, Any] | None = None) -> 
 NIGHT = """
 import json, sys
 from prefect import tags
-from flows.nightly import nightly_sync
+from tilts.flows.nightly import nightly_sync
 with tags("tilts"):
     state = nightly_sync(config_path=sys.argv[1], chunk_size=100, return_state=True)
 print(json.dumps({"type": state.type.value, "id": str(state.state_details.flow_run_id)}))
@@ -125,7 +125,7 @@ def test_vsaa_down_fails_the_night_and_the_failure_automation_fires(
     prefect_server: dict[str, str], mock: MockHandle, tmp_path: Path,
     hook: tuple[str, list[dict[str, Any]]],
 ) -> None:  # fmt: skip
-    config, env = _world(mock, f"sqlite:///{tmp_path / 'store.db'}", tmp_path, prefect_server)
+    config, env = _world(mock, f"sqlite:///{tmp_path / 'tilts.store.db'}", tmp_path, prefect_server)
     url, received = hook
     block = (
         "from prefect.blocks.notifications import CustomWebhookNotificationBlock as B; "
@@ -171,7 +171,7 @@ def test_vsaa_down_fails_the_night_and_the_failure_automation_fires(
 
 
 def store_url_of(config: Path) -> str:
-    from tilts.config import load_settings
+    from tilts.kernel.config import load_settings
 
     return load_settings(config).store.url
 
@@ -236,9 +236,9 @@ DATES = """
 import json, sys
 from pathlib import Path
 from prefect.client.orchestration import get_client
-from flows.nightly import nightly_sync
-from flows.notify import expire_statuses
-from flows.spolis import monthly_report
+from tilts.flows.nightly import nightly_sync
+from tilts.flows.notify import expire_statuses
+from tilts.flows.spolis import monthly_report
 config, out = sys.argv[1], Path(sys.argv[2])
 runs = {
     "nightly": nightly_sync(config_path=config, municipality="0040000", return_state=True),
@@ -274,7 +274,7 @@ def test_every_date_a_flow_means_is_a_riga_date_whatever_the_host_zone(
     """The nightly's as-of day, the expiry day and the SPOLIS monthly report's "previous
     month", from flows run in processes under TZ=UTC (still 31 December at 22:30 UTC) and
     TZ=Pacific/Kiritimati (UTC+14: already 1 January at 21:30 UTC): the same Riga answers."""
-    config, env = _world(mock, f"sqlite:///{tmp_path / 'store.db'}", tmp_path, prefect_server)
+    config, env = _world(mock, f"sqlite:///{tmp_path / 'tilts.store.db'}", tmp_path, prefect_server)
     answers = []
     for zone in ("UTC", "Pacific/Kiritimati"):
         out = tmp_path / zone.replace("/", "-")

@@ -23,13 +23,13 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from flows.runtime import open_store
-from mocks.config import DEFAULT_CLIENTS, MUNICIPALITY_SCOPES, ClientSpec
-from mocks.harness import MockHandle, running_mocks
-from store.models import AuditLog, FlowRunLog, Municipality, RegistryFact, SyncCursor
-from store.models_chunks import SyncChunk
-from store.persons import iter_open_case_subjects, open_case_subjects
-from tilts.demo import seed_caseload
+from tilts.flows.runtime import open_store
+from tilts.mocks.config import DEFAULT_CLIENTS, MUNICIPALITY_SCOPES, ClientSpec
+from tilts.mocks.harness import MockHandle, running_mocks
+from tilts.shell.demo import seed_caseload
+from tilts.store.models import AuditLog, FlowRunLog, Municipality, RegistryFact, SyncCursor
+from tilts.store.models_chunks import SyncChunk
+from tilts.store.persons import iter_open_case_subjects, open_case_subjects
 
 from .test_deployments import PREFECT, ROOT, _run
 

@@ -11,16 +11,16 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from flows.sync_population import sync_population
-from mocks.harness import MockHandle
-from store.models import Person, RegistryFact, SyncCursor
-from tilts.demo import seed_caseload, write_config
+from tilts.flows.sync_population import sync_population
+from tilts.mocks.harness import MockHandle
+from tilts.shell.demo import seed_caseload, write_config
+from tilts.store.models import Person, RegistryFact, SyncCursor
 
 from .test_sync_population import _factory, _state
 
 
 def _tilts() -> list[str]:
-    return [sys.executable, "-m", "tilts.cli"]
+    return [sys.executable, "-m", "tilts.shell.cli"]
 
 
 def test_killed_mid_run_then_rerun_converges(

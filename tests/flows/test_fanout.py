@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from flows.fanout import nightly_part
-from flows.runtime import Runtime, close_runtime, open_runtime
-from flows.work import fanout as work
-from flows.work.chunks import Chunk
-from mocks.harness import MockHandle
-from store.chunks import chunks_of
-from store.models import Person, RegistryFetch, SyncCursor
-from store.persons import open_case_subjects
-from tilts.demo import DEMO_SECRETS, seed_caseload, write_config
+from tilts.flows.fanout import nightly_part
+from tilts.flows.runtime import Runtime, close_runtime, open_runtime
+from tilts.flows.work import fanout as work
+from tilts.flows.work.chunks import Chunk
+from tilts.mocks.harness import MockHandle
+from tilts.shell.demo import DEMO_SECRETS, seed_caseload, write_config
+from tilts.store.chunks import chunks_of
+from tilts.store.models import Person, RegistryFetch, SyncCursor
+from tilts.store.persons import open_case_subjects
 
 OGRE = "0040000"
 PERSONS = 40

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from flows.nightly import nightly_sync
-from flows.work.registries import months_to_fetch
-from mocks.harness import MockHandle
-from store.models import RegistryFact, SyncCursor
-from tilts.errors import RunFailed
+from tilts.flows.nightly import nightly_sync
+from tilts.flows.work.registries import months_to_fetch
+from tilts.kernel.errors import RunFailed
+from tilts.mocks.harness import MockHandle
+from tilts.store.models import RegistryFact, SyncCursor
 
 from .test_sync_population import _factory
 
@@ -122,8 +122,8 @@ def test_the_next_night_asks_each_registry_about_the_due_persons_only(
     make the planner gather sparse pages into chunks of due ids (flows/work/chunks.py)."""
     from datetime import UTC, date, datetime
 
-    from store.models import Municipality, Person, RegistryFetch
-    from store.persons import open_case_subjects_query
+    from tilts.store.models import Municipality, Person, RegistryFetch
+    from tilts.store.persons import open_case_subjects_query
 
     today = flow_mock.admin_get("clock")["today"]
     assert nightly_sync(config_path=str(config), as_of=today, chunk_size=50)["failures"] == []

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from assessment import Month, Stipend, case_from_data
-from flows.sync_registries import sync_employment
-from flows.work.case_json import case_json
-from flows.work.reassess import build_case, nva_stipends
-from mocks.harness import MockHandle
-from store.models import HouseholdMember, PersonCode, Quarantine, RegistryFact
-from store.reassess import household_facts
+from tilts.assessment import Month, Stipend, case_from_data
+from tilts.flows.sync_registries import sync_employment
+from tilts.flows.work.case_json import case_json
+from tilts.flows.work.reassess import build_case, nva_stipends
+from tilts.mocks.harness import MockHandle
+from tilts.store.models import HouseholdMember, PersonCode, Quarantine, RegistryFact
+from tilts.store.reassess import household_facts
 
 from .test_sync_population import _factory
 

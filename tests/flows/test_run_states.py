@@ -18,11 +18,11 @@ from prefect.client.schemas.filters import (
 from prefect.client.schemas.objects import FlowRun, TaskRun
 from sqlalchemy import func, select
 
-from flows.nightly import nightly_sync
-from flows.sync_population import sync_population
-from mocks.harness import MockHandle
-from store.models import RegistryFact
-from tilts.errors import RunFailed
+from tilts.flows.nightly import nightly_sync
+from tilts.flows.sync_population import sync_population
+from tilts.kernel.errors import RunFailed
+from tilts.mocks.harness import MockHandle
+from tilts.store.models import RegistryFact
 
 from .test_sync_population import _factory
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from flows.runtime import open_store
-from flows.sync_population import sync_population
-from mocks.harness import MockHandle
-from store.models import AuditLog, Person, PersonCode, Quarantine, RegistryFact, SyncCursor
-from tilts.config import load_settings
+from tilts.flows.runtime import open_store
+from tilts.flows.sync_population import sync_population
+from tilts.kernel.config import load_settings
+from tilts.mocks.harness import MockHandle
+from tilts.store.models import AuditLog, Person, PersonCode, Quarantine, RegistryFact, SyncCursor
 
 
 def _factory(config: Path):  # type: ignore[no-untyped-def]
@@ -236,7 +236,7 @@ def test_quarantine_list_retry_discard(config: Path, flow_mock: MockHandle) -> N
 
     def tilts(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "tilts.cli", *args, "--config", str(config)],
+            [sys.executable, "-m", "tilts.shell.cli", *args, "--config", str(config)],
             capture_output=True,
             text=True,
             timeout=120,

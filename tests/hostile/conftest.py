@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mocks.harness import MockHandle, running_mocks
-from tilts.demo import DEMO_SECRETS, seed_caseload, write_config
+from tilts.mocks.harness import MockHandle, running_mocks
+from tilts.shell.demo import DEMO_SECRETS, seed_caseload, write_config
 
 
 @pytest.fixture(scope="package")

@@ -63,7 +63,7 @@ async def _read_back() -> dict[str, list[str]]:
 def main(argv: list[str]) -> int:
     out_path, args = Path(argv[0]), argv[argv.index("--") + 1 :]
     _record_task_parameters()
-    from tilts.cli import app
+    from tilts.shell.cli import app
 
     try:
         result = app(["demo", *args], standalone_mode=False)

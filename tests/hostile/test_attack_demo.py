@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.cli.test_cli import tilts
-from tilts.demo_workdir import MARKER, prepare_workdir
+from tilts.shell.demo_workdir import MARKER, prepare_workdir
 
 
 def test_demo_refuses_a_non_empty_directory_it_did_not_create(tmp_path: Path) -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from flows.nightly import nightly_sync
-from mocks.harness import MockHandle
-from tilts.errors import RunFailed
+from tilts.flows.nightly import nightly_sync
+from tilts.kernel.errors import RunFailed
+from tilts.mocks.harness import MockHandle
 
 
 def _calls(mock: MockHandle, service: str) -> int:

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tilts.logsafe import MaskingFilter, scrub
-from tilts.personal_code import mask
+from tilts.kernel.logsafe import MaskingFilter, scrub
+from tilts.kernel.personal_code import mask
 
 FAULT_ID = "0b9e5c1a-4f2d-4c3e-9a7b-70123456789c"  # eleven digits in its last group
 

@@ -13,8 +13,8 @@ import pytest
 import requests
 import trustme
 
-from mocks.harness import MockHandle, running_mocks
 from tests.cli.test_cli import tilts
+from tilts.mocks.harness import MockHandle, running_mocks
 
 
 def test_require_client_cert_without_a_ca_is_refused(tmp_path: Path) -> None:
@@ -50,7 +50,7 @@ def test_serve_binds_prints_its_banner_and_answers(tmp_path: Path) -> None:
     with socket.create_server(("127.0.0.1", 0)) as probe:
         port = probe.getsockname()[1]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tilts.cli", "mocks", "serve", "--persons", "100", "--port",
+        [sys.executable, "-m", "tilts.shell.cli", "mocks", "serve", "--persons", "100", "--port",
          str(port)],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip

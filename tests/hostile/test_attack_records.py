@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from flows.sync_population import sync_population
-from flows.sync_registries import sync_employment, sync_income
-from mocks.harness import MockHandle
-from tilts.personal_code import mask
+from tilts.flows.sync_population import sync_population
+from tilts.flows.sync_registries import sync_employment, sync_income
+from tilts.kernel.personal_code import mask
+from tilts.mocks.harness import MockHandle
 
 from .test_bad_records import _codes, _factory, _facts, _payloads, _quarantined
 

@@ -12,8 +12,8 @@ import pytest
 
 from tests.assessment.test_assessment_command import GOOD_CASE
 from tests.cli.test_cli import tilts
-from tilts.config import load_settings
-from tilts.errors import ConfigError
+from tilts.kernel.config import load_settings
+from tilts.kernel.errors import ConfigError
 
 BASE = (
     '[gateway]\nbase_url = "http://127.0.0.1:9"\nmax_attempts = 1\n'
@@ -70,7 +70,7 @@ def test_a_deeply_nested_toml_is_refused(tmp_path: Path) -> None:
 def test_a_bogus_store_url_is_refused(tmp_path: Path) -> None:
     text = BASE.format(db="x").replace('"sqlite:///x"', '"bogus://nowhere/db"')
     proc = tilts("status", "--config", str(_config(tmp_path, text)), cwd=tmp_path)
-    _refused(proc, "store.url")
+    _refused(proc, "tilts.store.url")
 
 
 def test_a_huge_quarantine_limit_is_refused(tmp_path: Path) -> None:

@@ -24,13 +24,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from flows.runtime import open_store
-from flows.sync_population import sync_population
-from flows.sync_registries import sync_employment, sync_income
-from mocks.harness import MockHandle
-from store.models import Person, Quarantine, RegistryFact
-from tilts.config import load_settings
-from tilts.personal_code import invalid_reason, is_new_format, mask
+from tilts.flows.runtime import open_store
+from tilts.flows.sync_population import sync_population
+from tilts.flows.sync_registries import sync_employment, sync_income
+from tilts.kernel.config import load_settings
+from tilts.kernel.personal_code import invalid_reason, is_new_format, mask
+from tilts.mocks.harness import MockHandle
+from tilts.store.models import Person, Quarantine, RegistryFact
 
 FactRow = tuple[int, str, str, str, bool]  # id, kind, key, content hash, current
 

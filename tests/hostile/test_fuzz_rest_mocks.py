@@ -34,8 +34,8 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from mocks import openapi
-from mocks.harness import MockHandle
+from tilts.mocks import openapi
+from tilts.mocks.harness import MockHandle
 
 # own process: the server does not share the GIL with hypothesis generating the cases
 MOCK_SERVER_OPTIONS = {"persons": 500, "rate_limits": False, "subprocess": True}

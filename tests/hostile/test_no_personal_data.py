@@ -35,8 +35,8 @@ import prefect
 import pytest
 import yaml
 
-from tilts.logsafe import scrub
-from tilts.personal_code import display, mask
+from tilts.kernel.logsafe import scrub
+from tilts.kernel.personal_code import display, mask
 
 REPO = Path(__file__).resolve().parents[2]
 QUIET = ("aiosqlite", "httpcore", "hpack", "asyncio", "docket", "fakeredis", "graphviz", "alembic")

@@ -24,14 +24,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schemas.nva import END_REASONS, NvaRegistrationSchema
-from schemas.pmlp import PmlpChangeSchema, PmlpPersonSchema, flatten_person
-from schemas.validate import validate_records
-from schemas.vdeavk import DisabilityDecisionSchema
-from schemas.vid import VidRowSchema
-from schemas.vsaa import BENEFIT_TYPES, VsaaPaymentSchema
-from tilts.logsafe import scrub
-from tilts.personal_code import (
+from tilts.kernel.logsafe import scrub
+from tilts.kernel.personal_code import (
     display,
     invalid_reason,
     is_valid,
@@ -39,6 +33,12 @@ from tilts.personal_code import (
     normalise,
     old_format_check_digit,
 )
+from tilts.schemas.nva import END_REASONS, NvaRegistrationSchema
+from tilts.schemas.pmlp import PmlpChangeSchema, PmlpPersonSchema, flatten_person
+from tilts.schemas.validate import validate_records
+from tilts.schemas.vdeavk import DisabilityDecisionSchema
+from tilts.schemas.vid import VidRowSchema
+from tilts.schemas.vsaa import BENEFIT_TYPES, VsaaPaymentSchema
 
 Row = dict[str, Any]
 REASONS = {

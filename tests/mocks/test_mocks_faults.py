@@ -8,10 +8,10 @@ import pytest
 import requests
 from lxml import etree
 
-from mocks.harness import MockHandle
-from mocks.testing import SAFE_PARSER, XRD, SoapTestClient, codes_xml
+from tilts.mocks.harness import MockHandle
+from tilts.mocks.testing import SAFE_PARSER, XRD, SoapTestClient, codes_xml
 
-pytest_plugins = ["mocks.pytest_plugin"]
+pytest_plugins = ["tilts.mocks.pytest_plugin"]
 MOCK_SERVER_OPTIONS = {"persons": 1000, "rate_limits": False}
 F = "{urn:lv:pmlp:fpr:v1}"
 

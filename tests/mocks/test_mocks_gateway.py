@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from mocks.harness import MockHandle, running_mocks
-from mocks.testing import SoapTestClient, codes_xml
+from tilts.mocks.harness import MockHandle, running_mocks
+from tilts.mocks.testing import SoapTestClient, codes_xml
 
-pytest_plugins = ["mocks.pytest_plugin"]
+pytest_plugins = ["tilts.mocks.pytest_plugin"]
 MOCK_SERVER_OPTIONS = {"persons": 2000}
 
 

@@ -10,10 +10,10 @@ import pytest
 import requests
 from lxml import etree
 
-from mocks.harness import MockHandle
-from mocks.testing import SoapTestClient, codes_xml
+from tilts.mocks.harness import MockHandle
+from tilts.mocks.testing import SoapTestClient, codes_xml
 
-pytest_plugins = ["mocks.pytest_plugin"]
+pytest_plugins = ["tilts.mocks.pytest_plugin"]
 MOCK_SERVER_OPTIONS = {"persons": 300, "rate_limits": False}
 ATVK, MEMBER = "0040000", "90000000040"
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"

@@ -31,10 +31,10 @@ from schemathesis.checks import (
 )
 from schemathesis.core import NOT_SET
 
-from mocks import nva, openapi, vid, vsaa
-from mocks.harness import MockHandle
+from tilts.mocks import nva, openapi, vid, vsaa
+from tilts.mocks.harness import MockHandle
 
-pytest_plugins = ["mocks.pytest_plugin"]
+pytest_plugins = ["tilts.mocks.pytest_plugin"]
 MOCK_SERVER_OPTIONS = {"persons": 500}
 
 SERVICES = {m.DOC: m for m in (vsaa, vid, nva)}

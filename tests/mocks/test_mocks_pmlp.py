@@ -8,11 +8,11 @@ import pytest
 import requests
 from lxml import etree
 
-from mocks.harness import MockHandle
-from mocks.population import Population
-from mocks.testing import SAFE_PARSER, SOAP_ENV, XRD, SoapReply, SoapTestClient, codes_xml
+from tilts.mocks.harness import MockHandle
+from tilts.mocks.population import Population
+from tilts.mocks.testing import SAFE_PARSER, SOAP_ENV, XRD, SoapReply, SoapTestClient, codes_xml
 
-pytest_plugins = ["mocks.pytest_plugin"]
+pytest_plugins = ["tilts.mocks.pytest_plugin"]
 MOCK_SERVER_OPTIONS = {"persons": 2000, "rate_limits": False}
 NS = "urn:lv:pmlp:fpr:v1"
 F = f"{{{NS}}}"

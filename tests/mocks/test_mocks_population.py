@@ -8,10 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-from mocks import places
-from mocks.facts import age_on, thresholds
-from mocks.population import Population
-from tilts.personal_code import invalid_reason, is_new_format, old_format_check_digit
+from tilts.kernel.personal_code import invalid_reason, is_new_format, old_format_check_digit
+from tilts.mocks import places
+from tilts.mocks.facts import age_on, thresholds
+from tilts.mocks.population import Population
 
 COUNTED_VSAA = {
     "OLD_AGE_PENSION",

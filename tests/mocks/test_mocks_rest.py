@@ -10,11 +10,11 @@ import pytest
 import requests
 from starlette.routing import BaseRoute
 
-from mocks.gateway import OperationSpec, ServiceSpec
-from mocks.harness import MockHandle, running_mocks
-from mocks.rest import RestCall, RestError, rest_route
-from mocks.services import SERVICES, MountedService
-from mocks.state import MockState
+from tilts.mocks.gateway import OperationSpec, ServiceSpec
+from tilts.mocks.harness import MockHandle, running_mocks
+from tilts.mocks.rest import RestCall, RestError, rest_route
+from tilts.mocks.services import SERVICES, MountedService
+from tilts.mocks.state import MockState
 
 SPEC = ServiceSpec(
     "demo",

@@ -8,11 +8,11 @@ import pytest
 import requests
 import trustme
 
-from mocks.command import build_config
-from mocks.config import MockConfig, load_config_file
-from mocks.harness import running_mocks
-from mocks.testing import SoapTestClient, codes_xml
-from tilts.errors import ConfigError
+from tilts.kernel.errors import ConfigError
+from tilts.mocks.command import build_config
+from tilts.mocks.config import MockConfig, load_config_file
+from tilts.mocks.harness import running_mocks
+from tilts.mocks.testing import SoapTestClient, codes_xml
 
 
 def test_mutual_tls(tmp_path: Path) -> None:

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 import requests
 
-from mocks.harness import MockHandle
-from tilts.spolis_indicators import INDICATORS
+from tilts.kernel.spolis_indicators import INDICATORS
+from tilts.mocks.harness import MockHandle
 
-pytest_plugins = ["mocks.pytest_plugin"]
+pytest_plugins = ["tilts.mocks.pytest_plugin"]
 MOCK_SERVER_OPTIONS = {"persons": 600, "rate_limits": False}
 API = "/spolis/api/v1"
 OGRE, TUKUMS = "0040000", "0051000"

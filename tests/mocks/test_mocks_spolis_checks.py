@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 import requests
 
-from mocks.harness import MockHandle, running_mocks
 from tests.mocks.test_mocks_spolis import (
     OGRE,
     TUKUMS,
@@ -19,8 +18,9 @@ from tests.mocks.test_mocks_spolis import (
     monthly_body,
     payment,
 )
+from tilts.mocks.harness import MockHandle, running_mocks
 
-pytest_plugins = ["mocks.pytest_plugin"]
+pytest_plugins = ["tilts.mocks.pytest_plugin"]
 MOCK_SERVER_OPTIONS = {"persons": 600, "rate_limits": False}
 
 

@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from mocks.harness import MockHandle
-from mocks.spolis_annual import AVERAGE_FIELDS, COUNT_FIELDS, STATUS_ROWS
-from mocks.spolis_rules import BENEFIT_KINDS
 from tests.mocks.test_mocks_spolis import OGRE, Spolis, decision, gmi, monthly_body, payment
+from tilts.mocks.harness import MockHandle
+from tilts.mocks.spolis_annual import AVERAGE_FIELDS, COUNT_FIELDS, STATUS_ROWS
+from tilts.mocks.spolis_rules import BENEFIT_KINDS
 
-pytest_plugins = ["mocks.pytest_plugin"]
+pytest_plugins = ["tilts.mocks.pytest_plugin"]
 MOCK_SERVER_OPTIONS = {"persons": 600, "rate_limits": False}
 
 

@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 import requests
 
-from mocks.harness import MockHandle
 from tests.mocks.test_mocks_spolis import OGRE, TUKUMS, Spolis, decision, gmi, monthly_body, payment
 from tests.mocks.test_mocks_spolis_reports import annual_body
+from tilts.mocks.harness import MockHandle
 
-pytest_plugins = ["mocks.pytest_plugin"]
+pytest_plugins = ["tilts.mocks.pytest_plugin"]
 MOCK_SERVER_OPTIONS = {"persons": 600, "rate_limits": False}
 MINISTRY = ("demo-ministry", "demo-ministry-secret")
 HEAD = "Ilze Kalniņa"  # the respondent's head in monthly_body(): a name, never shown

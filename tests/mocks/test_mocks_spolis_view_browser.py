@@ -24,11 +24,11 @@ from typing import Any
 
 import pytest
 
-from mocks.harness import MockHandle
 from tests.mocks import test_mocks_spolis_view as V
 from tests.mocks.test_mocks_spolis import OGRE, TUKUMS
+from tilts.mocks.harness import MockHandle
 
-pytest_plugins = ["mocks.pytest_plugin"]
+pytest_plugins = ["tilts.mocks.pytest_plugin"]
 world = V.world  # the submissions of the view's functional tests, built for this module's server
 MINISTRY, _pages, cell, view = V.MINISTRY, V._pages, V.cell, V.view
 MOCK_SERVER_OPTIONS = {"persons": 600, "rate_limits": False}

@@ -9,11 +9,11 @@ import pytest
 import requests
 from lxml import etree
 
-from mocks.harness import MockHandle
-from mocks.population import Population
-from mocks.testing import SAFE_PARSER, SoapTestClient, codes_xml
+from tilts.mocks.harness import MockHandle
+from tilts.mocks.population import Population
+from tilts.mocks.testing import SAFE_PARSER, SoapTestClient, codes_xml
 
-pytest_plugins = ["mocks.pytest_plugin"]
+pytest_plugins = ["tilts.mocks.pytest_plugin"]
 MOCK_SERVER_OPTIONS = {"persons": 2000, "rate_limits": False}
 D = "{urn:lv:vdeavk:disability:v1}"
 WSDL = Path(__file__).resolve().parents[2] / "connectors" / "wsdl"

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from mocks.harness import MockHandle
-from mocks.population import Population
 from tests.mocks.test_mocks_openapi import check_answer, post, problem_code, query_all
+from tilts.mocks.harness import MockHandle
+from tilts.mocks.population import Population
 
-pytest_plugins = ["mocks.pytest_plugin"]
+pytest_plugins = ["tilts.mocks.pytest_plugin"]
 MOCK_SERVER_OPTIONS = {"persons": 2000}
 MONTHS = {"fromMonth": "2025-11", "toMonth": "2026-10"}
 

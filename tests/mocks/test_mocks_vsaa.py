@@ -11,13 +11,13 @@ import pytest
 import requests
 from lxml import etree
 
-from mocks.fact_types import age_on
-from mocks.harness import MockHandle
-from mocks.population import Population
-from mocks.testing import SoapTestClient, codes_xml
 from tests.mocks.test_mocks_openapi import check_answer, post, problem_code, query_all
+from tilts.mocks.fact_types import age_on
+from tilts.mocks.harness import MockHandle
+from tilts.mocks.population import Population
+from tilts.mocks.testing import SoapTestClient, codes_xml
 
-pytest_plugins = ["mocks.pytest_plugin"]
+pytest_plugins = ["tilts.mocks.pytest_plugin"]
 MOCK_SERVER_OPTIONS = {"persons": 2000}
 D = "{urn:lv:vdeavk:disability:v1}"
 MONTHS = {"fromMonth": "2026-08", "toMonth": "2026-10"}

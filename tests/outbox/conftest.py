@@ -15,16 +15,16 @@ import pytest
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from mocks.harness import MockHandle, running_mocks
-from mocks.population import Population
-from store.caseload import seed_households
-from store.db import make_engine, session_factory, transaction
-from store.decisions import DecisionChanges, NewDecision, record_decisions
-from store.models import Household, HouseholdMember, Person
-from store.models_outbox import Notification
-from store.ops import ensure_municipality, now
-from tilts.config import TiltsSettings, load_settings
-from tilts.demo import DEMO_SECRETS
+from tilts.kernel.config import TiltsSettings, load_settings
+from tilts.mocks.harness import MockHandle, running_mocks
+from tilts.mocks.population import Population
+from tilts.shell.demo import DEMO_SECRETS
+from tilts.store.caseload import seed_households
+from tilts.store.db import make_engine, session_factory, transaction
+from tilts.store.decisions import DecisionChanges, NewDecision, record_decisions
+from tilts.store.models import Household, HouseholdMember, Person
+from tilts.store.models_outbox import Notification
+from tilts.store.ops import ensure_municipality, now
 
 SEED, PERSONS = 29, 2500
 OGRE = "0040000"

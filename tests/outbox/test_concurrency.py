@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from flows.runtime import close_runtime, open_runtime
-from flows.work.notify import deliver_chunk
-from mocks.harness import MockHandle
-from mocks.population import Population
 from tests.outbox.conftest import OGRE, build_world, granted, revoked
+from tilts.flows.runtime import close_runtime, open_runtime
+from tilts.flows.work.notify import deliver_chunk
+from tilts.mocks.harness import MockHandle
+from tilts.mocks.population import Population
 
 WORKERS = 4
 

@@ -23,10 +23,10 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from flows.notify import deliver_notifications
-from mocks.harness import MockHandle
-from mocks.population import Population
 from tests.outbox.conftest import build_world, granted
+from tilts.flows.notify import deliver_notifications
+from tilts.mocks.harness import MockHandle
+from tilts.mocks.population import Population
 
 TILTS = str(Path(sys.executable).parent / "tilts")
 LEASE_S = 3

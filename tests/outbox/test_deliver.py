@@ -11,17 +11,17 @@ import pytest
 from sqlalchemy import update
 from typer.testing import CliRunner
 
-from connectors.base import Gateway
-from connectors.recipients import IdempotencyConflictError, JpaClient
-from connectors.xroad import Purpose
-from flows.notify import deliver_notifications, expire_statuses
-from mocks.population import Population
-from store.db import transaction
-from store.models_outbox import Notification
 from tests.outbox.conftest import OGRE, World, granted, revoked
-from tilts.cli import app
-from tilts.personal_code import mask
-from tilts.status import collect, render
+from tilts.connectors.base import Gateway
+from tilts.connectors.recipients import IdempotencyConflictError, JpaClient
+from tilts.connectors.xroad import Purpose
+from tilts.flows.notify import deliver_notifications, expire_statuses
+from tilts.kernel.personal_code import mask
+from tilts.mocks.population import Population
+from tilts.shell.cli import app
+from tilts.shell.status import collect, render
+from tilts.store.db import transaction
+from tilts.store.models_outbox import Notification
 
 RECIPIENTS = ("nino", "jpa", "bvkb", "nva", "baris")
 

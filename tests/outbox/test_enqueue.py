@@ -9,15 +9,15 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from store.db import transaction
-from store.decisions import decisions_of, record_decisions
-from store.models import Decision
-from store.models_outbox import Notification
-from store.ops import now
-from store.outbox import enqueue_expiries
-from store.outbox_rules import Member, content_for, rules_for
 from tests.outbox.conftest import OGRE, World, granted, revoked
-from tilts.config import ConfigError, MunicipalitySettings, load_settings
+from tilts.kernel.config import ConfigError, MunicipalitySettings, load_settings
+from tilts.store.db import transaction
+from tilts.store.decisions import decisions_of, record_decisions
+from tilts.store.models import Decision
+from tilts.store.models_outbox import Notification
+from tilts.store.ops import now
+from tilts.store.outbox import enqueue_expiries
+from tilts.store.outbox_rules import Member, content_for, rules_for
 
 
 class Boom(Exception):

@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from store.models import Person, PersonCode, Quarantine, RegistryFact
-from store.models_outbox import Notification
-from store.models_spolis import SpolisBatch, SpolisSubmission
 from tests.reliability_crash.conftest import Store
+from tilts.store.models import Person, PersonCode, Quarantine, RegistryFact
+from tilts.store.models_outbox import Notification
+from tilts.store.models_spolis import SpolisBatch, SpolisSubmission
 
 
 def person_records(store: Store) -> dict[int, list[tuple[Any, ...]]]:

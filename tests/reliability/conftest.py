@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from mocks.harness import MockHandle, running_mocks
 from tests.reliability.attacks import section
 from tests.reliability.conformance import SECTION as CONFORMANCE
 from tests.reliability.matrix import FAULTS, GATEWAY_ENV, ROWS, applies
 from tests.reliability_crash.conftest import PERSONS, SEED
-from tilts.demo import DEMO_SECRETS
+from tilts.mocks.harness import MockHandle, running_mocks
+from tilts.shell.demo import DEMO_SECRETS
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "fault-matrix.md"
 COMMAND = ".venv/bin/python -m pytest tests/reliability/test_fault_matrix.py"

@@ -18,16 +18,16 @@ from typing import Any
 
 from sqlalchemy import update
 
-from flows.notify import deliver_notifications
-from flows.spolis import spolis_daily
-from flows.sync_population import sync_population
-from flows.sync_registries import sync_disability, sync_employment, sync_income
-from mocks.harness import MockHandle
-from store.db import transaction
-from store.models_outbox import Notification
-from store.ops import now
-from store.quarantine import QuarantineFilter, retry
 from tests.reliability_crash.conftest import Store
+from tilts.flows.notify import deliver_notifications
+from tilts.flows.spolis import spolis_daily
+from tilts.flows.sync_population import sync_population
+from tilts.flows.sync_registries import sync_disability, sync_employment, sync_income
+from tilts.mocks.harness import MockHandle
+from tilts.store.db import transaction
+from tilts.store.models_outbox import Notification
+from tilts.store.ops import now
+from tilts.store.quarantine import QuarantineFilter, retry
 
 OGRE = "0040000"  # the sync world's first municipality: the syncs run for it alone
 CHUNK = 100  # one chunk task per service (a Prefect task costs more than a call)

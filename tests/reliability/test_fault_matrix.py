@@ -25,8 +25,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from mocks.harness import MockHandle
-from store.models import PersonCode
 from tests.reliability import checks
 from tests.reliability.matrix import (
     DELAY_S,
@@ -43,6 +41,8 @@ from tests.reliability.matrix import (
 )
 from tests.reliability_crash import worlds
 from tests.reliability_crash.conftest import Store, clone
+from tilts.mocks.harness import MockHandle
+from tilts.store.models import PersonCode
 
 CELLS = [(r, f) for r in ROWS for f in FAULTS if applies(r, f)]
 IDS = [f"{r.key}-{f.slug}" for r, f in CELLS]
@@ -85,7 +85,7 @@ def fresh(
             built[world] = root / f"{world}.db"
             TEMPLATES[world][0](built[world], fm_mock)
         fm_mock.reset()
-        url = clone(built[world], folder / "store.db")
+        url = clone(built[world], folder / "tilts.store.db")
         config = folder / "tilts.toml"
         TEMPLATES[world][1](config, url, fm_mock)
         return config, Store(url)

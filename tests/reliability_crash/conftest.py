@@ -1,6 +1,6 @@
 """Reliability fixtures: one mock world for the package, stores cloned from templates, and a
 runner that starts a flow as a process of its own with a crash point armed
-(``TILTS_CRASH_AT``, :mod:`tilts.crashpoints`)."""
+(``TILTS_CRASH_AT``, :mod:`tilts.kernel.crashpoints`)."""
 
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from mocks.config import DEFAULT_CLIENTS, MUNICIPALITY_SCOPES, ClientSpec
-from mocks.harness import MockHandle, running_mocks
-from store.db import make_engine, session_factory
-from store.migrate import upgrade
-from tilts.crashpoints import ENV
-from tilts.demo import DEMO_SECRETS
+from tilts.kernel.crashpoints import ENV
+from tilts.mocks.config import DEFAULT_CLIENTS, MUNICIPALITY_SCOPES, ClientSpec
+from tilts.mocks.harness import MockHandle, running_mocks
+from tilts.shell.demo import DEMO_SECRETS
+from tilts.store.db import make_engine, session_factory
+from tilts.store.migrate import upgrade
 
 SEED, PERSONS = 29, 1500
 TILTS = str(Path(sys.executable).parent / "tilts")

@@ -24,27 +24,27 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from connectors.audit import MemoryAuditSink
-from connectors.base import Gateway
-from connectors.recipients import JpaClient
-from connectors.registry import REGISTRIES
-from connectors.spolis import SpolisClient
-from connectors.xroad import Purpose
-from flows.notify import deliver_notifications
-from flows.runtime import ALL_SCOPES
-from flows.spolis import submit_decisions
-from flows.sync_population import sync_population
-from flows.sync_registries import sync_disability, sync_income
-from mocks.harness import MockHandle, running_mocks
-from mocks.population import Population
-from store.models import RegistryFact, SyncCursor
-from store.models_outbox import Notification
-from store.models_spolis import SpolisSubmission
 from tests.outbox.conftest import build_world, granted
 from tests.reliability_crash.conftest import NARROW, PERSONS, SEED, Store, migrated
-from tilts.config import GatewaySettings, MunicipalitySettings, demo_municipalities
-from tilts.demo import seed_caseload, write_config
-from tilts.errors import AuthError, FatalError
+from tilts.connectors.base import Gateway
+from tilts.connectors.recipients import JpaClient
+from tilts.connectors.registry import REGISTRIES
+from tilts.connectors.spolis import SpolisClient
+from tilts.connectors.xroad import Purpose
+from tilts.flows.notify import deliver_notifications
+from tilts.flows.runtime import ALL_SCOPES
+from tilts.flows.spolis import submit_decisions
+from tilts.flows.sync_population import sync_population
+from tilts.flows.sync_registries import sync_disability, sync_income
+from tilts.kernel.audit import MemoryAuditSink
+from tilts.kernel.config import GatewaySettings, MunicipalitySettings, demo_municipalities
+from tilts.kernel.errors import AuthError, FatalError
+from tilts.mocks.harness import MockHandle, running_mocks
+from tilts.mocks.population import Population
+from tilts.shell.demo import seed_caseload, write_config
+from tilts.store.models import RegistryFact, SyncCursor
+from tilts.store.models_outbox import Notification
+from tilts.store.models_spolis import SpolisSubmission
 
 OGRE, TUKUMS = "0040000", "0051000"
 MUNIS = demo_municipalities()
@@ -151,7 +151,7 @@ def test_forged_tokens_fail_a_sync_run_clearly_and_store_nothing(
     prefect_harness: None,
 ) -> None:  # fmt: skip
     config = tmp_path / "tilts.toml"
-    url = migrated(tmp_path / "store.db")
+    url = migrated(tmp_path / "tilts.store.db")
     write_config(config, mock.base_url, url)
     _set(
         config,
@@ -190,7 +190,7 @@ def test_a_client_without_the_vid_scope_syncs_vsaa_and_never_vid(
     tmp_path: Path, mock: MockHandle, demo_secrets: None, prefect_harness: None
 ) -> None:
     config = tmp_path / "tilts.toml"
-    url = migrated(tmp_path / "store.db")
+    url = migrated(tmp_path / "tilts.store.db")
     write_config(config, mock.base_url, url)
     _set(config, 'client_id = "demo-ogre"', f'client_id = "{NARROW.client_id}"')
     seed_caseload(config, {a: mock.sample(a, 60) for a in (OGRE, TUKUMS)}, households=3)
@@ -250,7 +250,7 @@ def test_tukums_s_client_cannot_submit_or_notify_for_ogre(
     or an attempt): SPOLIS refuses every batch (403 ``WRONG_MUNICIPALITY``), the recipients
     every notification (403 ``FORBIDDEN``, parked); nothing is held there or marked sent."""
     population = Population(SEED, PERSONS, today=mock.config.today)
-    world = build_world(tmp_path, migrated(tmp_path / "store.db"), mock, population,
+    world = build_world(tmp_path, migrated(tmp_path / "tilts.store.db"), mock, population,
                         households=3)  # fmt: skip
     world.record([granted(h, f"{h}-1") for h in world.households])
     assert sync_population(config_path=str(world.config))["failures"] == []  # the facts

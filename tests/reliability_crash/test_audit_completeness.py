@@ -16,19 +16,19 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from flows.nightly import nightly_sync
-from flows.notify import deliver_notifications
-from flows.spolis import spolis_daily
-from flows.sync_population import sync_population
-from mocks.harness import MockHandle
-from mocks.journal import scrub
-from mocks.population import Population
-from store.db import make_engine, session_factory
-from store.models import AuditLog, RegistryFact
-from store.models_outbox import Notification
 from tests.outbox.conftest import build_world, granted, revoked
 from tests.outbox.conftest import write_config as outbox_config
 from tests.reliability_crash.conftest import PERSONS, SEED, migrated
+from tilts.flows.nightly import nightly_sync
+from tilts.flows.notify import deliver_notifications
+from tilts.flows.spolis import spolis_daily
+from tilts.flows.sync_population import sync_population
+from tilts.mocks.harness import MockHandle
+from tilts.mocks.journal import scrub
+from tilts.mocks.population import Population
+from tilts.store.db import make_engine, session_factory
+from tilts.store.models import AuditLog, RegistryFact
+from tilts.store.models_outbox import Notification
 
 REGISTRY_SERVICES = {"pmlp", "vdeavk", "vsaa", "vid", "nva"}
 ISSUE, USER = "MK809-test", "LVsvc-test"  # tests/outbox/conftest.py's configuration
@@ -111,7 +111,7 @@ def test_without_a_purpose_nothing_leaves_the_process(
     """A municipality configured without its legal basis (or a job without its user): every
     flow refuses each call locally; the gateway sees no request at all, not even for a token."""
     population = Population(SEED, PERSONS, today=rel_mock.config.today)
-    world = build_world(tmp_path, migrated(tmp_path / "store.db"), rel_mock, population,
+    world = build_world(tmp_path, migrated(tmp_path / "tilts.store.db"), rel_mock, population,
                         households=2, recipients={"jpa": ""})  # fmt: skip
     world.record([granted(h, f"{h}-1") for h in world.households])
     config = _config_without(tmp_path, rel_mock, world.url, missing)

@@ -20,15 +20,15 @@ from typing import Any
 
 import pytest
 
-from flows.nightly import nightly_sync
-from flows.notify import deliver_notifications
-from flows.reassess import reassess
-from flows.spolis import spolis_daily
-from flows.sync_population import sync_population
-from flows.sync_registries import sync_disability, sync_employment, sync_income
-from mocks.harness import MockHandle
 from tests.reliability_crash import worlds
 from tests.reliability_crash.conftest import TILTS, Store, clone, python_flow, run_flow_process
+from tilts.flows.nightly import nightly_sync
+from tilts.flows.notify import deliver_notifications
+from tilts.flows.reassess import reassess
+from tilts.flows.spolis import spolis_daily
+from tilts.flows.sync_population import sync_population
+from tilts.flows.sync_registries import sync_disability, sync_employment, sync_income
+from tilts.mocks.harness import MockHandle
 
 CHUNK = 5  # persons per chunk task: three chunks in Ogre, two in Tukums
 NOTIFY_LEASE_S = 1
@@ -125,7 +125,7 @@ def templates(tmp_path_factory: pytest.TempPathFactory, rel_mock: MockHandle,
 
 
 def _fresh(world: str, template: Path, folder: Path, mock: MockHandle) -> tuple[Path, Store]:
-    url = clone(template, folder / "store.db")
+    url = clone(template, folder / "tilts.store.db")
     config = folder / "tilts.toml"
     TEMPLATES[world][1](config, url, mock)
     return config, Store(url)

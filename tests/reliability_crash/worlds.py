@@ -12,11 +12,13 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from mocks.harness import MockHandle
-from mocks.population import Population
-from store.db import transaction
-from store.decisions import record_decisions
-from store.models import (
+from tests.reliability_crash.conftest import PERSONS, SEED, Store, migrated
+from tilts.mocks.harness import MockHandle
+from tilts.mocks.population import Population
+from tilts.shell.demo import seed_caseload, write_config
+from tilts.store.db import transaction
+from tilts.store.decisions import record_decisions
+from tilts.store.models import (
     AuditLog,
     Decision,
     Household,
@@ -29,11 +31,9 @@ from store.models import (
     RegistryFact,
     SyncCursor,
 )
-from store.models_outbox import Notification
-from store.models_spolis import SpolisBatch, SpolisLease, SpolisSubmission
-from store.ops import ensure_municipality, now
-from tests.reliability_crash.conftest import PERSONS, SEED, Store, migrated
-from tilts.demo import seed_caseload, write_config
+from tilts.store.models_outbox import Notification
+from tilts.store.models_spolis import SpolisBatch, SpolisLease, SpolisSubmission
+from tilts.store.ops import ensure_municipality, now
 
 OGRE, TUKUMS = "0040000", "0051000"
 RECIPIENTS = ("nino", "jpa", "bvkb", "nva", "baris")

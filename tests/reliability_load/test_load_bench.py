@@ -12,10 +12,10 @@ from sqlalchemy import delete, select, update
 from bench.common import BenchWorld, bench_world
 from bench.load import INBOUND, RECIPIENT_SERVICES, faulty_nights
 from bench.load_proof import proof, store_of
-from store.db import transaction
-from store.models import RegistryFact, RegistryFetch
-from store.models_outbox import Notification
-from tilts.demo import DEMO_SECRETS
+from tilts.shell.demo import DEMO_SECRETS
+from tilts.store.db import transaction
+from tilts.store.models import RegistryFact, RegistryFetch
+from tilts.store.models_outbox import Notification
 
 CHUNK = 200  # one chunk task per service and municipality (a task costs more than a call)
 BATCH = 10  # persons per registry call: enough calls for a 10 % fault rate to bite

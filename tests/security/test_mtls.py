@@ -11,14 +11,14 @@ import pytest
 import requests
 import trustme
 
-from connectors.audit import MemoryAuditSink
-from connectors.base import Gateway
-from connectors.pmlp import PmlpClient
-from connectors.xroad import Purpose
-from flows.runtime import ALL_SCOPES
-from mocks.harness import MockHandle, running_mocks
-from tilts.config import GatewaySettings, demo_municipalities
-from tilts.errors import FatalError, RetriableError, TiltsError
+from tilts.connectors.base import Gateway
+from tilts.connectors.pmlp import PmlpClient
+from tilts.connectors.xroad import Purpose
+from tilts.flows.runtime import ALL_SCOPES
+from tilts.kernel.audit import MemoryAuditSink
+from tilts.kernel.config import GatewaySettings, demo_municipalities
+from tilts.kernel.errors import FatalError, RetriableError, TiltsError
+from tilts.mocks.harness import MockHandle, running_mocks
 
 OGRE = demo_municipalities()["ogre"]
 PURPOSE = Purpose("svc-test", "MK809-test")

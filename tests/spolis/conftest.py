@@ -28,16 +28,16 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mocks.harness import MockHandle, running_mocks
-from store.caseload import seed_households
-from store.db import make_engine, session_factory, transaction
-from store.decisions import NewDecision, NewPayment, record_decisions, record_payments
-from store.facts import Fact, replace_facts
-from store.models import Household
-from store.ops import ensure_municipality, now
-from store.persons import resolve_codes
-from tilts.demo import DEMO_SECRETS, write_config
-from tilts.personal_code import old_format_check_digit
+from tilts.kernel.personal_code import old_format_check_digit
+from tilts.mocks.harness import MockHandle, running_mocks
+from tilts.shell.demo import DEMO_SECRETS, write_config
+from tilts.store.caseload import seed_households
+from tilts.store.db import make_engine, session_factory, transaction
+from tilts.store.decisions import NewDecision, NewPayment, record_decisions, record_payments
+from tilts.store.facts import Fact, replace_facts
+from tilts.store.models import Household
+from tilts.store.ops import ensure_municipality, now
+from tilts.store.persons import resolve_codes
 
 OGRE, TUKUMS = "0040000", "0051000"
 TODAY = "2026-11-26"

@@ -17,14 +17,14 @@ import pytest
 from sqlalchemy import update
 from typer.testing import CliRunner
 
-from flows.spolis import annual_report
-from flows.work.spolis_reports import check
-from store.db import transaction
-from store.decisions import NewPayment, record_payments
-from store.facts import Fact, replace_facts
-from store.models import Case
-from store.ops import ensure_municipality
-from tilts.cli import app
+from tilts.flows.spolis import annual_report
+from tilts.flows.work.spolis_reports import check
+from tilts.shell.cli import app
+from tilts.store.db import transaction
+from tilts.store.decisions import NewPayment, record_payments
+from tilts.store.facts import Fact, replace_facts
+from tilts.store.models import Case
+from tilts.store.ops import ensure_municipality
 
 from .conftest import AFTER, OGRE, TODAY, World
 

@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from assessment import PersonCategory, default_rules
-from flows.spolis import submit_decisions
-from flows.work.spolis_categories import CategoryBook, end_of_day, facts_known
-from store import spolis_reads as reads
-from store.spolis_reads import FactVersion
+from tilts.assessment import PersonCategory, default_rules
+from tilts.flows.spolis import submit_decisions
+from tilts.flows.work.spolis_categories import CategoryBook, end_of_day, facts_known
+from tilts.store import spolis_reads as reads
+from tilts.store.spolis_reads import FactVersion
 
 from .conftest import OGRE, World, facts_change_after_decisions
 

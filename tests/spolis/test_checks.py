@@ -9,12 +9,17 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from flows.spolis import benefit_crosscheck, monthly_report, pull_cofinancing, submit_decisions
-from store.db import transaction
-from store.decisions import NewDecision, record_decisions
-from store.models_spolis import SpolisCofinancing, SpolisCrossCheckFlag, SpolisReport
-from store.ops import ensure_municipality, now
-from tilts.status import collect, render
+from tilts.flows.spolis import (
+    benefit_crosscheck,
+    monthly_report,
+    pull_cofinancing,
+    submit_decisions,
+)
+from tilts.shell.status import collect, render
+from tilts.store.db import transaction
+from tilts.store.decisions import NewDecision, record_decisions
+from tilts.store.models_spolis import SpolisCofinancing, SpolisCrossCheckFlag, SpolisReport
+from tilts.store.ops import ensure_municipality, now
 
 from .conftest import HOUSEHOLDS, OGRE, TODAY, TUKUMS, Member, World, craft
 

@@ -12,17 +12,17 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from connectors.audit import MemoryAuditSink
-from connectors.base import Gateway
-from connectors.spolis import SpolisClient
-from connectors.xroad import Purpose
-from mocks.harness import MockHandle
-from store.db import make_engine
-from store.models import Base
-from store.models_spolis import SpolisBatch
-from tilts.cli_spolis import exit_code
-from tilts.config import GatewaySettings, demo_municipalities
-from tilts.errors import FatalError
+from tilts.connectors.base import Gateway
+from tilts.connectors.spolis import SpolisClient
+from tilts.connectors.xroad import Purpose
+from tilts.kernel.audit import MemoryAuditSink
+from tilts.kernel.config import GatewaySettings, demo_municipalities
+from tilts.kernel.errors import FatalError
+from tilts.mocks.harness import MockHandle
+from tilts.shell.cli_spolis import exit_code
+from tilts.store.db import make_engine
+from tilts.store.models import Base
+from tilts.store.models_spolis import SpolisBatch
 
 from .conftest import OGRE, code_for
 

@@ -13,15 +13,15 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from flows.spolis import monthly_report, submit_decisions, submit_payments
-from flows.work.spolis_reports import check
-from store.db import transaction
-from store.decisions import NewPayment, record_payments
-from store.models import Quarantine
-from store.models_spolis import SpolisReport
-from store.ops import ensure_municipality
-from tilts.cli import app
-from tilts.spolis_indicators import INDICATORS
+from tilts.flows.spolis import monthly_report, submit_decisions, submit_payments
+from tilts.flows.work.spolis_reports import check
+from tilts.kernel.spolis_indicators import INDICATORS
+from tilts.shell.cli import app
+from tilts.store.db import transaction
+from tilts.store.decisions import NewPayment, record_payments
+from tilts.store.models import Quarantine
+from tilts.store.models_spolis import SpolisReport
+from tilts.store.ops import ensure_municipality
 
 from .conftest import OGRE, TODAY, World
 

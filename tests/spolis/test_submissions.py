@@ -17,14 +17,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from flows.spolis import submit_decisions, submit_payments
-from store.db import transaction
-from store.decisions import NewDecision, NewPayment, record_decisions, record_payments
-from store.models import Quarantine
-from store.models_spolis import SpolisBatch, SpolisSubmission
-from store.ops import ensure_municipality, now
-from store.spolis import claim, release
-from tilts.cli_spolis import exit_code
+from tilts.flows.spolis import submit_decisions, submit_payments
+from tilts.shell.cli_spolis import exit_code
+from tilts.store.db import transaction
+from tilts.store.decisions import NewDecision, NewPayment, record_decisions, record_payments
+from tilts.store.models import Quarantine
+from tilts.store.models_spolis import SpolisBatch, SpolisSubmission
+from tilts.store.ops import ensure_municipality, now
+from tilts.store.spolis import claim, release
 
 from .conftest import OGRE, World, decisions_of
 

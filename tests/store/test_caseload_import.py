@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from store.db import make_engine, session_factory, transaction
-from store.models import Case
-from tilts.caseload import import_rows
-from tilts.config import demo_municipalities
-from tilts.errors import InputError
+from tilts.kernel.config import demo_municipalities
+from tilts.kernel.errors import InputError
+from tilts.shell.caseload import import_rows
+from tilts.store.db import make_engine, session_factory, transaction
+from tilts.store.models import Case
 
 OGRE = demo_municipalities()["ogre"]
 TODAY = date(2026, 12, 7)

@@ -6,10 +6,10 @@ import threading
 
 import pytest
 
-from store.chunks import chunks_of, claim_chunk, finish_chunk, mark_lost, plan_chunks
-from store.db import transaction
-from store.ops import ensure_municipality
-from tilts.errors import StoreError
+from tilts.kernel.errors import StoreError
+from tilts.store.chunks import chunks_of, claim_chunk, finish_chunk, mark_lost, plan_chunks
+from tilts.store.db import transaction
+from tilts.store.ops import ensure_municipality
 
 CLAIMERS = 6
 

@@ -11,9 +11,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
-from store.caseload import seed_households
-from store.db import make_engine, transaction
-from store.decisions import (
+from tilts.kernel.errors import InputError
+from tilts.store.caseload import seed_households
+from tilts.store.db import make_engine, transaction
+from tilts.store.decisions import (
     Declaration,
     DeclaredLine,
     NewApplication,
@@ -24,10 +25,10 @@ from store.decisions import (
     record_decisions,
     record_payments,
 )
-from store.models import Base, BenefitPayment, Household, HouseholdFlag
-from store.ops import ensure_municipality
-from store.persons import resolve_codes
-from store.reassess import (
+from tilts.store.models import Base, BenefitPayment, Household, HouseholdFlag
+from tilts.store.ops import ensure_municipality
+from tilts.store.persons import resolve_codes
+from tilts.store.reassess import (
     NewFlag,
     flag_counts,
     latest_declarations,
@@ -37,7 +38,6 @@ from store.reassess import (
     valid_decisions,
     valid_statuses,
 )
-from tilts.errors import InputError
 
 A, B = "01019010002", "32345678901"
 T0 = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)

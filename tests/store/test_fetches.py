@@ -6,11 +6,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from store.caseload import seed_households
-from store.db import transaction
-from store.fetches import due_persons, mark_fetched
-from store.ops import ensure_municipality
-from store.persons import iter_open_case_subjects
+from tilts.store.caseload import seed_households
+from tilts.store.db import transaction
+from tilts.store.fetches import due_persons, mark_fetched
+from tilts.store.ops import ensure_municipality
+from tilts.store.persons import iter_open_case_subjects
 
 DAY = date(2026, 11, 27)
 

@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from store.caseload import seed_households
-from store.db import transaction
-from store.facts import Fact, replace_facts
-from store.fetches import due_persons, mark_fetched
-from store.ops import ensure_municipality
-from store.persons import (
+from tilts.store.caseload import seed_households
+from tilts.store.db import transaction
+from tilts.store.facts import Fact, replace_facts
+from tilts.store.fetches import due_persons, mark_fetched
+from tilts.store.ops import ensure_municipality
+from tilts.store.persons import (
     codes_of,
     open_case_subjects,
     resolve_codes,

@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-from store.db import make_engine
-from store.runlock import acquire, lock_is_free
-from tilts.errors import RunLocked
-from tilts.status_runs import CRASHED, shown_outcome
+from tilts.kernel.errors import RunLocked
+from tilts.shell.status_runs import CRASHED, shown_outcome
+from tilts.store.db import make_engine
+from tilts.store.runlock import acquire, lock_is_free
 
 
 @pytest.mark.postgres
@@ -40,7 +40,7 @@ def test_a_running_row_whose_process_is_gone_is_shown_crashed() -> None:
     gone.wait()
     import socket
 
-    from store.ops import process_identity
+    from tilts.store.ops import process_identity
 
     dead = {"process": {"pid": gone.pid, "host": socket.gethostname(), "start": None}}
     assert shown_outcome("notify", "RUNNING", dead, lambda: False) == CRASHED

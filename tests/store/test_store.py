@@ -7,13 +7,13 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from connectors.audit import AuditRecord
-from store.caseload import close_case, seed_households
-from store.db import transaction
-from store.facts import Fact, facts_as_of, replace_facts
-from store.models import AuditLog, Person, PersonCode, RegistryFact
-from store.ops import StoreAuditSink, ensure_municipality, get_cursor, set_cursor
-from store.persons import apply_population, iter_open_case_subjects, resolve_codes
+from tilts.kernel.audit import AuditRecord
+from tilts.store.caseload import close_case, seed_households
+from tilts.store.db import transaction
+from tilts.store.facts import Fact, facts_as_of, replace_facts
+from tilts.store.models import AuditLog, Person, PersonCode, RegistryFact
+from tilts.store.ops import StoreAuditSink, ensure_municipality, get_cursor, set_cursor
+from tilts.store.persons import apply_population, iter_open_case_subjects, resolve_codes
 
 OLD = "010190-10002".replace("-", "")
 NEW = "32345678901"

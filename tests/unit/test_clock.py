@@ -1,4 +1,4 @@
-"""tilts/clock.py: Riga dates from a pinned instant (the process-level test is in
+"""tilts/kernel/clock.py: Riga dates from a pinned instant (the process-level test is in
 tests/deploy/test_run_truth.py, flows under two host zones)."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from tilts.clock import day_or_today, riga_date, riga_now, riga_today
-from tilts.errors import ConfigError
+from tilts.kernel.clock import day_or_today, riga_date, riga_now, riga_today
+from tilts.kernel.errors import ConfigError
 
 
 @pytest.mark.parametrize(

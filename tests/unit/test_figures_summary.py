@@ -1,11 +1,11 @@
-"""The summary artifact's text (tilts/figures.py): what needs attention first, then the
+"""The summary artifact's text (tilts/kernel/figures.py): what needs attention first, then the
 municipality × service table, zeros not the bulk of it. The flows' own artifacts are read
 back from Prefect in tests/flows/test_run_states.py."""
 
 from __future__ import annotations
 
-from tilts.errors import RunFailed, UnreachableError
-from tilts.figures import RunFigures
+from tilts.kernel.errors import RunFailed, UnreachableError
+from tilts.kernel.figures import RunFigures
 
 
 def test_attention_leads_then_the_breakdown_then_nonzero_totals() -> None:

@@ -7,8 +7,14 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tilts.logsafe import scrub
-from tilts.personal_code import birth_date, invalid_reason, is_valid, mask, old_format_check_digit
+from tilts.kernel.logsafe import scrub
+from tilts.kernel.personal_code import (
+    birth_date,
+    invalid_reason,
+    is_valid,
+    mask,
+    old_format_check_digit,
+)
 
 
 def _old(day: dt.date, serial: int) -> str | None:

@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from flows.reporting import Progress
+from tilts.flows.reporting import Progress
 
 
 def test_progress_bar_shows_counts_and_rate() -> None:

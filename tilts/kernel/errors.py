@@ -23,7 +23,7 @@
 
 zeep, requests and lxml exceptions are translated into this tree at the connector boundary
 (``raise ... from ...``); flows and the CLI never import them. Messages never carry a personal
-code in clear: use :func:`tilts.personal_code.mask`.
+code in clear: use :func:`tilts.kernel.personal_code.mask`.
 """
 
 from __future__ import annotations
@@ -102,8 +102,8 @@ class RunFailed(TiltsError):
 
     Raised by a flow after its summary artifact is written and the other parts' data
     committed, so that Prefect marks the flow run ``Failed``. ``figures`` is the run's
-    :meth:`tilts.figures.RunFigures.as_dict`; the exit code follows them (3 when every failure
-    was an unreachable dependency, else 1).
+    :meth:`tilts.kernel.figures.RunFigures.as_dict`; the exit code follows them (3 when every
+    failure was an unreachable dependency, else 1).
     """
 
     def __init__(self, message: str, figures: dict[str, Any]) -> None:

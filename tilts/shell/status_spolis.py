@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-from store.spolis_reports import crosscheck_counts, crosscheck_flags
+from tilts.store.spolis_reports import crosscheck_counts, crosscheck_flags
 
 NEWEST = 10
 
@@ -51,8 +51,8 @@ def reports_due(
     February) of each municipality, with the state of the newest version stored."""
     from sqlalchemy import select
 
-    from store.models import Municipality
-    from store.models_spolis import SpolisReport
+    from tilts.store.models import Municipality
+    from tilts.store.models_spolis import SpolisReport
 
     if not inspect(session.get_bind()).has_table("spolis_report"):
         return []

@@ -18,7 +18,7 @@ import os
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from tilts.errors import ConfigError
+from tilts.kernel.errors import ConfigError
 
 RIGA = ZoneInfo("Europe/Riga")
 PIN_ENV = "TILTS_NOW"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import requests
 
-from tilts.config import GatewaySettings, TiltsSettings, config_path, load_settings
-from tilts.errors import ConfigError, UnreachableError
+from tilts.kernel.config import GatewaySettings, TiltsSettings, config_path, load_settings
+from tilts.kernel.errors import ConfigError, UnreachableError
 
 EXAMPLE = """\
 # Tilts configuration (docs/operations.md). Every value can be overridden by an environment
@@ -132,7 +132,7 @@ def _try_store(url: str) -> str:
     """Connect to the store (StoreError naming host and port when it does not answer)."""
     from alembic.runtime.migration import MigrationContext
 
-    from store.db import describe, make_engine
+    from tilts.store.db import describe, make_engine
 
     engine = make_engine(url)
     with engine.connect() as conn:

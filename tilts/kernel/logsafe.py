@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 
-from tilts.personal_code import looks_like_code, mask
+from tilts.kernel.personal_code import looks_like_code, mask
 
 # Not inside a longer run of ASCII digits; a code after "٣" or "５" is still masked.
 _CODE = re.compile(r"(?<![0-9])(\d{6})-?(\d{5})(?![0-9])")

@@ -16,10 +16,12 @@ from typing import Annotated, Any
 
 import typer
 
-from flows.work.batching import DEFAULT_CHUNK
 from tilts import __version__
-from tilts.cli_cases import cases_app
-from tilts.cli_common import (
+from tilts.flows.work.batching import DEFAULT_CHUNK
+from tilts.kernel.clock import riga_today
+from tilts.kernel.errors import TiltsError
+from tilts.shell.cli_cases import cases_app
+from tilts.shell.cli_common import (
     CONTEXT,
     ConfigOpt,
     JsonOpt,
@@ -27,12 +29,10 @@ from tilts.cli_common import (
     group,
     preflight,
 )
-from tilts.cli_common import guard as _guard
-from tilts.cli_ops import cursor_app, register_db
-from tilts.cli_quarantine import quarantine_app
-from tilts.cli_spolis import spolis_app
-from tilts.clock import riga_today
-from tilts.errors import TiltsError
+from tilts.shell.cli_common import guard as _guard
+from tilts.shell.cli_ops import cursor_app, register_db
+from tilts.shell.cli_quarantine import quarantine_app
+from tilts.shell.cli_spolis import spolis_app
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -76,9 +76,9 @@ def _root(
 @db_app.command("upgrade")
 def db_upgrade(config: ConfigOpt = None) -> None:
     """Apply the store's migrations (creates the SQLite file on first use)."""
-    from store.db import make_engine
-    from store.migrate import upgrade
-    from tilts.config import load_settings
+    from tilts.kernel.config import load_settings
+    from tilts.store.db import make_engine
+    from tilts.store.migrate import upgrade
 
     settings = _guard(load_settings, config)
     engine = _guard(make_engine, settings.store.url)
@@ -99,7 +99,7 @@ def config_check(
     offline: Annotated[bool, typer.Option("--offline", help="Validate only; no calls.")] = False,
 ) -> None:
     """Validate the configuration and try each gateway's token endpoint."""
-    from tilts.config_cli import check
+    from tilts.shell.config_cli import check
 
     def run() -> None:
         for line in check(config, offline):
@@ -111,7 +111,7 @@ def config_check(
 @config_app.command("example")
 def config_example() -> None:
     """Print a commented example configuration for a municipality."""
-    from tilts.config_cli import EXAMPLE
+    from tilts.shell.config_cli import EXAMPLE
 
     typer.echo(EXAMPLE, nl=False)
 
@@ -133,7 +133,7 @@ def mocks_serve(
     ] = None,
 ) -> None:
     """Serve every mock service until stopped."""
-    from mocks import serve_command
+    from tilts.mocks import serve_command
 
     _guard(
         serve_command,
@@ -174,8 +174,8 @@ def sync(
     config: ConfigOpt = None,
 ) -> None:
     """One sync run for the configured municipalities."""
-    from flows.catalogue import sync_flow
-    from flows.reporting import figures_of
+    from tilts.flows.catalogue import sync_flow
+    from tilts.flows.reporting import figures_of
 
     flow = _guard(sync_flow, service)
     atvk = preflight(config, municipality)
@@ -233,8 +233,8 @@ def notify(
     config: ConfigOpt = None,
 ) -> None:
     """Deliver the notification outbox; parked ones are shown with reasons (docs/operations.md)."""
-    from flows.notify import deliver_notifications
-    from tilts.status_outbox import resolve_parked
+    from tilts.flows.notify import deliver_notifications
+    from tilts.shell.status_outbox import resolve_parked
 
     if lease != lease:  # nan passes click's range check
         typer.echo("error: --lease: must be a number of seconds", err=True)
@@ -269,7 +269,7 @@ def assess(
     ] = False,
 ) -> None:
     """Assess one household case and print the result as JSON."""
-    from assessment.command import run
+    from tilts.assessment.command import run
 
     raise typer.Exit(run(case, sys.stdout, sys.stderr, explain=explain))
 
@@ -277,7 +277,7 @@ def assess(
 @app.command()
 def status(config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
     """Last runs, cursors, quarantined records, flagged households (no personal codes)."""
-    from tilts.status import collect, render
+    from tilts.shell.status import collect, render
 
     report = _guard(collect, config)
     typer.echo(json.dumps(report, indent=2, default=str) if as_json else render(report))
@@ -298,7 +298,7 @@ def automation_create(
     ] = None,
 ) -> None:
     """Notify through a Prefect notification block when a flow run fails or crashes."""
-    from tilts.automation import create_failure_automation
+    from tilts.shell.automation import create_failure_automation
 
     automation_id = _guard(create_failure_automation, block, tag=tag)
     typer.echo(f"automation {automation_id} notifies through {block} on failed or crashed runs")
@@ -319,7 +319,7 @@ def demo(
     ] = False,
 ) -> None:
     """Start the mocks, seed a store, sync twice with a clock advance, print the figures."""
-    from tilts.demo import run_demo
+    from tilts.shell.demo import run_demo
 
     code = _guard(
         run_demo, persons=persons, households=households, workdir=workdir, keep_serving=keep_serving

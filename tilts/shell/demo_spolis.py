@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from assessment import Month
+from tilts.assessment import Month
 
 MINISTRY = ("demo-ministry", "demo-ministry-secret")  # mocks/README.md, demo clients
 
@@ -22,7 +22,7 @@ def run_spolis_demo(config: Path, base_url: str, as_of: date, console: Console) 
     Returns:
         True when everything was accepted (rejections, if any, are listed and quarantined).
     """
-    from flows.spolis import monthly_report, submit_decisions, submit_payments
+    from tilts.flows.spolis import monthly_report, submit_decisions, submit_payments
 
     path = str(config)
     decisions = submit_decisions(config_path=path)

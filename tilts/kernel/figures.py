@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from tilts.logsafe import scrub
+from tilts.kernel.logsafe import scrub
 
 # What a chunk task reports that the run adds up (a task says ``changed`` for records_changed)
 CHUNK_COUNTERS = ("records_changed", "not_found", "invalid", "quarantined", "rekeyed", "deaths",

@@ -19,7 +19,7 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
-from store.ops import process_start
+from tilts.store.ops import process_start
 
 SYNC_FLOWS = frozenset({"nightly_sync", "nightly_fanout", "sync_population", "sync_disability",
                         "sync_income", "sync_employment"})  # fmt: skip

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tilts.errors import ConfigError, UnreachableError
+from tilts.kernel.errors import ConfigError, UnreachableError
 
 AUTOMATION_NAME = "tilts-flow-run-failures"
 SUBJECT = "Tilts: flow run {{ flow_run.name }} of {{ flow.name }} is {{ flow_run.state.name }}"

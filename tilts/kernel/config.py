@@ -26,7 +26,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from tilts.errors import ConfigError
+from tilts.kernel.errors import ConfigError
 
 DEFAULT_CONFIG_PATH = Path("tilts.toml")
 DEFAULT_STORE_URL = "sqlite:///.tilts/tilts.db"

@@ -9,10 +9,10 @@ from typing import Annotated, Any
 
 import typer
 
-from tilts.cli_common import ConfigOpt, JsonOpt, MunicipalityOpt, echo_json, group, guard
-from tilts.clock import riga_today
-from tilts.config import MunicipalitySettings, TiltsSettings, load_settings
-from tilts.errors import ConfigError
+from tilts.kernel.clock import riga_today
+from tilts.kernel.config import MunicipalitySettings, TiltsSettings, load_settings
+from tilts.kernel.errors import ConfigError
+from tilts.shell.cli_common import ConfigOpt, JsonOpt, MunicipalityOpt, echo_json, group, guard
 
 cases_app = group("The caseload: households, members, cases (docs/caseload-format.md).")
 
@@ -40,9 +40,9 @@ def import_file(
     today: date | None = None,
 ) -> dict[str, Any]:
     """Import one caseload file into the configured store; the figures of what changed."""
-    from flows.runtime import open_store
-    from store.db import transaction
-    from tilts.caseload import file_format, import_rows, read_rows
+    from tilts.flows.runtime import open_store
+    from tilts.shell.caseload import file_format, import_rows, read_rows
+    from tilts.store.db import transaction
 
     settings = load_settings(config)
     muni = pick(settings, municipality)
@@ -56,9 +56,9 @@ def export_file(
     config: Path | None, path: Path | None, fmt: str | None = None, municipality: str | None = None
 ) -> dict[str, Any]:
     """Write the caseload of one municipality to ``path`` (standard output when ``None``)."""
-    from flows.runtime import open_store
-    from store.db import transaction
-    from tilts.caseload import export_rows, file_format, opened, write_rows
+    from tilts.flows.runtime import open_store
+    from tilts.shell.caseload import export_rows, file_format, opened, write_rows
+    from tilts.store.db import transaction
 
     settings = load_settings(config)
     muni = pick(settings, municipality)

@@ -15,11 +15,11 @@ from typing import Any
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-from flows.runtime import open_store
-from store.db import transaction
-from store.ops import now
-from store.outbox_delivery import backlog, discard, parked, retry_parked
-from tilts.config import load_settings
+from tilts.flows.runtime import open_store
+from tilts.kernel.config import load_settings
+from tilts.store.db import transaction
+from tilts.store.ops import now
+from tilts.store.outbox_delivery import backlog, discard, parked, retry_parked
 
 EMPTY: dict[str, Any] = {"backlog": [], "parked": []}
 

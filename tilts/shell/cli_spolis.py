@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from tilts.errors import TiltsError
+from tilts.kernel.errors import TiltsError
 
 spolis_app = typer.Typer(
     no_args_is_help=True,
@@ -44,7 +44,7 @@ OutOpt = Annotated[
 
 
 def _run(flow: Any, **kwargs: Any) -> dict[str, Any]:
-    from tilts.cli_common import preflight
+    from tilts.shell.cli_common import preflight
 
     config = kwargs.get("config_path")
     kwargs["municipality"] = preflight(Path(config) if config else None, kwargs["municipality"])
@@ -101,7 +101,7 @@ def _finish(figures: dict[str, Any]) -> None:
 
 def _check_period(kind: str, period: str) -> None:
     """Refuse a malformed ``--month`` / ``--year`` before any flow runs (exit 2)."""
-    from flows.work.spolis_reports import parse_period
+    from tilts.flows.work.spolis_reports import parse_period
 
     try:
         parse_period(kind, period)
@@ -125,7 +125,7 @@ def decisions(
     config: ConfigOpt = None,
 ) -> None:
     """Send new and corrected decision records (one per person of the household)."""
-    from flows.spolis import submit_decisions
+    from tilts.flows.spolis import submit_decisions
 
     _finish(_run(submit_decisions, municipality=municipality, dry_run=dry_run,
                  **_common(config, out)))  # fmt: skip
@@ -139,7 +139,7 @@ def payments(
     config: ConfigOpt = None,
 ) -> None:
     """Send new and corrected benefit payments (those whose decision SPOLIS accepted)."""
-    from flows.spolis import submit_payments
+    from tilts.flows.spolis import submit_payments
 
     _finish(_run(submit_payments, municipality=municipality, dry_run=dry_run,
                  **_common(config, out)))  # fmt: skip
@@ -154,7 +154,7 @@ def monthly(
     config: ConfigOpt = None,
 ) -> None:
     """Build, check and send the monthly report (a re-run after a correction: next version)."""
-    from flows.spolis import monthly_report
+    from tilts.flows.spolis import monthly_report
 
     _check_period("MONTHLY", month)
     _finish(_run(monthly_report, month=month, municipality=municipality, dry_run=dry_run,
@@ -178,7 +178,7 @@ def annual(
     ] = "summary",
 ) -> None:
     """Build, check and send the annual report with the person breakdown."""
-    from flows.spolis import annual_report
+    from tilts.flows.spolis import annual_report
 
     _check_period("ANNUAL", year)
     if output_format not in ("summary", "table"):
@@ -198,7 +198,7 @@ def _tables(figures: dict[str, Any]) -> None:
     """Print the table of each dry-run document the run wrote."""
     import json
 
-    from tilts.annual_table import render_annual
+    from tilts.shell.annual_table import render_annual
 
     for path in figures.get("files") or []:
         document = json.loads(Path(path).read_text(encoding="utf-8"))

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy import inspect, select
 
-from tilts.cli_common import ConfigOpt, JsonOpt, echo_json, echo_table, group, guard, settings
+from tilts.shell.cli_common import ConfigOpt, JsonOpt, echo_json, echo_table, group, guard, settings
 
 quarantine_app = group("Records that failed validation or were rejected (docs/operations.md).")
 
@@ -23,9 +23,9 @@ HEADERS = ["id", "service", "kind", "case", "household", "ref", "reason"]
 def rows(config: Path | None, service: str | None, run: str | None, reason: str | None,
          limit: int) -> list[dict[str, Any]]:  # fmt: skip
     """Open quarantined records, newest first (``ref`` is already masked)."""
-    from store.db import make_engine, session_factory
-    from store.models import Quarantine
-    from store.quarantine import where_from
+    from tilts.store.db import make_engine, session_factory
+    from tilts.store.models import Quarantine
+    from tilts.store.quarantine import where_from
 
     engine = make_engine(settings(config).store.url)
     if not inspect(engine).has_table("quarantine"):
@@ -78,8 +78,8 @@ def quarantine_list(
 
 def _action(action: str, config: Path | None, ids: list[int], run: str | None,
             service: str | None, reason: str | None) -> None:  # fmt: skip
-    from store.db import make_engine, session_factory, transaction
-    from store.quarantine import QuarantineFilter, discard, retry
+    from tilts.store.db import make_engine, session_factory, transaction
+    from tilts.store.quarantine import QuarantineFilter, discard, retry
 
     chosen = QuarantineFilter(tuple(ids), run, service, reason)
     if chosen.is_empty():

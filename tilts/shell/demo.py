@@ -24,11 +24,16 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
-from assessment import Month, Rules, Status, assess
-from flows.runtime import open_store
-from flows.work.reassess import birth_date, build_case, rules_for
-from store.db import transaction
-from store.decisions import (
+from tilts.assessment import Month, Rules, Status, assess
+from tilts.flows.runtime import open_store
+from tilts.flows.work.reassess import birth_date, build_case, rules_for
+from tilts.kernel.clock import riga_today
+from tilts.kernel.config import demo_municipalities, load_settings
+from tilts.kernel.errors import InputError
+from tilts.shell.demo_notify import print_notifications
+from tilts.shell.demo_workdir import prepare_workdir
+from tilts.store.db import transaction
+from tilts.store.decisions import (
     Declaration,
     DeclaredLine,
     NewApplication,
@@ -39,14 +44,9 @@ from store.decisions import (
     record_payments,
     schedule_payments,
 )
-from store.models import Case
-from store.ops import ensure_municipality, now, set_cursor
-from store.reassess import HouseholdFacts, flag_counts, household_facts
-from tilts.clock import riga_today
-from tilts.config import demo_municipalities, load_settings
-from tilts.demo_notify import print_notifications
-from tilts.demo_workdir import prepare_workdir
-from tilts.errors import InputError
+from tilts.store.models import Case
+from tilts.store.ops import ensure_municipality, now, set_cursor
+from tilts.store.reassess import HouseholdFacts, flag_counts, household_facts
 
 DEMO_SECRETS = {
     "TILTS_SECRET_DEMO_OGRE": "demo-ogre-secret",
@@ -89,8 +89,8 @@ def seed_caseload(
     """Open a case for ``households`` households per municipality from the mock sample: the
     demo writes the case application's export (docs/caseload-format.md) next to its
     configuration and loads it the way an operator does, through ``tilts cases import``'s
-    code (:func:`tilts.cli_cases.import_file`)."""
-    from tilts.cli_cases import import_file
+    code (:func:`tilts.shell.cli_cases.import_file`)."""
+    from tilts.shell.cli_cases import import_file
 
     settings = load_settings(config)
     seeded: dict[str, int] = {}
@@ -110,7 +110,7 @@ def write_caseload(path: Path, households: list[tuple[str, list[str]]], opened_o
     """A caseload file: one open case per household (``SD-<household>``); the first listed
     member owns the dwelling and holds the electricity contract; every 25th case is marked
     as assisting Ukrainian civilians."""
-    from schemas.caseload import COLUMNS
+    from tilts.schemas.caseload import COLUMNS
 
     lines = [",".join(COLUMNS)]
     head = "MEMBER;OWNER;CONTRACT_HOLDER;LEGAL_REPRESENTATIVE"
@@ -285,7 +285,7 @@ def _backfill_income(config: Path, today: date) -> dict[str, Any]:
     months ago makes one ``sync_income`` run (as of four months ago) fetch the twelve months
     before the nightly's window, the way it catches up after an outage.
     """
-    from flows.sync_registries import sync_income
+    from tilts.flows.sync_registries import sync_income
 
     settings = load_settings(config)
     _, factory = open_store(settings.store.url)
@@ -311,9 +311,9 @@ def run_demo(persons: int, households: int, workdir: Path, keep_serving: bool = 
 
     With ``keep_serving`` the mocks (and so the ministry's view) stay up until Ctrl-C.
     """
-    from flows.nightly import nightly_sync
-    from flows.reporting import figures_of
-    from mocks.harness import running_mocks
+    from tilts.flows.nightly import nightly_sync
+    from tilts.flows.reporting import figures_of
+    from tilts.mocks.harness import running_mocks
 
     console = Console()
     prepare_workdir(workdir)
@@ -353,8 +353,8 @@ def run_demo(persons: int, households: int, workdir: Path, keep_serving: bool = 
             "[bold]Clock[/] advanced 7 days: deaths, moves, code changes in the change feed"
         )
         second = figures_of(nightly_sync, config_path=str(config), as_of=later)
-        # --- SPOLIS (tilts/demo_spolis.py): decisions, payments, last month's report ---------
-        from tilts.demo_spolis import run_spolis_demo
+        # --- SPOLIS (tilts/shell/demo_spolis.py): decisions, payments, last month's report ---------
+        from tilts.shell.demo_spolis import run_spolis_demo
 
         spolis_ok = run_spolis_demo(config, mocks.base_url, date.fromisoformat(later), console)
         delivered_ok = print_notifications(config, mocks, console)

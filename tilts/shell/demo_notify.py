@@ -9,10 +9,10 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
 
-from flows.runtime import open_store
-from mocks.harness import MockHandle
-from store.models_outbox import Notification
-from tilts.config import load_settings
+from tilts.flows.runtime import open_store
+from tilts.kernel.config import load_settings
+from tilts.mocks.harness import MockHandle
+from tilts.store.models_outbox import Notification
 
 RECIPIENTS = ("nino", "jpa", "bvkb", "nva", "baris")
 

@@ -1,6 +1,6 @@
 """What every ``tilts`` verb shares: options, the error guard, municipality resolution.
 
-Every expected error (a :class:`~tilts.errors.TiltsError`) becomes one line on stderr and its
+Every expected error (a :class:`~tilts.kernel.errors.TiltsError`) becomes one line on stderr and its
 exit code (operations.md §3): never a traceback.
 """
 
@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from tilts.errors import RunFailed, TiltsError
+from tilts.kernel.errors import RunFailed, TiltsError
 
 if TYPE_CHECKING:
-    from tilts.config import TiltsSettings
+    from tilts.kernel.config import TiltsSettings
 
 T = TypeVar("T")
 
@@ -49,7 +49,7 @@ MunicipalityOpt = Annotated[
 
 def guard(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run ``fn``; a TiltsError becomes its message on stderr and its exit code (a failed
-    run's :class:`~tilts.errors.RunFailed` passes through: the caller prints its figures)."""
+    run's :class:`~tilts.kernel.errors.RunFailed` passes through: the caller prints its figures)."""
     try:
         return fn(*args, **kwargs)
     except RunFailed:
@@ -61,7 +61,7 @@ def guard(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 def settings(config: Path | None) -> TiltsSettings:
     """The validated settings (exit 2 naming the key and the file when they are not)."""
-    from tilts.config import load_settings
+    from tilts.kernel.config import load_settings
 
     return guard(load_settings, config)
 
@@ -77,7 +77,7 @@ def preflight(config: Path | None, value: str | None) -> str | None:
 
 
 def _ping(url: str) -> None:
-    from store.db import make_engine
+    from tilts.store.db import make_engine
 
     engine = make_engine(url)
     try:

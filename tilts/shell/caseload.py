@@ -24,14 +24,14 @@ from typing import IO, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from schemas.caseload import COLUMNS, REQUIRED, CaseloadRowSchema
-from schemas.validate import validate_records
-from store.caseload import CaseRow, apply_caseload, caseload_rows
-from store.models import Quarantine
-from store.ops import ensure_municipality, now, quarantine
-from tilts.config import MunicipalitySettings
-from tilts.errors import InputError
-from tilts.personal_code import mask
+from tilts.kernel.config import MunicipalitySettings
+from tilts.kernel.errors import InputError
+from tilts.kernel.personal_code import mask
+from tilts.schemas.caseload import COLUMNS, REQUIRED, CaseloadRowSchema
+from tilts.schemas.validate import validate_records
+from tilts.store.caseload import CaseRow, apply_caseload, caseload_rows
+from tilts.store.models import Quarantine
+from tilts.store.ops import ensure_municipality, now, quarantine
 
 SERVICE = "caseload"
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}

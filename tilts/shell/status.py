@@ -9,15 +9,15 @@ from typing import Any
 
 from sqlalchemy import func, inspect, select
 
-from store.db import make_engine, session_factory
-from store.models import FlowRunLog, Municipality, Quarantine, SyncCursor
-from store.reassess import flag_counts, list_flags
-from store.runlock import lock_is_free
-from tilts.clock import riga_today
-from tilts.config import load_settings
-from tilts.status_outbox import outbox_status, render_outbox
-from tilts.status_runs import shown_outcome
-from tilts.status_spolis import render_reports, reports_due, with_crosscheck_flags
+from tilts.kernel.clock import riga_today
+from tilts.kernel.config import load_settings
+from tilts.shell.status_outbox import outbox_status, render_outbox
+from tilts.shell.status_runs import shown_outcome
+from tilts.shell.status_spolis import render_reports, reports_due, with_crosscheck_flags
+from tilts.store.db import make_engine, session_factory
+from tilts.store.models import FlowRunLog, Municipality, Quarantine, SyncCursor
+from tilts.store.reassess import flag_counts, list_flags
+from tilts.store.runlock import lock_is_free
 
 NEWEST_FLAGS = 10
 

@@ -9,7 +9,8 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy import Engine, delete, inspect, select
 
-from tilts.cli_common import (
+from tilts.kernel.errors import InputError
+from tilts.shell.cli_common import (
     ConfigOpt,
     JsonOpt,
     MunicipalityOpt,
@@ -19,21 +20,20 @@ from tilts.cli_common import (
     guard,
     settings,
 )
-from tilts.errors import InputError
 
 cursor_app = group("Sync cursors: where each incremental sync resumes (docs/operations.md).")
 
 
 def _engine(config: Path | None) -> Engine:
-    from store.db import make_engine
+    from tilts.store.db import make_engine
 
     return guard(make_engine, settings(config).store.url)
 
 
 def cursors(config: Path | None, atvk: str | None = None) -> list[dict[str, Any]]:
     """Every stored cursor (nothing before the first sync)."""
-    from store.db import session_factory
-    from store.models import Municipality, SyncCursor
+    from tilts.store.db import session_factory
+    from tilts.store.models import Municipality, SyncCursor
 
     engine = _engine(config)
     if not inspect(engine).has_table("sync_cursor"):
@@ -65,9 +65,9 @@ def _chosen(found: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
 
 def reset(config: Path | None, name: str, atvk: str | None, to: str | None) -> list[str]:
     """Delete the chosen cursors (the next sync starts as the first one did) or set them."""
-    from store.db import session_factory, transaction
-    from store.models import Municipality, SyncCursor
-    from store.ops import set_cursor
+    from tilts.store.db import session_factory, transaction
+    from tilts.store.models import Municipality, SyncCursor
+    from tilts.store.ops import set_cursor
 
     chosen = _chosen(cursors(config, atvk), name)
     if to is not None and len({c["cursor"] for c in chosen}) > 1:
@@ -97,7 +97,7 @@ def cursor_show(
     municipality: MunicipalityOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False
 ) -> None:
     """The stored cursors per municipality, with when each last moved."""
-    from tilts.cli_common import resolve_municipality
+    from tilts.shell.cli_common import resolve_municipality
 
     found = guard(cursors, config, resolve_municipality(config, municipality))
     if as_json:
@@ -124,7 +124,7 @@ def cursor_reset(
     config: ConfigOpt = None,
 ) -> None:
     """Delete a cursor (the next sync starts over) or set it --to a value."""
-    from tilts.cli_common import resolve_municipality
+    from tilts.shell.cli_common import resolve_municipality
 
     atvk = resolve_municipality(config, municipality)
     for line in guard(reset, config, service, atvk, to):
@@ -136,7 +136,7 @@ def revisions(config: Path | None) -> tuple[list[str], list[dict[str, Any]]]:
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    from store.migrate import alembic_config
+    from tilts.store.migrate import alembic_config
 
     engine = _engine(config)
     with engine.connect() as conn:

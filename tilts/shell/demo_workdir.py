@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from tilts.errors import InputError
+from tilts.kernel.errors import InputError
 
 MARKER = ".tilts-demo"
 MARKER_TEXT = "This directory was created by `tilts demo`; the next demo run replaces it.\n"

@@ -1,0 +1,1 @@
+"""The shell: the `tilts` command, the demo and `tilts status`. Nothing imports it."""
