@@ -35,7 +35,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     try:
         url = normalise_url(url)
     except Exception as exc:
-        raise ConfigError(f"tilts.store.url: not a database URL ({exc})") from None
+        raise ConfigError(f"store.url: not a database URL ({exc})") from None
     is_sqlite = url.startswith("sqlite")
     # Statement parameters and rows hold personal codes and names: never in SQLAlchemy's
     # exception messages, nor in its engine log (statements at INFO, every row at DEBUG), which
@@ -78,7 +78,7 @@ def _unreachable(context: Any) -> None:
     reason = str(context.original_exception).strip().splitlines()
     detail = scrub(reason[0].strip()[:160]) if reason else type(context.original_exception).__name__
     raise StoreError(
-        f"tilts.store.url: the store at {describe(context.engine.url)} is unreachable ({detail}); "
+        f"store.url: the store at {describe(context.engine.url)} is unreachable ({detail}); "
         "check that the database runs and store.url names it"
     ) from None
 

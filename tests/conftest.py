@@ -73,7 +73,7 @@ def _pg_drop(base: str, schema: str) -> None:
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated, empty store: SQLite file, or a fresh PostgreSQL schema."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'tilts.store.db'}"
+        url = f"sqlite:///{tmp_path / 'store.db'}"
         upgrade(make_engine(url))
         yield url
         return

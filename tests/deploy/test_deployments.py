@@ -58,7 +58,7 @@ def test_deploy_all_and_run_the_nightly_deployment(
 
 def _deploy_and_run(env: dict[str, str], tmp_path: Path, mock: MockHandle) -> None:
     config = tmp_path / "tilts.toml"
-    write_config(config, mock.base_url, f"sqlite:///{tmp_path / 'tilts.store.db'}")
+    write_config(config, mock.base_url, f"sqlite:///{tmp_path / 'store.db'}")
     os.environ.update(DEMO_SECRETS)
     seed_caseload(config, {a: mock.sample(a, 200) for a in ("0040000", "0051000")}, households=20)
     env = {**env, **DEMO_SECRETS, "TILTS_CONFIG": str(config)}

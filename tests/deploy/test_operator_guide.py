@@ -87,7 +87,7 @@ def test_operator_guide_on_a_fresh_clone(prefect_server: dict[str, str], tmp_pat
         example = _run([*TILTS, "config", "example"], env, cwd=clone)
         config = example.replace(
             'url = "postgresql://tilts@db.internal/tilts"',
-            f'url = "sqlite:///{tmp_path / "tilts.store.db"}"',
+            f'url = "sqlite:///{tmp_path / "store.db"}"',
         )
         config = config.replace(
             'base_url = "https://gateway.example.lv"', f'base_url = "{mock.base_url}"'

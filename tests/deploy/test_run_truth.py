@@ -72,7 +72,7 @@ def hook() -> Iterator[tuple[str, list[dict[str, Any]]]]:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'tilts.store.db'}"
+        yield f"sqlite:///{tmp_path / 'store.db'}"
         return
     if not PG_URL:
         pytest.skip(PG_SKIP)
@@ -125,7 +125,7 @@ def test_vsaa_down_fails_the_night_and_the_failure_automation_fires(
     prefect_server: dict[str, str], mock: MockHandle, tmp_path: Path,
     hook: tuple[str, list[dict[str, Any]]],
 ) -> None:  # fmt: skip
-    config, env = _world(mock, f"sqlite:///{tmp_path / 'tilts.store.db'}", tmp_path, prefect_server)
+    config, env = _world(mock, f"sqlite:///{tmp_path / 'store.db'}", tmp_path, prefect_server)
     url, received = hook
     block = (
         "from prefect.blocks.notifications import CustomWebhookNotificationBlock as B; "
@@ -274,7 +274,7 @@ def test_every_date_a_flow_means_is_a_riga_date_whatever_the_host_zone(
     """The nightly's as-of day, the expiry day and the SPOLIS monthly report's "previous
     month", from flows run in processes under TZ=UTC (still 31 December at 22:30 UTC) and
     TZ=Pacific/Kiritimati (UTC+14: already 1 January at 21:30 UTC): the same Riga answers."""
-    config, env = _world(mock, f"sqlite:///{tmp_path / 'tilts.store.db'}", tmp_path, prefect_server)
+    config, env = _world(mock, f"sqlite:///{tmp_path / 'store.db'}", tmp_path, prefect_server)
     answers = []
     for zone in ("UTC", "Pacific/Kiritimati"):
         out = tmp_path / zone.replace("/", "-")

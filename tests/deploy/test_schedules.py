@@ -128,7 +128,7 @@ def deployed(prefect_server: dict[str, str], tmp_path_factory: pytest.TempPathFa
     tmp = tmp_path_factory.mktemp("schedules")
     config = tmp / "tilts.toml"
     # nothing here calls a registry: the gateway is a closed port, the store a fresh SQLite
-    write_config(config, "http://127.0.0.1:9", f"sqlite:///{tmp / 'tilts.store.db'}")
+    write_config(config, "http://127.0.0.1:9", f"sqlite:///{tmp / 'store.db'}")
     env = {**prefect_server, **DEMO_SECRETS, "TILTS_CONFIG": str(config)}
     _run([str(Path(PREFECT).parent / "tilts"), "db", "upgrade"], env)
     _run([PREFECT, "work-pool", "create", "tilts", "--type", "process"], env)

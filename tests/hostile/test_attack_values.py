@@ -70,7 +70,7 @@ def test_a_deeply_nested_toml_is_refused(tmp_path: Path) -> None:
 def test_a_bogus_store_url_is_refused(tmp_path: Path) -> None:
     text = BASE.format(db="x").replace('"sqlite:///x"', '"bogus://nowhere/db"')
     proc = tilts("status", "--config", str(_config(tmp_path, text)), cwd=tmp_path)
-    _refused(proc, "tilts.store.url")
+    _refused(proc, "store.url")
 
 
 def test_a_huge_quarantine_limit_is_refused(tmp_path: Path) -> None:

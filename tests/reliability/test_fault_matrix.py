@@ -85,7 +85,7 @@ def fresh(
             built[world] = root / f"{world}.db"
             TEMPLATES[world][0](built[world], fm_mock)
         fm_mock.reset()
-        url = clone(built[world], folder / "tilts.store.db")
+        url = clone(built[world], folder / "store.db")
         config = folder / "tilts.toml"
         TEMPLATES[world][1](config, url, fm_mock)
         return config, Store(url)

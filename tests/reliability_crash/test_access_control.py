@@ -151,7 +151,7 @@ def test_forged_tokens_fail_a_sync_run_clearly_and_store_nothing(
     prefect_harness: None,
 ) -> None:  # fmt: skip
     config = tmp_path / "tilts.toml"
-    url = migrated(tmp_path / "tilts.store.db")
+    url = migrated(tmp_path / "store.db")
     write_config(config, mock.base_url, url)
     _set(
         config,
@@ -190,7 +190,7 @@ def test_a_client_without_the_vid_scope_syncs_vsaa_and_never_vid(
     tmp_path: Path, mock: MockHandle, demo_secrets: None, prefect_harness: None
 ) -> None:
     config = tmp_path / "tilts.toml"
-    url = migrated(tmp_path / "tilts.store.db")
+    url = migrated(tmp_path / "store.db")
     write_config(config, mock.base_url, url)
     _set(config, 'client_id = "demo-ogre"', f'client_id = "{NARROW.client_id}"')
     seed_caseload(config, {a: mock.sample(a, 60) for a in (OGRE, TUKUMS)}, households=3)
@@ -250,7 +250,7 @@ def test_tukums_s_client_cannot_submit_or_notify_for_ogre(
     or an attempt): SPOLIS refuses every batch (403 ``WRONG_MUNICIPALITY``), the recipients
     every notification (403 ``FORBIDDEN``, parked); nothing is held there or marked sent."""
     population = Population(SEED, PERSONS, today=mock.config.today)
-    world = build_world(tmp_path, migrated(tmp_path / "tilts.store.db"), mock, population,
+    world = build_world(tmp_path, migrated(tmp_path / "store.db"), mock, population,
                         households=3)  # fmt: skip
     world.record([granted(h, f"{h}-1") for h in world.households])
     assert sync_population(config_path=str(world.config))["failures"] == []  # the facts

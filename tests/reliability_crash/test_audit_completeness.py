@@ -111,7 +111,7 @@ def test_without_a_purpose_nothing_leaves_the_process(
     """A municipality configured without its legal basis (or a job without its user): every
     flow refuses each call locally; the gateway sees no request at all, not even for a token."""
     population = Population(SEED, PERSONS, today=rel_mock.config.today)
-    world = build_world(tmp_path, migrated(tmp_path / "tilts.store.db"), rel_mock, population,
+    world = build_world(tmp_path, migrated(tmp_path / "store.db"), rel_mock, population,
                         households=2, recipients={"jpa": ""})  # fmt: skip
     world.record([granted(h, f"{h}-1") for h in world.households])
     config = _config_without(tmp_path, rel_mock, world.url, missing)

@@ -125,7 +125,7 @@ def templates(tmp_path_factory: pytest.TempPathFactory, rel_mock: MockHandle,
 
 
 def _fresh(world: str, template: Path, folder: Path, mock: MockHandle) -> tuple[Path, Store]:
-    url = clone(template, folder / "tilts.store.db")
+    url = clone(template, folder / "store.db")
     config = folder / "tilts.toml"
     TEMPLATES[world][1](config, url, mock)
     return config, Store(url)
