@@ -6,7 +6,10 @@ runs are skipped and the summary says so. Each PostgreSQL test gets a schema of 
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +21,15 @@ from tilts.store.db import make_engine, session_factory
 from tilts.store.migrate import upgrade
 
 pytest_plugins = ["tilts.mocks.pytest_plugin"]
+
+# A PREFECT_HOME of this test process's own (one per pytest-xdist worker), before anything reads
+# Prefect's settings: the `tilts` processes the tests start inherit it, so two workers never
+# share an ephemeral API's database, and no test reads or writes the user's ~/.prefect.
+_PREFECT_HOME = tempfile.mkdtemp(
+    prefix=f"tilts-prefect-{os.environ.get('PYTEST_XDIST_WORKER', 'gw')}-"
+)
+os.environ["PREFECT_HOME"] = _PREFECT_HOME
+atexit.register(shutil.rmtree, _PREFECT_HOME, True)
 
 # Prefect servers the tests start (the harness's, the deployment tests') send no telemetry.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
