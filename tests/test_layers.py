@@ -15,7 +15,7 @@ from pathlib import Path
 import grimp
 
 ROOT = Path(__file__).resolve().parents[1]
-FOLDERS = ("flows", "connectors", "schemas", "mocks", "store", "assessment")
+FOLDERS = ("flows", "connectors", "schemas", "mocks", "store", "assessment", "registries")
 
 
 def test_the_layer_contracts_are_kept() -> None:
@@ -47,7 +47,9 @@ def _circles(graph: grimp.ImportGraph) -> list[list[str]]:
                     index[child] = low[child] = len(index)
                     stack.append(child)
                     on.add(child)
-                    work.append((child, iter(sorted(graph.find_modules_directly_imported_by(child)))))
+                    work.append(
+                        (child, iter(sorted(graph.find_modules_directly_imported_by(child))))
+                    )
                 elif child in on:
                     low[node] = min(low[node], index[child])
                 continue
