@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Family = Literal["soap", "rest"]
+SOURCE_MAX = 10  # the store's registry_fact.source column (store/models.py)
+SERVICE_MAX = 20  # the audit and quarantine rows' service columns (store/models.py)
 
 #: The flows every registry belongs to unless its descriptor says otherwise: the nightly
 #: (``flows/nightly.py``), the fanned-out nightly and its parts (``flows/fanout.py``).
@@ -98,6 +100,8 @@ class Registry:
     duplicate_reason: str = "record: stated twice with different values"
 
     def __post_init__(self) -> None:
+        if any(not 0 < len(lim.name) <= SERVICE_MAX for lim in self.limits):
+            raise ValueError(f"{self.service}: a service name has 1 to {SERVICE_MAX} characters")
         if not self.limits or self.limits[0].name != self.service:
             raise ValueError(f"{self.service}: the first limits entry must be named after it")
         if self.family == "soap" and not (self.wsdl and self.namespace):
@@ -106,6 +110,8 @@ class Registry:
             raise ValueError(f"{self.service}: a REST registry names its operation path")
         if self.per_person and None in (self.rows, self.schema, self.facts):
             raise ValueError(f"{self.service}: a per-person registry names rows, schema, facts")
+        if not 0 < len(self.source) <= SOURCE_MAX:
+            raise ValueError(f"{self.service}: a fact source has 1 to {SOURCE_MAX} characters")
         if not set(self.assessed_kinds) <= set(self.kinds):
             raise ValueError(f"{self.service}: assessed kinds must be among its kinds")
 

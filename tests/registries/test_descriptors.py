@@ -180,5 +180,9 @@ def test_a_descriptor_that_misses_what_its_family_needs_is_refused() -> None:
         replace(by_service("nva"), operation_path="")
     with pytest.raises(ValueError, match="rows, schema, facts"):
         replace(by_service("nva"), facts=None)
+    with pytest.raises(ValueError, match="service name"):
+        replace(by_service("nva"), limits=(replace(by_service("nva").limits[0], name="n" * 21),))
+    with pytest.raises(ValueError, match="fact source"):
+        replace(by_service("nva"), source="NVA-STATUS-X")
     with pytest.raises(ValueError, match="first limits entry"):
         replace(by_service("nva"), limits=by_service("vid").limits)
