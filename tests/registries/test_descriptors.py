@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 IDS = [r.service for r in REGISTRIES]
 # Displays that name registries but are not a list of them, with the reason (path → names).
 ALLOWED = {
-    # the assessment rules' [income] table keys (assessment.md §4): the calculator's income
+    # the assessment rules' [income] table keys (assessment.md §2): the calculator's income
     # sources, named like the registries they come from; the calculator has its own contract
     "assessment/rules/loading.py": ("nva", "vid", "vsaa"),
 }
