@@ -20,6 +20,8 @@ from datetime import date
 from pathlib import Path
 
 from tilts.mocks.harness import MockHandle, running_mocks
+from tilts.registries import limits, per_person
+from tilts.registries import services as registry_services
 
 
 def peak_rss_mb() -> float:
@@ -95,7 +97,7 @@ def write_bench_config(path: Path, base_url: str, store_url: str, unlimited: boo
         text = path.read_text(encoding="utf-8")
         services = "\n".join(
             f"services.{name} = {{ rate_per_s = 100000 }}"
-            for name in ("pmlp", "pmlp_monitoring", "pmlp_changes", "vdeavk", "vsaa", "vid", "nva")
+            for name in (lim.name for lim in limits())
         )
         path.write_text(
             text.replace("[gateway]\n", f"[gateway]\n{services}\n", 1), encoding="utf-8"
@@ -106,10 +108,7 @@ def set_refresh_days(path: Path, days: int) -> None:
     """Make every per-person registry's refresh turn ``days`` long (store/fetches.py): with a
     long turn the incremental night asks the registries about the changed persons only."""
     text = path.read_text(encoding="utf-8")
-    services = "\n".join(
-        f"services.{name} = {{ refresh_days = {days} }}"
-        for name in ("vdeavk", "vsaa", "vid", "nva")
-    )
+    services = "\n".join(f"services.{name} = {{ refresh_days = {days} }}" for name in per_person())
     path.write_text(text.replace("[gateway]\n", f"[gateway]\n{services}\n", 1), encoding="utf-8")
 
 
@@ -175,7 +174,7 @@ def bench_world(
         options["rate_limits"] = False
     with running_mocks(**options) as mocks:  # type: ignore[arg-type]
         if latency_ms:
-            for service in ("pmlp", "vdeavk", "vsaa", "vid", "nva"):
+            for service in registry_services():
                 mocks.add_fault(
                     service=service, kind="delay", delaySeconds=latency_ms / 1000, rate=1.0
                 )

@@ -40,10 +40,11 @@ from sqlalchemy import func, select, update
 from bench.common import BenchWorld, bench_world, peak_rss_mb
 from bench.load_proof import proof, store_of
 from tilts.mocks.harness import MockHandle
+from tilts.registries import services
 from tilts.store.models import Case, FlowRunLog, HouseholdMember
 from tilts.store.models_outbox import RECIPIENTS, Notification
 
-INBOUND = ("pmlp", "vdeavk", "vsaa", "vid", "nva")
+INBOUND = services()  # every registry (registries/)
 RECIPIENT_SERVICES = tuple(f"recipient-{r}" for r in RECIPIENTS)
 DELAY_S = 0.5  # well under the read timeout (30 s): a slow answer, not a lost one
 FAULT_MIX: tuple[dict[str, Any], ...] = (

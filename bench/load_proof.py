@@ -16,11 +16,13 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.common import BenchWorld
+from tilts.registries import REGISTRIES
 from tilts.store.models import Person, Quarantine, RegistryFact, RegistryFetch
 from tilts.store.models_outbox import RECIPIENTS, Notification
 from tilts.store.persons import open_case_subjects_query
 
-SOURCES = ("VDEAVK", "VSAA", "VID", "NVA")  # the per-person registries' fact sources
+# the per-person registries' fact sources
+SOURCES = tuple(r.source for r in REGISTRIES if r.per_person)
 
 
 def store_of(world: BenchWorld) -> sessionmaker[Session]:

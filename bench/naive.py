@@ -32,22 +32,16 @@ from tilts.connectors.xroad import (
 )
 from tilts.flows.work.registries import months_to_fetch
 from tilts.kernel.config import load_settings
+from tilts.registries import REGISTRIES, scopes
 
 SOAP = {  # service → (WSDL, X-Road service, operation, path)
-    "pmlp": ("pmlp_fpr_v1.wsdl", "LV/GOV/PMLP/FPR", "getPersons", "/pmlp/fpr/v1"),
-    "vdeavk": (
-        "vdeavk_disability_v1.wsdl",
-        "LV/GOV/VDEAVK/DISABILITY",
-        "getDisabilityDecisions",
-        "/vdeavk/disability/v1",
-    ),
+    r.service: (r.wsdl, r.xroad, r.operation, r.path) for r in REGISTRIES if r.family == "soap"
 }
 REST = {  # service → (X-Road service, operation, path)
-    "vsaa": ("LV/GOV/VSAA/PAYMENTS", "queryPayments", "/vsaa/api/v1/payments/query"),
-    "vid": ("LV/GOV/VID/INCOME", "queryIncome", "/vid/api/v1/income/query"),
-    "nva": ("LV/GOV/NVA/STATUS", "queryStatus", "/nva/api/v1/status/query"),
+    r.service: (r.xroad, r.operation, r.url_path) for r in REGISTRIES if r.family == "rest"
 }
-SCOPES = "pmlp.fpr vdeavk.disability vsaa.payments vid.income nva.status"
+MONTHLY = frozenset(r.service for r in REGISTRIES if r.monthly)  # asked for months, not a day
+SCOPES = " ".join(scopes())
 
 
 @dataclass
@@ -106,10 +100,10 @@ def run_naive(config: Path, codes: list[str], as_of: str, work: Path) -> NaiveRe
                 muni.member_code, ServiceId.parse(service), operation, purpose, str(uuid.uuid4())
             )
             body: dict[str, Any] = {"personCodes": [code]}
-            if name == "nva":
-                body["asOfDate"] = as_of
-            else:
+            if name in MONTHLY:
                 body |= {"fromMonth": months[0], "toMonth": months[-1]}
+            else:
+                body["asOfDate"] = as_of
             resp = http.post(base + path, json=body, headers=rest_headers(headers), timeout=30)
             resp.raise_for_status()
             db.execute("INSERT INTO answer VALUES (?, ?, ?)", (code, name, resp.text))

@@ -9,10 +9,11 @@ from typing import Any, ClassVar
 from lxml import etree
 
 from tilts.connectors.base import ServiceSpec
+from tilts.connectors.batch import Batch, Query, spec_of
 from tilts.connectors.soap import SoapRegistryClient, text
-from tilts.connectors.xroad import ServiceId
+from tilts.registries.pmlp import PMLP
 
-NS = "urn:lv:pmlp:fpr:v1"
+NS = PMLP.namespace
 _P = f"{{{NS}}}"
 
 
@@ -72,14 +73,8 @@ def _person(el: etree._Element) -> dict[str, Any]:
 class PmlpClient(SoapRegistryClient):
     """getPersons, registerMonitoring, unregisterMonitoring, getChanges."""
 
-    SPEC: ClassVar[ServiceSpec] = ServiceSpec(
-        name="pmlp",
-        scope="pmlp.fpr",
-        path="/pmlp/fpr/v1",
-        xroad=ServiceId.parse("LV/GOV/PMLP/FPR"),
-        style="soap",
-    )
-    WSDL = "pmlp_fpr_v1.wsdl"
+    SPEC: ClassVar[ServiceSpec] = spec_of(PMLP)
+    WSDL = PMLP.wsdl
     XSD = "pmlp_fpr_v1.xsd"
     NS = NS
 
@@ -146,3 +141,9 @@ class PmlpClient(SoapRegistryClient):
                 raise ContractError("pmlp.getChanges: the feed repeated a cursor")
             seen.add(page.next_cursor)
             cursor = page.next_cursor
+
+
+def fetch(client: PmlpClient, codes: list[str], query: Query) -> Batch:
+    """The batch query (``registries/pmlp.py``): full records of the codes, as of the query's
+    day when it names one (the population lane itself calls :meth:`PmlpClient.get_persons`)."""
+    return Batch(client.get_persons(codes, as_of=query.as_of))

@@ -1,8 +1,9 @@
-"""The explicit table of registry clients (like tap-github's ``Streams``): no discovery.
+"""The table of registry clients, derived from the registry descriptors (``registries/``).
 
 Each entry says which client class speaks to the service, which operation family carries its
 per-person batch query, and how to call that query on a list of codes — which is all the
-contract test needs to treat every registry the same way.
+contract test needs to treat every registry the same way. The query is the registry's own
+``fetch`` (the one the syncs use) with the probe's day and months.
 """
 
 from __future__ import annotations
@@ -12,13 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from tilts.connectors.base import RegistryClient
-from tilts.connectors.nva import NvaClient
-from tilts.connectors.pmlp import PmlpClient
-from tilts.connectors.vdeavk import VdeavkClient
-from tilts.connectors.vid import VidClient
-from tilts.connectors.vsaa import VsaaClient
+from tilts.connectors.batch import BatchFetch, Query, batch_fetch, client_class
+from tilts.registries import REGISTRIES as DESCRIPTORS
+from tilts.registries import Registry
 
 PROBE_FROM, PROBE_TO = "2026-08", "2026-10"
+PROBE = Query(as_of="2026-11-01", months=(PROBE_FROM, PROBE_TO))
 
 
 @dataclass(frozen=True)
@@ -31,24 +31,18 @@ class RegistryEntry:
     status_key: str  # the per-person outcome field of a record
 
 
-REGISTRIES: dict[str, RegistryEntry] = {
-    "pmlp": RegistryEntry(PmlpClient, "pmlp", lambda c, codes: c.get_persons(codes), "result"),
-    "vdeavk": RegistryEntry(
-        VdeavkClient, "vdeavk", lambda c, codes: c.get_decisions(codes), "result"
-    ),
-    "vsaa": RegistryEntry(
-        VsaaClient,
-        "vsaa",
-        lambda c, codes: c.query_payments(codes, PROBE_FROM, PROBE_TO).results,
-        "status",
-    ),
-    "vid": RegistryEntry(
-        VidClient,
-        "vid",
-        lambda c, codes: c.query_income(codes, PROBE_FROM, PROBE_TO).results,
-        "status",
-    ),
-    "nva": RegistryEntry(
-        NvaClient, "nva", lambda c, codes: c.query_status(codes, "2026-11-01"), "status"
-    ),
-}
+def _probe(fetch: BatchFetch) -> Callable[[Any, list[str]], list[dict[str, Any]]]:
+    return lambda client, codes: fetch(client, codes, PROBE).results
+
+
+def entry_of(registry: Registry) -> RegistryEntry:
+    """The client-table entry of one descriptor (its references resolved)."""
+    return RegistryEntry(
+        client_class(registry),
+        registry.limits[0].name,
+        _probe(batch_fetch(registry)),
+        registry.status_key,
+    )
+
+
+REGISTRIES: dict[str, RegistryEntry] = {r.service: entry_of(r) for r in DESCRIPTORS}

@@ -7,11 +7,12 @@ from typing import Any, ClassVar
 from lxml import etree
 
 from tilts.connectors.base import ServiceSpec
+from tilts.connectors.batch import Batch, Query, spec_of
 from tilts.connectors.soap import SoapRegistryClient, text
-from tilts.connectors.xroad import ServiceId
 from tilts.kernel.errors import ContractError
+from tilts.registries.vdeavk import VDEAVK
 
-NS = "urn:lv:vdeavk:disability:v1"
+NS = VDEAVK.namespace
 _P = f"{{{NS}}}"
 _DECISION_FIELDS = (
     "decisionNumber", "decisionDate", "subject", "group", "workCapacityLossPercent",
@@ -34,14 +35,8 @@ def _person(el: etree._Element) -> dict[str, Any]:
 class VdeavkClient(SoapRegistryClient):
     """getDisabilityDecisions."""
 
-    SPEC: ClassVar[ServiceSpec] = ServiceSpec(
-        name="vdeavk",
-        scope="vdeavk.disability",
-        path="/vdeavk/disability/v1",
-        xroad=ServiceId.parse("LV/GOV/VDEAVK/DISABILITY"),
-        style="soap",
-    )
-    WSDL = "vdeavk_disability_v1.wsdl"
+    SPEC: ClassVar[ServiceSpec] = spec_of(VDEAVK)
+    WSDL = VDEAVK.wsdl
     XSD = "vdeavk_disability_v1.xsd"
     NS = NS
 
@@ -57,3 +52,9 @@ class VdeavkClient(SoapRegistryClient):
         if [p["requestedCode"] for p in persons] != list(codes):
             raise ContractError("vdeavk: answer does not list the requested codes in order")
         return persons
+
+
+def fetch(client: VdeavkClient, codes: list[str], query: Query) -> Batch:
+    """The batch query of the syncs (``registries/vdeavk.py``): decisions with their history,
+    as of the query's day."""
+    return Batch(client.get_decisions(codes, as_of=query.as_of, include_history=True))

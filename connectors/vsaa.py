@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from tilts.connectors.base import ServiceSpec
+from tilts.connectors.batch import Batch, Query, spec_of
 from tilts.connectors.rest import RestRegistryClient
-from tilts.connectors.xroad import ServiceId
+from tilts.registries.vsaa import VSAA
 
 
 @dataclass(frozen=True)
@@ -21,14 +22,8 @@ class MonthlyAnswer:
 class VsaaClient(RestRegistryClient):
     """payments/query."""
 
-    SPEC: ClassVar[ServiceSpec] = ServiceSpec(
-        name="vsaa",
-        scope="vsaa.payments",
-        path="/vsaa/api/v1",
-        xroad=ServiceId.parse("LV/GOV/VSAA/PAYMENTS"),
-        style="rest",
-    )
-    OPERATION_PATHS: ClassVar[dict[str, str]] = {"queryPayments": "/payments/query"}
+    SPEC: ClassVar[ServiceSpec] = spec_of(VSAA)
+    OPERATION_PATHS: ClassVar[dict[str, str]] = {VSAA.operation: VSAA.operation_path}
 
     def query_payments(self, codes: list[str], from_month: str, to_month: str) -> MonthlyAnswer:
         """Payments of ``codes`` (≤ 500) for at most 12 months."""
@@ -37,3 +32,9 @@ class VsaaClient(RestRegistryClient):
             {"personCodes": codes, "fromMonth": from_month, "toMonth": to_month},
         )  # fmt: skip
         return MonthlyAnswer(answer.get("dataCompleteThrough"), self.results(answer, codes, "vsaa"))
+
+
+def fetch(client: VsaaClient, codes: list[str], query: Query) -> Batch:
+    """The batch query of the syncs (``registries/vsaa.py``): payments of the query's months."""
+    answer = client.query_payments(codes, query.months[0], query.months[-1])
+    return Batch(answer.results, answer.data_complete_through)

@@ -33,8 +33,9 @@ from tilts.flows.work.chunks import DEFAULT_CHUNK, Chunk
 from tilts.kernel.clock import day_or_today
 from tilts.kernel.errors import RunLocked, TiltsError
 from tilts.kernel.logsafe import scrub
+from tilts.registries import per_person
 
-SERVICES = ("vdeavk", "vsaa", "vid", "nva")
+SERVICES = per_person("nightly_sync")  # the per-person lanes beside PMLP's
 LANE_DEPTH = 2  # chunks in flight per service: one fetching while the other commits
 
 

@@ -22,12 +22,13 @@ from tilts.kernel.config import MunicipalitySettings, TiltsSettings, load_settin
 from tilts.kernel.figures import RunFigures
 from tilts.kernel.logsafe import install as install_log_masking
 from tilts.kernel.timing import BUSY
+from tilts.registries import scopes
 from tilts.store.db import make_engine, session_factory, transaction
 from tilts.store.migrate import upgrade
 from tilts.store.ops import StoreAuditSink, ensure_municipality
 from tilts.store.runlock import RunLock, acquire
 
-ALL_SCOPES = ["pmlp.fpr", "vdeavk.disability", "vsaa.payments", "vid.income", "nva.status"]
+ALL_SCOPES = list(scopes())  # every registry's scope (registries/): one token asks for all
 
 _RUNTIMES: dict[str, Runtime] = {}
 _LOCK = threading.Lock()

@@ -30,6 +30,7 @@ from tilts.flows.work.registry_syncs import Window
 from tilts.kernel.clock import day_or_today
 from tilts.kernel.errors import RunLocked, TiltsError
 from tilts.kernel.timing import BUSY
+from tilts.registries import per_person
 
 
 @task(name="registry-chunk", task_run_name=chunk_task_name(), cache_policy=NO_CACHE,
@@ -153,9 +154,10 @@ def run_services(
 
 
 def _run(
-    name: str, services: tuple[str, ...], municipality: str | None, full: bool, chunk_size: int,
-    config_path: str | None, as_of: str | None,
+    name: str, municipality: str | None, full: bool, chunk_size: int, config_path: str | None,
+    as_of: str | None,
 ) -> dict[str, Any]:  # fmt: skip
+    services = per_person(name)  # the registries whose descriptors name this flow
     try:
         rt = open_runtime(name, config_path, lock=True)
     except RunLocked as exc:  # another sync on this store: this one does not start
@@ -172,7 +174,7 @@ def sync_disability(
     config_path: str | None = None, as_of: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Disability decisions (VDEĀVK) of every open-case subject."""
-    return _run("sync_disability", ("vdeavk",), municipality, full, chunk_size, config_path, as_of)
+    return _run("sync_disability", municipality, full, chunk_size, config_path, as_of)
 
 
 @flow(name="sync_income", flow_run_name=flow_run_name("income"))
@@ -181,7 +183,7 @@ def sync_income(
     config_path: str | None = None, as_of: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Pensions and benefits (VSAA) and employment income (VID) of every open-case subject."""
-    return _run("sync_income", ("vsaa", "vid"), municipality, full, chunk_size, config_path, as_of)
+    return _run("sync_income", municipality, full, chunk_size, config_path, as_of)
 
 
 @flow(name="sync_employment", flow_run_name=flow_run_name("employment"))
@@ -190,4 +192,4 @@ def sync_employment(
     config_path: str | None = None, as_of: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Unemployment status (NVA) of every open-case subject."""
-    return _run("sync_employment", ("nva",), municipality, full, chunk_size, config_path, as_of)
+    return _run("sync_employment", municipality, full, chunk_size, config_path, as_of)

@@ -25,14 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from tilts.kernel.errors import ConfigError
+from tilts.registries import scopes
 
-INBOUND_SCOPES = (
-    "pmlp.fpr",
-    "vdeavk.disability",
-    "vsaa.payments",
-    "vid.income",
-    "nva.status",
-)
+INBOUND_SCOPES = scopes()  # every registry's (registries/)
 MUNICIPALITY_SCOPES = (*INBOUND_SCOPES, "spolis.submit", "recipients.notify")
 
 

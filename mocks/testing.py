@@ -16,6 +16,7 @@ import requests
 from lxml import etree
 
 from tilts.mocks.harness import MockHandle
+from tilts.registries import REGISTRIES
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 XRD = "http://x-road.eu/xsd/xroad.xsd"
@@ -24,9 +25,9 @@ SAFE_PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
 )
 
+#: every SOAP registry → (path, namespace, X-Road member code, subsystem code)
 SERVICES = {
-    "pmlp": ("/pmlp/fpr/v1", "urn:lv:pmlp:fpr:v1", "PMLP", "FPR"),
-    "vdeavk": ("/vdeavk/disability/v1", "urn:lv:vdeavk:disability:v1", "VDEAVK", "DISABILITY"),
+    r.service: (r.path, r.namespace, *r.xroad_parts[1:]) for r in REGISTRIES if r.family == "soap"
 }
 
 

@@ -9,6 +9,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from tilts.schemas.common import DATE, MONTH, dates_in_range, real_dates
+from tilts.schemas.facts import Fact, Row, day, payload
 
 END_REASONS = [
     "EMPLOYED", "SELF_EMPLOYED", "PENSION_AGE", "FULL_TIME_STUDIES", "REFUSED_SUITABLE_WORK",
@@ -109,3 +110,11 @@ def registration_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     if "stipends" in measure:  # a payload without pay stays as it was stored before
         row["stipends"] = measure["stipends"]
     return [row]
+
+
+def registration_facts(pid: int, rows: list[Row]) -> list[Fact]:
+    """The current NVA registration (a change supersedes the previous one)."""
+    return [
+        Fact(pid, "REGISTRATION", "registration", payload(r), day(r, "since"), day(r, "endedOn"))
+        for r in rows
+    ]

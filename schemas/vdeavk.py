@@ -9,6 +9,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from tilts.schemas.common import DATE, dates_in_range, real_dates
+from tilts.schemas.facts import Fact, Row, day, payload
 
 
 class DisabilityDecisionSchema(pa.DataFrameModel):
@@ -60,3 +61,17 @@ class DisabilityDecisionSchema(pa.DataFrameModel):
 def decision_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     """Frame rows of one person's answer."""
     return [{"requestedCode": result["requestedCode"], **d} for d in result.get("decisions") or []]
+
+
+def disability_facts(pid: int, rows: list[Row]) -> list[Fact]:
+    """One DISABILITY fact per decision, valid over the decision's period."""
+    return [
+        Fact(pid, "DISABILITY", r["decisionNumber"], payload(r), day(r, "validFrom"),
+             day(r, "validTo"))
+        for r in rows
+    ]  # fmt: skip
+
+
+def decision_key(row: Row) -> tuple[Any, ...] | None:
+    """A decision is keyed by its number within one answer."""
+    return ("decision", row.get("decisionNumber"))

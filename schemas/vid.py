@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 import pandas as pd
@@ -9,6 +10,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from tilts.schemas.common import DATE, MONTH, dates_in_range, money_ok, real_dates
+from tilts.schemas.facts import Fact, Row, day, payload
 
 REG_NO = r"^[0-9]{11}\Z"
 
@@ -69,3 +71,27 @@ def vid_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
         for e in result.get("employments") or []
     ]
     return rows
+
+
+def vid_facts(pid: int, rows: list[Row]) -> list[Fact]:
+    """INCOME facts per month, payer and type; EMPLOYMENT facts per employer and start."""
+    seen: dict[str, int] = defaultdict(int)
+    out = []
+    for r in rows:
+        payer = r.get("employerRegNo") or "-"  # no payer for self-employment, rental, other
+        if r["rowKind"] == "INCOME":
+            base = f"{r['month']}:{payer}:{r['incomeType']}"
+            seen[base] += 1
+            out.append(Fact(pid, "INCOME", f"{base}:{seen[base]}", payload(r), period=r["month"]))
+        else:
+            key = f"{payer}:{r.get('startDate')}"
+            start, end = day(r, "startDate"), day(r, "endDate")
+            out.append(Fact(pid, "EMPLOYMENT", key, payload(r), start, end))
+    return out
+
+
+def employment_key(row: Row) -> tuple[Any, ...] | None:
+    """An employment is keyed by employer and start; income lines have no key."""
+    if row.get("rowKind") != "EMPLOYMENT":
+        return None
+    return ("EMPLOYMENT", row.get("employerRegNo"), row.get("startDate"))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 import pandera.pandas as pa
 from pandera.typing import Series
 
 from tilts.schemas.common import DATE, MONTH, dates_in_range, money_ok, real_dates
+from tilts.schemas.facts import Fact, Row, payload
 
 BENEFIT_TYPES = [
     "OLD_AGE_PENSION", "DISABILITY_PENSION", "SURVIVOR_PENSION", "SERVICE_PENSION",
@@ -51,3 +53,14 @@ class VsaaPaymentSchema(pa.DataFrameModel):
 def payment_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     """Frame rows of one person's answer."""
     return [{"requestedCode": result["personCode"], **p} for p in result.get("payments") or []]
+
+
+def payment_facts(pid: int, rows: list[Row]) -> list[Fact]:
+    """One PAYMENT fact per payment (several of a type in a month are numbered)."""
+    seen: dict[str, int] = defaultdict(int)
+    out = []
+    for r in rows:
+        base = f"{r['month']}:{r['benefitType']}"
+        seen[base] += 1
+        out.append(Fact(pid, "PAYMENT", f"{base}:{seen[base]}", payload(r), period=r["month"]))
+    return out

@@ -12,28 +12,18 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from typing import cast as typing_cast
 
 from sqlalchemy import JSON, Insert, Table, Text, and_, bindparam, cast, or_, select, update
 from sqlalchemy.orm import Session
 
+from tilts.schemas.facts import Fact
 from tilts.store.bulk import among
 from tilts.store.models import RegistryFact
 
-
-@dataclass(frozen=True)
-class Fact:
-    """One fact as a connector/schema delivers it, before storage."""
-
-    person_id: int
-    kind: str
-    key: str
-    payload: dict[str, Any]
-    valid_from: date | None = None
-    valid_to: date | None = None
-    period: str | None = None
+__all__ = ["Fact", "FactChanges", "content_hash", "encode", "replace_facts"]
 
 
 def encode(payload: dict[str, Any]) -> tuple[str, str]:

@@ -10,11 +10,12 @@ from typing import Any, cast
 from sqlalchemy import Select, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
+from tilts.registries.pmlp import PMLP
 from tilts.store.bulk import upsert
 from tilts.store.facts import Fact, replace_facts
 from tilts.store.models import Case, HouseholdMember, Monitoring, Person, PersonCode
 
-POPULATION_KINDS = ("BASIC", "ADDRESS", "DEATH", "RELATION")
+POPULATION_KINDS = PMLP.kinds  # the facts a PMLP record states (registries/pmlp.py)
 
 
 def resolve_codes(session: Session, codes: Sequence[str]) -> dict[str, int]:
@@ -291,7 +292,7 @@ def apply_population(
         )
     facts = [f for pid, rec in found for f in population_facts(pid, rec)]
     changes = replace_facts(
-        session, "PMLP", [pid for pid, _ in found], POPULATION_KINDS, facts, fetched_at, run_id
+        session, PMLP.source, [pid for pid, _ in found], POPULATION_KINDS, facts, fetched_at, run_id
     )
     out.changed = len(changes.changed_persons or ())
     return out

@@ -24,6 +24,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from tilts.kernel.errors import InputError
 from tilts.kernel.logsafe import scrub
+from tilts.registries import REGISTRIES
 from tilts.store.decisions import Declaration, DeclaredLine
 from tilts.store.models import (
     FLAG_REASONS,
@@ -39,11 +40,8 @@ from tilts.store.models import (
     RegistryFact,
 )
 
-#: The registry facts the assessment reads (source, kind).
-ASSESSED_FACTS = (
-    ("PMLP", "BASIC"), ("PMLP", "ADDRESS"), ("PMLP", "DEATH"), ("VDEAVK", "DISABILITY"),
-    ("VSAA", "PAYMENT"), ("VID", "INCOME"), ("VID", "EMPLOYMENT"), ("NVA", "REGISTRATION"),
-)  # fmt: skip
+#: The registry facts the assessment reads (source, kind): each descriptor's assessed kinds.
+ASSESSED_FACTS = tuple((r.source, kind) for r in REGISTRIES for kind in r.assessed_kinds)
 _IN = 1000
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import grimp
 
 ROOT = Path(__file__).resolve().parents[1]
-FOLDERS = ("flows", "connectors", "schemas", "mocks", "store", "assessment")
+FOLDERS = ("flows", "connectors", "schemas", "mocks", "store", "assessment", "registries")
 
 
 def test_the_layer_contracts_are_kept() -> None:

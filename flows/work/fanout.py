@@ -21,11 +21,12 @@ from tilts.flows.work import population, registries
 from tilts.flows.work.chunks import Chunk, span_chunks
 from tilts.kernel.errors import TiltsError
 from tilts.kernel.logsafe import scrub
+from tilts.registries import per_person
 from tilts.store.chunks import plan_chunks
 from tilts.store.db import transaction
 from tilts.store.models_chunks import SyncChunk
 
-SERVICES = ("vdeavk", "vsaa", "vid", "nva")
+SERVICES = per_person("nightly_part")  # the per-person parts beside PMLP's
 CALLS = ("registry_calls", "calls_retried", "rate_limited_honoured")
 
 

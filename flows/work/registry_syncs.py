@@ -1,8 +1,10 @@
-"""The table of per-person registries (VDEĀVK, VSAA, VID, NVA), one shape for all: ``SYNCS``.
+"""The table of per-person registries, one shape for all: ``SYNCS``, derived from the registry
+descriptors (``registries/``; every one with ``per_person``).
 
 Each entry says how to ask the registry for a batch of codes, how its answer becomes frame
-rows, which pandera model checks them, and how valid rows become facts; ``Window`` is what
-one run asks for. The generic chunk worker is :func:`flows.work.registries.fetch_and_store`.
+rows, which pandera model checks them, and how valid rows become facts — each the code its
+descriptor names, resolved here; ``Window`` is what one run asks for. The generic chunk worker
+is :func:`flows.work.registries.fetch_and_store`.
 """
 
 from __future__ import annotations
@@ -11,20 +13,15 @@ import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import pandera.pandas as pa
 
 from tilts.connectors.base import RegistryClient
-from tilts.connectors.nva import NvaClient
-from tilts.connectors.vdeavk import VdeavkClient
-from tilts.connectors.vid import VidClient
-from tilts.connectors.vsaa import VsaaClient
-from tilts.schemas.nva import NvaRegistrationSchema, registration_rows
-from tilts.schemas.vdeavk import DisabilityDecisionSchema, decision_rows
-from tilts.schemas.vid import VidRowSchema, vid_rows
-from tilts.schemas.vsaa import VsaaPaymentSchema, payment_rows
+from tilts.connectors.batch import BatchFetch, Query, batch_fetch, client_class
+from tilts.registries import REGISTRIES, Registry
+from tilts.registries.loading import resolve
+from tilts.schemas.facts import FactsOf, NaturalKey
 from tilts.store.facts import Fact
 
 Row = dict[str, Any]
@@ -83,26 +80,16 @@ class RegistrySync:
     monthly: bool = False
     # the row's natural key within one answer (None: no key; only exact duplicates are folded)
     natural_key: Callable[[Row], tuple[Any, ...] | None] | None = None
+    # the quarantine reason of a conflicting duplicate: names the key's fields, never a value
+    duplicate_reason: str = "record: stated twice with different values"
 
 
 # --- duplicates within one answer (issue 18) ----------------------------------------------------
 # The rule, the same for every source: a row stated twice with every field equal is one row
 # (kept once: an exact duplicate VSAA payment is one payment, stored and counted once). Two rows
 # with the same natural key but different fields contradict each other: every row of that key is
-# quarantined with the reason, and the person keeps what was stored before. Natural keys:
-# VDEĀVK a decision number; VID an employment's employer and start (income lines, like VSAA
-# payments, have none: two payments of a type in a month are two payments); NVA one registration
-# per person (the answer cannot repeat it).
-
-
-def _vid_key(row: Row) -> tuple[Any, ...] | None:
-    if row.get("rowKind") != "EMPLOYMENT":
-        return None
-    return ("EMPLOYMENT", row.get("employerRegNo"), row.get("startDate"))
-
-
-def _decision_key(row: Row) -> tuple[Any, ...] | None:
-    return ("decision", row.get("decisionNumber"))
+# quarantined with the reason, and the person keeps what was stored before. Each registry's
+# natural key (and the reason naming it) is its descriptor's ``natural_key``/``duplicate_reason``.
 
 
 def split_duplicates(
@@ -128,106 +115,44 @@ def split_duplicates(
             by_key[(row.get("requestedCode"), *key)].append(row)
     conflicting = {id(r) for group in by_key.values() if len(group) > 1 for r in group}
     kept = [r for r in unique if id(r) not in conflicting]
-    reason = {
-        "vid": "employment (employerRegNo, startDate): stated twice with different values",
-        "vdeavk": "decisionNumber: stated twice with different values",
-    }.get(sync.service, "record: stated twice with different values")
+    reason = sync.duplicate_reason
     return kept, [(r, reason) for r in unique if id(r) in conflicting], folded
 
 
-def _d(row: Row, key: str) -> date | None:
-    value = row.get(key)
-    return date.fromisoformat(value) if value else None
+def _fetch_of(fetch: BatchFetch) -> Fetch:
+    def ask(client: Any, codes: list[str], w: Window) -> tuple[list[Row], str | None]:
+        batch = fetch(client, codes, Query(w.as_of, w.months))
+        return batch.results, batch.complete_through
+
+    return ask
 
 
-def _payload(row: Row) -> Row:
-    return {k: v for k, v in row.items() if k not in ("requestedCode", "rowKind")}
+def _schema(ref: str) -> type[pa.DataFrameModel]:
+    model = resolve(ref, "tilts.schemas.")
+    if not (isinstance(model, type) and issubclass(model, pa.DataFrameModel)):
+        raise TypeError(f"{ref}: not a pandera DataFrameModel")
+    return model
 
 
-def disability_facts(pid: int, rows: list[Row]) -> list[Fact]:
-    """One DISABILITY fact per decision, valid over the decision's period."""
-    return [
-        Fact(
-            pid,
-            "DISABILITY",
-            r["decisionNumber"],
-            _payload(r),
-            _d(r, "validFrom"),
-            _d(r, "validTo"),
-        )
-        for r in rows
-    ]
+def _callable(ref: str | None) -> Any:
+    if ref is None:
+        raise TypeError("a per-person registry names its rows, schema and facts")
+    code = resolve(ref, "tilts.schemas.")
+    if not callable(code):
+        raise TypeError(f"{ref}: not callable")
+    return code
 
 
-def payment_facts(pid: int, rows: list[Row]) -> list[Fact]:
-    """One PAYMENT fact per payment (several of a type in a month are numbered)."""
-    seen: dict[str, int] = defaultdict(int)
-    out = []
-    for r in rows:
-        base = f"{r['month']}:{r['benefitType']}"
-        seen[base] += 1
-        out.append(Fact(pid, "PAYMENT", f"{base}:{seen[base]}", _payload(r), period=r["month"]))
-    return out
+def sync_of(registry: Registry) -> RegistrySync:
+    """The sync of one per-person registry, its descriptor's references resolved."""
+    facts: FactsOf = _callable(registry.facts)
+    key: NaturalKey | None = _callable(registry.natural_key) if registry.natural_key else None
+    return RegistrySync(
+        registry.service, registry.source, client_class(registry),
+        _fetch_of(batch_fetch(registry)), registry.status_key, _callable(registry.rows),
+        _schema(registry.schema or ""), facts, registry.kinds, monthly=registry.monthly,
+        natural_key=key, duplicate_reason=registry.duplicate_reason,
+    )  # fmt: skip
 
 
-def vid_facts(pid: int, rows: list[Row]) -> list[Fact]:
-    """INCOME facts per month, payer and type; EMPLOYMENT facts per employer and start."""
-    seen: dict[str, int] = defaultdict(int)
-    out = []
-    for r in rows:
-        payer = r.get("employerRegNo") or "-"  # no payer for self-employment, rental, other
-        if r["rowKind"] == "INCOME":
-            base = f"{r['month']}:{payer}:{r['incomeType']}"
-            seen[base] += 1
-            out.append(Fact(pid, "INCOME", f"{base}:{seen[base]}", _payload(r), period=r["month"]))
-        else:
-            key = f"{payer}:{r.get('startDate')}"
-            start, end = _d(r, "startDate"), _d(r, "endDate")
-            out.append(Fact(pid, "EMPLOYMENT", key, _payload(r), start, end))
-    return out
-
-
-def registration_facts(pid: int, rows: list[Row]) -> list[Fact]:
-    """The current NVA registration (a change supersedes the previous one)."""
-    return [
-        Fact(pid, "REGISTRATION", "registration", _payload(r), _d(r, "since"), _d(r, "endedOn"))
-        for r in rows
-    ]
-
-
-def _vdeavk(c: VdeavkClient, codes: list[str], w: Window) -> tuple[list[Row], str | None]:
-    return c.get_decisions(codes, as_of=w.as_of, include_history=True), None
-
-
-def _vsaa(c: VsaaClient, codes: list[str], w: Window) -> tuple[list[Row], str | None]:
-    answer = c.query_payments(codes, w.months[0], w.months[-1])
-    return answer.results, answer.data_complete_through
-
-
-def _vid(c: VidClient, codes: list[str], w: Window) -> tuple[list[Row], str | None]:
-    answer = c.query_income(codes, w.months[0], w.months[-1])
-    return answer.results, answer.data_complete_through
-
-
-def _nva(c: NvaClient, codes: list[str], w: Window) -> tuple[list[Row], str | None]:
-    return c.query_status(codes, w.as_of), None
-
-
-SYNCS: dict[str, RegistrySync] = {
-    "vdeavk": RegistrySync(
-        "vdeavk", "VDEAVK", VdeavkClient, _vdeavk, "result", decision_rows,
-        DisabilityDecisionSchema, disability_facts, ("DISABILITY",), natural_key=_decision_key,
-    ),
-    "vsaa": RegistrySync(
-        "vsaa", "VSAA", VsaaClient, _vsaa, "status", payment_rows, VsaaPaymentSchema,
-        payment_facts, ("PAYMENT",), monthly=True,
-    ),
-    "vid": RegistrySync(
-        "vid", "VID", VidClient, _vid, "status", vid_rows, VidRowSchema, vid_facts,
-        ("INCOME", "EMPLOYMENT"), monthly=True, natural_key=_vid_key,
-    ),
-    "nva": RegistrySync(
-        "nva", "NVA", NvaClient, _nva, "status", registration_rows, NvaRegistrationSchema,
-        registration_facts, ("REGISTRATION",),
-    ),
-}  # fmt: skip
+SYNCS: dict[str, RegistrySync] = {r.service: sync_of(r) for r in REGISTRIES if r.per_person}

@@ -27,6 +27,7 @@ from pydantic_settings import (
 )
 
 from tilts.kernel.errors import ConfigError
+from tilts.registries import limits as registry_limits
 
 DEFAULT_CONFIG_PATH = Path("tilts.toml")
 DEFAULT_STORE_URL = "sqlite:///.tilts/tilts.db"
@@ -56,16 +57,19 @@ class ServiceLimits(_Strict):
 
 
 def _default_services() -> dict[str, ServiceLimits]:
-    # registries.md §1.4; the connector keeps under these on its own.
+    # registries.md §1.4; the connector keeps under these on its own. The registries' families
+    # come from their descriptors (registries/<name>.py; refresh_days: docs/decisions.md
+    # "Registries without a change feed"); SPOLIS and the recipients are not registries.
     return {
-        "pmlp": ServiceLimits(batch_size=100, rate_per_s=20, concurrency=8),
-        "pmlp_monitoring": ServiceLimits(batch_size=1000, rate_per_s=5, concurrency=2),
-        "pmlp_changes": ServiceLimits(batch_size=1000, rate_per_s=5, concurrency=1),
-        # refresh_days: docs/decisions.md "Registries without a change feed"
-        "vdeavk": ServiceLimits(batch_size=100, rate_per_s=20, concurrency=8, refresh_days=28),
-        "vsaa": ServiceLimits(batch_size=500, rate_per_s=10, concurrency=4, refresh_days=28),
-        "vid": ServiceLimits(batch_size=200, rate_per_s=10, concurrency=4, refresh_days=28),
-        "nva": ServiceLimits(batch_size=500, rate_per_s=10, concurrency=4, refresh_days=7),
+        **{
+            lim.name: ServiceLimits(
+                batch_size=lim.batch_size,
+                rate_per_s=lim.rate_per_s,
+                concurrency=lim.concurrency,
+                refresh_days=lim.refresh_days,
+            )
+            for lim in registry_limits()
+        },
         "spolis": ServiceLimits(batch_size=500, rate_per_s=10, concurrency=2),
         "spolis_payments": ServiceLimits(batch_size=1000, rate_per_s=10, concurrency=2),
         "recipients": ServiceLimits(batch_size=1, rate_per_s=20, concurrency=4),

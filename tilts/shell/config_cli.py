@@ -10,6 +10,7 @@ import requests
 
 from tilts.kernel.config import GatewaySettings, TiltsSettings, config_path, load_settings
 from tilts.kernel.errors import ConfigError, UnreachableError
+from tilts.registries import limits as registry_limits
 
 EXAMPLE = """\
 # Tilts configuration (docs/operations.md). Every value can be overridden by an environment
@@ -57,11 +58,13 @@ statuses = ["POOR"]                         # e.g. no low-income statuses to JPA
 """
 
 
-# docs/contracts/registries.md §1.4, spolis.md §1-§2: the most items one call may carry
+# docs/contracts/registries.md §1.4, spolis.md §1-§2: the most items one call may carry (the
+# registries' from their descriptors, registries/<name>.py)
 BATCH_LIMITS = {
-    "pmlp": 100, "pmlp_monitoring": 1000, "pmlp_changes": 1000, "vdeavk": 100, "vsaa": 500,
-    "vid": 200, "nva": 500, "spolis": 500, "spolis_payments": 1000,
-}  # fmt: skip
+    **{lim.name: lim.contract_batch for lim in registry_limits()},
+    "spolis": 500,
+    "spolis_payments": 1000,
+}
 
 
 def check(path: Path | None, offline: bool) -> Iterator[str]:
