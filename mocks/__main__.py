@@ -12,8 +12,7 @@ import logging
 import socket
 import sys
 
-from tilts.mocks.command import build_config
-from tilts.mocks.server import serve
+from tilts.mocks.command import build_config, serve
 
 
 def main(argv: list[str] | None = None) -> int:

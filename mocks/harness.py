@@ -30,8 +30,9 @@ import requests
 import uvicorn
 
 from tilts.mocks.config import MockConfig
-from tilts.mocks.server import build_app, uvicorn_config
-from tilts.mocks.services import SERVICES, MountedService
+from tilts.mocks.gateway.mount import MountedService
+from tilts.mocks.gateway.server import build_app, uvicorn_config
+from tilts.mocks.services import SERVICES
 
 READY_TIMEOUT_S = 120.0
 

@@ -36,8 +36,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from tilts.kernel.personal_code import invalid_reason, normalise
-from tilts.mocks.gateway import OperationSpec, ServiceSpec
-from tilts.mocks.population import Population
+from tilts.mocks.gateway.specs import OperationSpec, ServiceSpec
+from tilts.mocks.world.population import Population
 
 DIR = Path(__file__).resolve().parent
 MEDIA_TYPE = "application/json"

@@ -353,7 +353,7 @@ def run_demo(persons: int, households: int, workdir: Path, keep_serving: bool = 
             "[bold]Clock[/] advanced 7 days: deaths, moves, code changes in the change feed"
         )
         second = figures_of(nightly_sync, config_path=str(config), as_of=later)
-        # --- SPOLIS (tilts/shell/demo_spolis.py): decisions, payments, last month's report ---------
+        # --- SPOLIS (tilts/shell/demo_spolis.py): decisions, payments, last month's report --------
         from tilts.shell.demo_spolis import run_spolis_demo
 
         spolis_ok = run_spolis_demo(config, mocks.base_url, date.fromisoformat(later), console)
