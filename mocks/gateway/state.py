@@ -7,17 +7,14 @@ and fault rules over the synthetic world (:mod:`mocks.world`), which knows nothi
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
 
 from tilts.mocks.config import MockConfig
 from tilts.mocks.gateway.faults import FaultTable
 from tilts.mocks.gateway.journal import Journal
+from tilts.mocks.gateway.limits import RateLimiter
+from tilts.mocks.gateway.specs import ServiceSpec
+from tilts.mocks.gateway.tokens import TokenStore
 from tilts.mocks.world.population import Population
-
-if TYPE_CHECKING:
-    from tilts.mocks.gateway.limits import RateLimiter
-    from tilts.mocks.gateway.specs import ServiceSpec
-    from tilts.mocks.gateway.tokens import TokenStore
 
 
 class MockState:
@@ -28,9 +25,6 @@ class MockState:
     """
 
     def __init__(self, config: MockConfig, services: Iterable[ServiceSpec]) -> None:
-        from tilts.mocks.gateway.limits import RateLimiter
-        from tilts.mocks.gateway.tokens import TokenStore
-
         self.config = config
         self.services = {s.name: s for s in services}
         self.population = Population(
