@@ -49,24 +49,22 @@ Everything is cleared by ``POST /_admin/reset``.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from tilts.kernel.personal_code import mask
 from tilts.mocks import openapi
 from tilts.mocks.gateway import pipeline
 from tilts.mocks.gateway.pipeline import CallContext, Refusal
 from tilts.mocks.gateway.rest import RestError, gateway_checks, json_object
 from tilts.mocks.gateway.specs import ServiceSpec
 from tilts.mocks.gateway.state import MockState
+from tilts.mocks.recipients import admin
 from tilts.mocks.recipients.rules import (
     DOC,
     OPERATION,
@@ -76,9 +74,9 @@ from tilts.mocks.recipients.rules import (
     semantic_problem,
     shape_check,
 )
+from tilts.mocks.recipients.store import Recipient, RecipientStore
 
 RECIPIENTS = ("nino", "jpa", "bvkb", "nva", "baris")
-ACTIVE_EVENTS = ("GRANTED", "EXTENDED")
 TITLES = {400: "Bad request", 403: "Forbidden", 409: "Conflict", 422: "Unprocessable content"}
 
 
@@ -103,66 +101,6 @@ class Refused(Exception):
     def __init__(self, problem: Problem) -> None:
         super().__init__(problem.detail)
         self.problem = problem
-
-
-@dataclass
-class Received:
-    """One accepted notification (applied or ignored as stale)."""
-
-    receipt_id: str
-    client_id: str
-    fingerprint: str
-    body: dict[str, Any]
-    slots: tuple[int, ...]
-    received_at: str
-    applied: bool
-
-
-@dataclass
-class RecipientStore:
-    """What one recipient holds (cleared by an admin reset)."""
-
-    received: list[Received] = field(default_factory=list)
-    by_key: dict[tuple[str, str], Received] = field(default_factory=dict)
-    last_sequence: dict[tuple[str, int], int] = field(default_factory=dict)
-    beliefs: dict[int, dict[str, dict[str, Any]]] = field(default_factory=dict)
-    latest: dict[int, str] = field(default_factory=dict)
-
-    def reset(self) -> None:
-        self.received.clear()
-        self.by_key.clear()
-        self.last_sequence.clear()
-        self.beliefs.clear()
-        self.latest.clear()
-
-    def accept(
-        self, client_id: str, body: dict[str, Any], slots: list[int], fingerprint: str
-    ) -> Received:
-        """Store ``body``; apply it unless a person's last applied sequence is not older."""
-        muni, seq = body["municipality"], body["sequence"]
-        applied = all(self.last_sequence.get((muni, s), -1) < seq for s in slots)
-        now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
-        item = Received(str(uuid.uuid4()), client_id, fingerprint, body, tuple(slots), now, applied)
-        self.received.append(item)
-        self.by_key[(client_id, body["notificationId"])] = item
-        if applied:
-            for slot, person in zip(slots, body["persons"], strict=True):
-                self.last_sequence[(muni, slot)] = seq
-                self.beliefs.setdefault(slot, {})[muni] = {
-                    "municipality": muni,
-                    "status": body["status"],
-                    "active": body["event"] in ACTIVE_EVENTS,
-                    "event": body["event"],
-                    "role": person["role"],
-                    "decisionDate": body["decisionDate"],
-                    "validFrom": body["validFrom"],
-                    "validTo": body["validTo"],
-                    "sequence": seq,
-                    "notificationId": body["notificationId"],
-                    "appliedAt": now,
-                }
-                self.latest[slot] = muni
-        return item
 
 
 def _problem(p: Problem, headers: dict[str, str]) -> Response:
@@ -201,163 +139,88 @@ def routes_for(spec: ServiceSpec) -> Callable[[MockState], list[BaseRoute]]:
     return build
 
 
+def notify(
+    rc: Recipient, ctx: CallContext, request: Request, body: dict[str, Any]
+) -> tuple[str, str]:
+    key = request.headers.get("idempotency-key")
+    if not key:
+        raise Refused(
+            Problem(400, "INVALID_REQUEST", "header Idempotency-Key is required", "Idempotency-Key")
+        )
+    shape = rc.check_shape(body)
+    if shape is not None:
+        raise Refused(shape)
+    body["sequence"] = int(body["sequence"])
+    if key != body["notificationId"]:
+        raise Refused(
+            Problem(
+                400,
+                "INVALID_REQUEST",
+                "header Idempotency-Key must equal notificationId",
+                "Idempotency-Key",
+            )
+        )
+    assert ctx.client is not None
+    atvk = ctx.client.atvk
+    if atvk is not None and body["municipality"] != atvk:
+        detail = f"$.municipality: the client sends for {atvk} only"
+        raise Refused(Problem(403, "FORBIDDEN", detail, "$.municipality"))
+    fingerprint = _fingerprint(body)
+    prior = rc.store.by_key.get((ctx.client.client_id, key))
+    if prior is not None:
+        if prior.fingerprint == fingerprint:
+            return prior.receipt_id, "REPLAYED"
+        detail = "this Idempotency-Key was used with another body"
+        raise Refused(Problem(409, "IDEMPOTENCY_CONFLICT", detail, "Idempotency-Key"))
+    refusal = semantic_problem(body)
+    if refusal is not None:
+        raise Refused(refusal)
+    refusal, slots = minimisation_problem(rc.name, body, rc.state.population)
+    if refusal is not None:
+        raise Refused(refusal)
+    item = rc.store.accept(ctx.client.client_id, body, slots, fingerprint)
+    return item.receipt_id, "OK" if item.applied else "STALE"
+
+
+async def post(rc: Recipient, request: Request) -> Response:
+    try:
+        ctx = pipeline.authenticate(rc.state, request, rc.spec)
+    except Refusal as refusal:
+        return refusal.response
+    ctx.operation = OPERATION
+    op = rc.spec.operations[0]
+    try:
+        body = await json_object(request)
+        injected = await gateway_checks(ctx, request)
+        if injected is not None:
+            return injected
+        persons = body.get("persons")
+        if isinstance(persons, list):
+            ctx.batch_size = len(persons)
+            if op.max_batch is not None and len(persons) > op.max_batch:
+                detail = f"{OPERATION} takes at most {op.max_batch} persons"
+                raise RestError(413, "BATCH_TOO_LARGE", detail)
+        receipt, outcome = notify(rc, ctx, request, body)
+    except Refusal as refusal:
+        return refusal.response
+    except RestError as exc:
+        pipeline.finish(ctx, exc.status, exc.code)
+        return pipeline.problem(exc.status, exc.code, exc.detail, _echo(ctx))
+    except Refused as exc:
+        pipeline.finish(ctx, exc.problem.status, exc.problem.code)
+        return _problem(exc.problem, _echo(ctx))
+    pipeline.finish(ctx, 202, outcome)
+    return JSONResponse({"receiptId": receipt}, status_code=202, headers=_echo(ctx))
+
+
 def _routes(state: MockState, spec: ServiceSpec, recipient: str) -> list[BaseRoute]:
     store = RecipientStore()
     state.on_reset(store.reset)
-    check_shape = shape_check(recipient)
-    path = operation_path(recipient)
-    op = spec.operations[0]
-
-    def notify(ctx: CallContext, request: Request, body: dict[str, Any]) -> tuple[str, str]:
-        key = request.headers.get("idempotency-key")
-        if not key:
-            raise Refused(
-                Problem(
-                    400, "INVALID_REQUEST", "header Idempotency-Key is required", "Idempotency-Key"
-                )
-            )
-        shape = check_shape(body)
-        if shape is not None:
-            raise Refused(shape)
-        body["sequence"] = int(body["sequence"])
-        if key != body["notificationId"]:
-            raise Refused(
-                Problem(
-                    400,
-                    "INVALID_REQUEST",
-                    "header Idempotency-Key must equal notificationId",
-                    "Idempotency-Key",
-                )
-            )
-        assert ctx.client is not None
-        atvk = ctx.client.atvk
-        if atvk is not None and body["municipality"] != atvk:
-            detail = f"$.municipality: the client sends for {atvk} only"
-            raise Refused(Problem(403, "FORBIDDEN", detail, "$.municipality"))
-        fingerprint = _fingerprint(body)
-        prior = store.by_key.get((ctx.client.client_id, key))
-        if prior is not None:
-            if prior.fingerprint == fingerprint:
-                return prior.receipt_id, "REPLAYED"
-            detail = "this Idempotency-Key was used with another body"
-            raise Refused(Problem(409, "IDEMPOTENCY_CONFLICT", detail, "Idempotency-Key"))
-        refusal = semantic_problem(body)
-        if refusal is not None:
-            raise Refused(refusal)
-        refusal, slots = minimisation_problem(recipient, body, state.population)
-        if refusal is not None:
-            raise Refused(refusal)
-        item = store.accept(ctx.client.client_id, body, slots, fingerprint)
-        return item.receipt_id, "OK" if item.applied else "STALE"
-
-    async def post(request: Request) -> Response:
-        try:
-            ctx = pipeline.authenticate(state, request, spec)
-        except Refusal as refusal:
-            return refusal.response
-        ctx.operation = OPERATION
-        try:
-            body = await json_object(request)
-            injected = await gateway_checks(ctx, request)
-            if injected is not None:
-                return injected
-            persons = body.get("persons")
-            if isinstance(persons, list):
-                ctx.batch_size = len(persons)
-                if op.max_batch is not None and len(persons) > op.max_batch:
-                    detail = f"{OPERATION} takes at most {op.max_batch} persons"
-                    raise RestError(413, "BATCH_TOO_LARGE", detail)
-            receipt, outcome = notify(ctx, request, body)
-        except Refusal as refusal:
-            return refusal.response
-        except RestError as exc:
-            pipeline.finish(ctx, exc.status, exc.code)
-            return pipeline.problem(exc.status, exc.code, exc.detail, _echo(ctx))
-        except Refused as exc:
-            pipeline.finish(ctx, exc.problem.status, exc.problem.code)
-            return _problem(exc.problem, _echo(ctx))
-        pipeline.finish(ctx, 202, outcome)
-        return JSONResponse({"receiptId": receipt}, status_code=202, headers=_echo(ctx))
-
+    rc = Recipient(recipient, spec, store, shape_check(recipient), state)
     out: list[BaseRoute] = [
-        Route(path, post, methods=["POST"]),
+        Route(operation_path(recipient), partial(post, rc), methods=["POST"]),
         openapi.document_route(DOC, spec),
     ]
     if state.config.admin:
-        out.extend(_admin_routes(state, spec, recipient, store))
+        out.extend(admin.routes(rc))
     return out
-
-
-def _masked(state: MockState, slot: int) -> str:
-    view = state.population.person(slot)
-    return mask(None if view is None else view.person_code)
-
-
-def _admin_routes(
-    state: MockState, spec: ServiceSpec, recipient: str, store: RecipientStore
-) -> list[BaseRoute]:
-    def record(item: Received) -> dict[str, Any]:
-        b = item.body
-        out: dict[str, Any] = {
-            "notificationId": b["notificationId"],
-            "receiptId": item.receipt_id,
-            "client": item.client_id,
-            "sequence": b["sequence"],
-            "event": b["event"],
-            "status": b["status"],
-            "municipality": b["municipality"],
-            "decisionDate": b["decisionDate"],
-            "validFrom": b["validFrom"],
-            "validTo": b["validTo"],
-            "receivedAt": item.received_at,
-            "applied": item.applied,
-            "persons": [mask(p["personCode"]) for p in b["persons"]],
-            "roles": [p["role"] for p in b["persons"]],
-        }
-        if "addressCode" in b:
-            out["addressCode"] = b["addressCode"]
-        return out
-
-    async def overview(request: Request) -> Response:
-        applied = sum(1 for r in store.received if r.applied)
-        last = [
-            {"municipality": muni, "personCode": _masked(state, slot), "sequence": seq}
-            for (muni, slot), seq in sorted(store.last_sequence.items())
-        ]
-        return JSONResponse(
-            {
-                "recipient": recipient,
-                "service": spec.name,
-                "notifications": [record(r) for r in store.received],
-                "state": {
-                    "received": len(store.received),
-                    "applied": applied,
-                    "ignored": len(store.received) - applied,
-                    "persons": len(store.beliefs),
-                    "lastSequence": last,
-                },
-            }
-        )
-
-    async def person(request: Request) -> Response:
-        slot = state.population.resolve(request.path_params["code"])
-        view = None if slot is None else state.population.person(slot)
-        if slot is None or view is None:
-            return pipeline.problem(404, "NOT_FOUND", "no such person")
-        beliefs = store.beliefs.get(slot, {})
-        current = beliefs.get(store.latest.get(slot, ""))
-        return JSONResponse(
-            {
-                "personCode": view.person_code,
-                "recipient": recipient,
-                "status": current["status"] if current and current["active"] else None,
-                "current": current,
-                "municipalities": [beliefs[m] for m in sorted(beliefs)],
-            }
-        )
-
-    base = f"/_admin/recipients/{recipient}"
-    return [
-        Route(base, overview, methods=["GET"]),
-        Route(f"{base}/persons/{{code}}", person, methods=["GET"]),
-    ]

@@ -58,24 +58,24 @@ def registration_json(s: NvaStatus) -> dict[str, Any]:
     return out
 
 
+def query(call: RestCall) -> dict[str, Any]:
+    pop = call.ctx.state.population
+    as_of = min(dt.date.fromisoformat(call.body["asOfDate"]), pop.today)
+    results = []
+    for requested in call.body["personCodes"]:
+        head, code = openapi.person_result(pop, requested)
+        if code is not None:
+            status = pop.nva(code, as_of) if pop.lookup(code, as_of) is not None else None
+            if status is None:
+                head = {"personCode": requested, "status": "NOT_FOUND"}
+            else:
+                head["registration"] = registration_json(status)
+        results.append(head)
+    return {"asOfDate": as_of.isoformat(), "results": results}
+
+
 def routes(state: MockState) -> list[BaseRoute]:
     """The NVA routes over ``state``."""
-
-    def query(call: RestCall) -> dict[str, Any]:
-        pop = state.population
-        as_of = min(dt.date.fromisoformat(call.body["asOfDate"]), pop.today)
-        results = []
-        for requested in call.body["personCodes"]:
-            head, code = openapi.person_result(pop, requested)
-            if code is not None:
-                status = pop.nva(code, as_of) if pop.lookup(code, as_of) is not None else None
-                if status is None:
-                    head = {"personCode": requested, "status": "NOT_FOUND"}
-                else:
-                    head["registration"] = registration_json(status)
-            results.append(head)
-        return {"asOfDate": as_of.isoformat(), "results": results}
-
     validate = openapi.request_validator(DOC, f"{PATH}/{OPERATION}", "personCodes")
     return [
         rest_route(state, SPEC, OPERATION, query, validate),

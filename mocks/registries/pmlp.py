@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass, field
+from functools import partial
 
 from starlette.routing import Route
 
@@ -31,7 +32,7 @@ from tilts.mocks.gateway.faults import override_xml
 from tilts.mocks.gateway.soap import WSDL_DIR, SoapCall, SoapError, esc, soap_routes, xs_date
 from tilts.mocks.gateway.specs import OperationSpec, ServiceSpec
 from tilts.mocks.gateway.state import MockState
-from tilts.mocks.world.population import PersonView, Population
+from tilts.mocks.world.population import PersonView
 
 NS = "urn:lv:pmlp:fpr:v1"
 SPEC = ServiceSpec(
@@ -134,126 +135,126 @@ def decode_cursor(cursor: str, last_seq: int) -> int:
     return value
 
 
+def client_id(call: SoapCall) -> str:
+    assert call.ctx.client is not None
+    return call.ctx.client.client_id
+
+
+def get_persons(call: SoapCall) -> str:
+    groups = set(call.texts("dataGroup")) or set(GROUPS)
+    as_of = xs_date(call.text("asOfDate"))
+    parts = ['<fpr:getPersonsResponse xmlns:fpr="urn:lv:pmlp:fpr:v1">']
+    p = call.ctx.state.population
+    for requested in call.texts("personCode"):
+        if invalid_reason(requested) is not None:
+            parts.append(_person_xml(requested, None, "INVALID_CODE", groups))
+            continue
+        v = p.lookup(normalise(requested), as_of)
+        person = _person_xml(requested, v, "FOUND" if v else "NOT_FOUND", groups)
+        parts.append(override_xml(call.ctx.fault, requested, person))
+    parts.append("</fpr:getPersonsResponse>")
+    return "".join(parts)
+
+
+def monitoring(pmlp: PmlpState, call: SoapCall, register: bool) -> str:
+    p = call.ctx.state.population
+    cid = client_id(call)
+    mon = pmlp.monitors.get(cid)
+    accepted, rejected = 0, []
+    for requested in call.texts("personCode"):
+        if invalid_reason(requested) is not None:
+            rejected.append((requested, "INVALID_CODE"))
+            continue
+        code = normalise(requested)
+        slot = p.resolve(code)
+        if slot is None:
+            rejected.append((requested, "NOT_FOUND"))
+            continue
+        accepted += 1
+        if register:
+            if mon is None:
+                mon = pmlp.monitors[cid] = ClientMonitor(p.last_seq)
+            mon.by_slot.setdefault(slot, {}).setdefault(code, p.last_seq)
+        elif mon is not None and slot in mon.by_slot:
+            mon.by_slot[slot].pop(code, None)
+            if not mon.by_slot[slot]:
+                del mon.by_slot[slot]
+    name = "registerMonitoringResponse" if register else "unregisterMonitoringResponse"
+    body = [f'<fpr:{name} xmlns:fpr="{NS}"><fpr:accepted>{accepted}</fpr:accepted>']
+    body += [
+        f"<fpr:rejected><fpr:personCode>{esc(c)}</fpr:personCode>"
+        f"<fpr:reason>{r}</fpr:reason></fpr:rejected>"
+        for c, r in rejected
+    ]
+    body.append(f"</fpr:{name}>")
+    return "".join(body)
+
+
+def get_changes(pmlp: PmlpState, call: SoapCall) -> str:
+    p = call.ctx.state.population
+    mon = pmlp.monitors.get(client_id(call))
+    cursor = call.text("cursor")
+    max_records = int(call.text("maxRecords") or 500)
+    duplicate = call.ctx.fault is not None and call.ctx.fault.kind == "duplicate_changes"
+    if duplicate:
+        max_records = max(1, max_records // 2)
+    log = p.overlay.log
+    start = (
+        decode_cursor(cursor, len(log))
+        if cursor
+        else mon.first_seq
+        if mon is not None
+        else len(log)
+    )
+    page: list[tuple[str, str, str]] = []
+    i, has_more = start, False
+    while i < len(log):
+        e = log[i]
+        regs = None if mon is None else mon.by_slot.get(e.slot)
+        items = (
+            [
+                (code, e.kind, e.changed_at.isoformat())
+                for code, since in regs.items()
+                if e.seq > since
+            ]
+            if regs
+            else []
+        )
+        if items:
+            if page and len(page) + len(items) > max_records:
+                has_more = True
+                break
+            page.extend(items)
+        i += 1
+    if duplicate:
+        page = [x for item in page for x in (item, item)]
+    call.ctx.batch_size = len(page)
+    body = [f'<fpr:getChangesResponse xmlns:fpr="{NS}">']
+    body += [
+        f"<fpr:change><fpr:personCode>{c}</fpr:personCode><fpr:kind>{k}</fpr:kind>"
+        f"<fpr:changedAt>{at}</fpr:changedAt></fpr:change>"
+        for c, k, at in page
+    ]
+    body.append(
+        f"<fpr:nextCursor>{encode_cursor(i)}</fpr:nextCursor>"
+        f"<fpr:hasMore>{'true' if has_more else 'false'}</fpr:hasMore>"
+        "</fpr:getChangesResponse>"
+    )
+    return "".join(body)
+
+
 def routes(state: MockState) -> list[Route]:
     """The PMLP routes over ``state``."""
     pmlp = PmlpState()
     state.on_reset(pmlp.reset)
-
-    def pop() -> Population:
-        return state.population
-
-    def client_id(call: SoapCall) -> str:
-        assert call.ctx.client is not None
-        return call.ctx.client.client_id
-
-    def get_persons(call: SoapCall) -> str:
-        groups = set(call.texts("dataGroup")) or set(GROUPS)
-        as_of = xs_date(call.text("asOfDate"))
-        parts = ['<fpr:getPersonsResponse xmlns:fpr="urn:lv:pmlp:fpr:v1">']
-        p = pop()
-        for requested in call.texts("personCode"):
-            if invalid_reason(requested) is not None:
-                parts.append(_person_xml(requested, None, "INVALID_CODE", groups))
-                continue
-            v = p.lookup(normalise(requested), as_of)
-            person = _person_xml(requested, v, "FOUND" if v else "NOT_FOUND", groups)
-            parts.append(override_xml(call.ctx.fault, requested, person))
-        parts.append("</fpr:getPersonsResponse>")
-        return "".join(parts)
-
-    def monitoring(call: SoapCall, register: bool) -> str:
-        p = pop()
-        cid = client_id(call)
-        mon = pmlp.monitors.get(cid)
-        accepted, rejected = 0, []
-        for requested in call.texts("personCode"):
-            if invalid_reason(requested) is not None:
-                rejected.append((requested, "INVALID_CODE"))
-                continue
-            code = normalise(requested)
-            slot = p.resolve(code)
-            if slot is None:
-                rejected.append((requested, "NOT_FOUND"))
-                continue
-            accepted += 1
-            if register:
-                if mon is None:
-                    mon = pmlp.monitors[cid] = ClientMonitor(p.last_seq)
-                mon.by_slot.setdefault(slot, {}).setdefault(code, p.last_seq)
-            elif mon is not None and slot in mon.by_slot:
-                mon.by_slot[slot].pop(code, None)
-                if not mon.by_slot[slot]:
-                    del mon.by_slot[slot]
-        name = "registerMonitoringResponse" if register else "unregisterMonitoringResponse"
-        body = [f'<fpr:{name} xmlns:fpr="{NS}"><fpr:accepted>{accepted}</fpr:accepted>']
-        body += [
-            f"<fpr:rejected><fpr:personCode>{esc(c)}</fpr:personCode>"
-            f"<fpr:reason>{r}</fpr:reason></fpr:rejected>"
-            for c, r in rejected
-        ]
-        body.append(f"</fpr:{name}>")
-        return "".join(body)
-
-    def get_changes(call: SoapCall) -> str:
-        p = pop()
-        mon = pmlp.monitors.get(client_id(call))
-        cursor = call.text("cursor")
-        max_records = int(call.text("maxRecords") or 500)
-        duplicate = call.ctx.fault is not None and call.ctx.fault.kind == "duplicate_changes"
-        if duplicate:
-            max_records = max(1, max_records // 2)
-        log = p.overlay.log
-        start = (
-            decode_cursor(cursor, len(log))
-            if cursor
-            else mon.first_seq
-            if mon is not None
-            else len(log)
-        )
-        page: list[tuple[str, str, str]] = []
-        i, has_more = start, False
-        while i < len(log):
-            e = log[i]
-            regs = None if mon is None else mon.by_slot.get(e.slot)
-            items = (
-                [
-                    (code, e.kind, e.changed_at.isoformat())
-                    for code, since in regs.items()
-                    if e.seq > since
-                ]
-                if regs
-                else []
-            )
-            if items:
-                if page and len(page) + len(items) > max_records:
-                    has_more = True
-                    break
-                page.extend(items)
-            i += 1
-        if duplicate:
-            page = [x for item in page for x in (item, item)]
-        call.ctx.batch_size = len(page)
-        body = [f'<fpr:getChangesResponse xmlns:fpr="{NS}">']
-        body += [
-            f"<fpr:change><fpr:personCode>{c}</fpr:personCode><fpr:kind>{k}</fpr:kind>"
-            f"<fpr:changedAt>{at}</fpr:changedAt></fpr:change>"
-            for c, k, at in page
-        ]
-        body.append(
-            f"<fpr:nextCursor>{encode_cursor(i)}</fpr:nextCursor>"
-            f"<fpr:hasMore>{'true' if has_more else 'false'}</fpr:hasMore>"
-            "</fpr:getChangesResponse>"
-        )
-        return "".join(body)
-
     return soap_routes(
         state,
         SPEC,
         {
             "getPersons": get_persons,
-            "registerMonitoring": lambda c: monitoring(c, True),
-            "unregisterMonitoring": lambda c: monitoring(c, False),
-            "getChanges": get_changes,
+            "registerMonitoring": partial(monitoring, pmlp, register=True),
+            "unregisterMonitoring": partial(monitoring, pmlp, register=False),
+            "getChanges": partial(get_changes, pmlp),
         },
         WSDL_DIR / "pmlp_fpr_v1.xsd",
         WSDL_DIR / "pmlp_fpr_v1.wsdl",

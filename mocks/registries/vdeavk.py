@@ -53,33 +53,33 @@ def decision_xml(d: Decision) -> str:
     return "".join(parts)
 
 
+def get_decisions(call: SoapCall) -> str:
+    pop = call.ctx.state.population
+    as_of = xs_date(call.text("asOfDate"))
+    history = (call.text("includeHistory") or "false").strip() in ("true", "1")
+    out = [f'<dis:getDisabilityDecisionsResponse xmlns:dis="{NS}">']
+    for requested in call.texts("personCode"):
+        out.append(f"<dis:person><dis:requestedCode>{esc(requested)}</dis:requestedCode>")
+        if invalid_reason(requested) is not None:
+            out.append("<dis:result>INVALID_CODE</dis:result></dis:person>")
+            continue
+        code = normalise(requested)
+        view = pop.lookup(code, as_of)
+        decisions = None if view is None else pop.disability(code, as_of, history)
+        if view is None or decisions is None:
+            out.append("<dis:result>NOT_FOUND</dis:result></dis:person>")
+            continue
+        out.append(
+            f"<dis:result>FOUND</dis:result><dis:personCode>{view.person_code}</dis:personCode>"
+        )
+        out.extend(decision_xml(d) for d in decisions)
+        out.append("</dis:person>")
+    out.append("</dis:getDisabilityDecisionsResponse>")
+    return "".join(out)
+
+
 def routes(state: MockState) -> list[Route]:
     """The VDEĀVK routes over ``state``."""
-
-    def get_decisions(call: SoapCall) -> str:
-        pop = state.population
-        as_of = xs_date(call.text("asOfDate"))
-        history = (call.text("includeHistory") or "false").strip() in ("true", "1")
-        out = [f'<dis:getDisabilityDecisionsResponse xmlns:dis="{NS}">']
-        for requested in call.texts("personCode"):
-            out.append(f"<dis:person><dis:requestedCode>{esc(requested)}</dis:requestedCode>")
-            if invalid_reason(requested) is not None:
-                out.append("<dis:result>INVALID_CODE</dis:result></dis:person>")
-                continue
-            code = normalise(requested)
-            view = pop.lookup(code, as_of)
-            decisions = None if view is None else pop.disability(code, as_of, history)
-            if view is None or decisions is None:
-                out.append("<dis:result>NOT_FOUND</dis:result></dis:person>")
-                continue
-            out.append(
-                f"<dis:result>FOUND</dis:result><dis:personCode>{view.person_code}</dis:personCode>"
-            )
-            out.extend(decision_xml(d) for d in decisions)
-            out.append("</dis:person>")
-        out.append("</dis:getDisabilityDecisionsResponse>")
-        return "".join(out)
-
     return soap_routes(
         state,
         SPEC,

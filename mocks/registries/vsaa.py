@@ -34,32 +34,32 @@ SPEC = ServiceSpec(
 )
 
 
+def query(call: RestCall) -> dict[str, Any]:
+    pop = call.ctx.state.population
+    body = call.body
+    lo, hi = body["fromMonth"], body["toMonth"]
+    results = []
+    for requested in body["personCodes"]:
+        head, code = openapi.person_result(pop, requested)
+        if code is not None:
+            paid = sorted(pop.payments(code, lo, hi) or (), key=_order)
+            head["payments"] = [
+                {
+                    "month": p.month,
+                    "benefitType": p.benefit_type,
+                    "grossAmount": str(p.gross_amount),
+                    "incomeTaxWithheld": str(p.income_tax_withheld),
+                    "paidAmount": str(p.paid_amount),
+                    "paymentDate": p.payment_date.isoformat(),
+                }
+                for p in paid
+            ]
+        results.append(head)
+    return {"dataCompleteThrough": pop.data_complete_through("vsaa"), "results": results}
+
+
 def routes(state: MockState) -> list[BaseRoute]:
     """The VSAA routes over ``state``."""
-
-    def query(call: RestCall) -> dict[str, Any]:
-        pop = state.population
-        body = call.body
-        lo, hi = body["fromMonth"], body["toMonth"]
-        results = []
-        for requested in body["personCodes"]:
-            head, code = openapi.person_result(pop, requested)
-            if code is not None:
-                paid = sorted(pop.payments(code, lo, hi) or (), key=_order)
-                head["payments"] = [
-                    {
-                        "month": p.month,
-                        "benefitType": p.benefit_type,
-                        "grossAmount": str(p.gross_amount),
-                        "incomeTaxWithheld": str(p.income_tax_withheld),
-                        "paidAmount": str(p.paid_amount),
-                        "paymentDate": p.payment_date.isoformat(),
-                    }
-                    for p in paid
-                ]
-            results.append(head)
-        return {"dataCompleteThrough": pop.data_complete_through("vsaa"), "results": results}
-
     validate = openapi.request_validator(DOC, f"{PATH}/{OPERATION}", "personCodes")
     return [
         rest_route(state, SPEC, OPERATION, query, validate),

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 from starlette.requests import Request
@@ -55,97 +56,99 @@ def _config_json(store: SpolisStore) -> dict[str, Any]:
     }
 
 
+async def decisions(store: SpolisStore, request: Request) -> Response:
+    return JSONResponse({"records": _records(store.decisions, request.query_params.get("atvk"))})
+
+
+async def payments(store: SpolisStore, request: Request) -> Response:
+    return JSONResponse({"records": _records(store.payments, request.query_params.get("atvk"))})
+
+
+async def reports(store: SpolisStore, request: Request) -> Response:
+    atvk, kind = request.query_params.get("atvk"), request.query_params.get("kind")
+    out = [
+        {
+            "kind": k,
+            "atvk": a,
+            "period": period,
+            "versions": [{"receipt": v.receipt, "body": v.body} for v in versions],
+        }
+        for k in ("monthly", "annual")
+        if kind in (None, k)
+        for (a, period), versions in sorted(store.reports(k).items())
+        if atvk in (None, a)
+    ]
+    return JSONResponse({"reports": out})
+
+
+async def batches(store: SpolisStore, request: Request) -> Response:
+    atvk = request.query_params.get("atvk")
+    return JSONResponse({"batches": [b.to_json() for b in store.batches if atvk in (None, b.atvk)]})
+
+
+async def summary(store: SpolisStore, request: Request) -> Response:
+    out: dict[str, dict[str, int]] = {}
+
+    def bump(atvk: str, what: str, n: int = 1) -> None:
+        row = out.setdefault(
+            atvk,
+            {
+                "decisions": 0,
+                "payments": 0,
+                "monthlyReports": 0,
+                "annualReports": 0,
+                "batches": 0,
+            },
+        )
+        row[what] += n
+
+    for a, _ in store.decisions.records():
+        bump(a, "decisions")
+    for a, _ in store.payments.records():
+        bump(a, "payments")
+    for (a, _), v in store.monthly.items():
+        bump(a, "monthlyReports", len(v))
+    for (a, _), v in store.annual.items():
+        bump(a, "annualReports", len(v))
+    for b in store.batches:
+        bump(b.atvk, "batches")
+    return JSONResponse({"municipalities": dict(sorted(out.items()))})
+
+
+async def config_get(store: SpolisStore, request: Request) -> Response:
+    return JSONResponse(_config_json(store))
+
+
+async def config_post(store: SpolisStore, request: Request) -> Response:
+    try:
+        body = json.loads(await request.body() or b"{}")
+        if not isinstance(body, dict):
+            raise ValueError("the body must be a JSON object")
+        unknown = sorted(set(body) - {"stateSharePercent", "timeOfDay"})
+        if unknown:
+            raise ValueError(f"unknown field(s): {', '.join(unknown)}")
+        if "stateSharePercent" in body:
+            share = Decimal(str(body["stateSharePercent"]))
+            if not Decimal(0) <= share <= Decimal(100):
+                raise ValueError("stateSharePercent must be in 0..100")
+            store.share_percent = share
+        if "timeOfDay" in body:
+            raw = body["timeOfDay"]
+            store.time_of_day = None if raw is None else dt.time.fromisoformat(str(raw))
+    except (ValueError, InvalidOperation) as exc:
+        return problem(400, "INVALID_REQUEST", str(exc))
+    return JSONResponse(_config_json(store))
+
+
 def routes(state: MockState, store: SpolisStore) -> list[Route]:
     """The admin routes over ``store``."""
-
-    async def decisions(request: Request) -> Response:
-        return JSONResponse(
-            {"records": _records(store.decisions, request.query_params.get("atvk"))}
-        )
-
-    async def payments(request: Request) -> Response:
-        return JSONResponse({"records": _records(store.payments, request.query_params.get("atvk"))})
-
-    async def reports(request: Request) -> Response:
-        atvk, kind = request.query_params.get("atvk"), request.query_params.get("kind")
-        out = [
-            {
-                "kind": k,
-                "atvk": a,
-                "period": period,
-                "versions": [{"receipt": v.receipt, "body": v.body} for v in versions],
-            }
-            for k in ("monthly", "annual")
-            if kind in (None, k)
-            for (a, period), versions in sorted(store.reports(k).items())
-            if atvk in (None, a)
-        ]
-        return JSONResponse({"reports": out})
-
-    async def batches(request: Request) -> Response:
-        atvk = request.query_params.get("atvk")
-        return JSONResponse(
-            {"batches": [b.to_json() for b in store.batches if atvk in (None, b.atvk)]}
-        )
-
-    async def summary(request: Request) -> Response:
-        out: dict[str, dict[str, int]] = {}
-
-        def bump(atvk: str, what: str, n: int = 1) -> None:
-            row = out.setdefault(
-                atvk,
-                {
-                    "decisions": 0,
-                    "payments": 0,
-                    "monthlyReports": 0,
-                    "annualReports": 0,
-                    "batches": 0,
-                },
-            )
-            row[what] += n
-
-        for a, _ in store.decisions.records():
-            bump(a, "decisions")
-        for a, _ in store.payments.records():
-            bump(a, "payments")
-        for (a, _), v in store.monthly.items():
-            bump(a, "monthlyReports", len(v))
-        for (a, _), v in store.annual.items():
-            bump(a, "annualReports", len(v))
-        for b in store.batches:
-            bump(b.atvk, "batches")
-        return JSONResponse({"municipalities": dict(sorted(out.items()))})
-
-    async def config_get(request: Request) -> Response:
-        return JSONResponse(_config_json(store))
-
-    async def config_post(request: Request) -> Response:
-        try:
-            body = json.loads(await request.body() or b"{}")
-            if not isinstance(body, dict):
-                raise ValueError("the body must be a JSON object")
-            unknown = sorted(set(body) - {"stateSharePercent", "timeOfDay"})
-            if unknown:
-                raise ValueError(f"unknown field(s): {', '.join(unknown)}")
-            if "stateSharePercent" in body:
-                share = Decimal(str(body["stateSharePercent"]))
-                if not Decimal(0) <= share <= Decimal(100):
-                    raise ValueError("stateSharePercent must be in 0..100")
-                store.share_percent = share
-            if "timeOfDay" in body:
-                raw = body["timeOfDay"]
-                store.time_of_day = None if raw is None else dt.time.fromisoformat(str(raw))
-        except (ValueError, InvalidOperation) as exc:
-            return problem(400, "INVALID_REQUEST", str(exc))
-        return JSONResponse(_config_json(store))
-
     base = "/_admin/spolis"
     return [
-        Route(f"{base}/decisions", decisions, methods=["GET"]),
-        Route(f"{base}/payments", payments, methods=["GET"]),
-        Route(f"{base}/reports", reports, methods=["GET"]),
-        Route(f"{base}/batches", batches, methods=["GET"]),
-        Route(f"{base}/summary", summary, methods=["GET"]),
-        Route(f"{base}/config", config_get, methods=["GET"]),
-        Route(f"{base}/config", config_post, methods=["POST"]),
+        Route(f"{base}/decisions", partial(decisions, store), methods=["GET"]),
+        Route(f"{base}/payments", partial(payments, store), methods=["GET"]),
+        Route(f"{base}/reports", partial(reports, store), methods=["GET"]),
+        Route(f"{base}/batches", partial(batches, store), methods=["GET"]),
+        Route(f"{base}/summary", partial(summary, store), methods=["GET"]),
+        Route(f"{base}/config", partial(config_get, store), methods=["GET"]),
+        Route(f"{base}/config", partial(config_post, store), methods=["POST"]),
     ]
