@@ -34,6 +34,7 @@ import inspect
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from starlette.requests import Request
@@ -42,7 +43,7 @@ from starlette.routing import Route
 
 from tilts.mocks.gateway import faults, pipeline
 from tilts.mocks.gateway.pipeline import CallContext, Refusal
-from tilts.mocks.gateway.specs import ServiceSpec
+from tilts.mocks.gateway.specs import OperationSpec, ServiceSpec
 from tilts.mocks.gateway.state import MockState
 
 
@@ -128,6 +129,59 @@ def _echo(ctx: CallContext) -> dict[str, str]:
     return {"X-Road-Id": pipeline.new_message_id() if wrong else ctx.message_id}
 
 
+@dataclass(frozen=True)
+class RestOperation:
+    """One mounted REST operation: what its endpoint needs besides the request."""
+
+    state: MockState
+    spec: ServiceSpec
+    op: OperationSpec
+    handler: RestHandler
+    validate: Validator | None
+
+
+async def endpoint(route: RestOperation, request: Request) -> Response:
+    """One call of ``route``'s operation through the pipeline of the module docstring."""
+    op, validate = route.op, route.validate
+    try:
+        ctx = pipeline.authenticate(route.state, request, route.spec)
+    except Refusal as refusal:
+        return refusal.response
+    ctx.operation = op.name
+    try:
+        body = await json_object(request)
+        injected = await gateway_checks(ctx, request)
+        if injected is not None:
+            return injected
+        error = validate(body) if validate is not None else None
+        if error:
+            raise RestError(400, "INVALID_REQUEST", error)
+        if op.batch_field is not None:
+            items = body.get(op.batch_field)
+            if not isinstance(items, list) or not items:
+                raise RestError(
+                    400, "INVALID_REQUEST", f"{op.batch_field} must be a non-empty list"
+                )
+            ctx.batch_size = len(items)
+            if op.max_batch is not None and len(items) > op.max_batch:
+                raise RestError(
+                    413,
+                    "BATCH_TOO_LARGE",
+                    f"{op.name} takes at most {op.max_batch} {op.batch_field}",
+                )
+        result = route.handler(RestCall(ctx, body))
+        answer = await result if inspect.isawaitable(result) else result
+        answer = faults.override_results(ctx.fault, answer)
+    except Refusal as refusal:
+        return refusal.response
+    except RestError as exc:
+        pipeline.finish(ctx, exc.status, exc.code)
+        response = pipeline.problem(exc.status, exc.code, exc.detail, _echo(ctx))
+        return response
+    pipeline.finish(ctx, 200, "OK")
+    return JSONResponse(answer, headers=_echo(ctx))
+
+
 def rest_route(
     state: MockState,
     spec: ServiceSpec,
@@ -141,43 +195,5 @@ def rest_route(
     if op is None:
         raise ValueError(f"{spec.name} has no operation {operation!r}")
 
-    async def endpoint(request: Request) -> Response:
-        try:
-            ctx = pipeline.authenticate(state, request, spec)
-        except Refusal as refusal:
-            return refusal.response
-        ctx.operation = op.name
-        try:
-            body = await json_object(request)
-            injected = await gateway_checks(ctx, request)
-            if injected is not None:
-                return injected
-            error = validate(body) if validate is not None else None
-            if error:
-                raise RestError(400, "INVALID_REQUEST", error)
-            if op.batch_field is not None:
-                items = body.get(op.batch_field)
-                if not isinstance(items, list) or not items:
-                    raise RestError(
-                        400, "INVALID_REQUEST", f"{op.batch_field} must be a non-empty list"
-                    )
-                ctx.batch_size = len(items)
-                if op.max_batch is not None and len(items) > op.max_batch:
-                    raise RestError(
-                        413,
-                        "BATCH_TOO_LARGE",
-                        f"{op.name} takes at most {op.max_batch} {op.batch_field}",
-                    )
-            result = handler(RestCall(ctx, body))
-            answer = await result if inspect.isawaitable(result) else result
-            answer = faults.override_results(ctx.fault, answer)
-        except Refusal as refusal:
-            return refusal.response
-        except RestError as exc:
-            pipeline.finish(ctx, exc.status, exc.code)
-            response = pipeline.problem(exc.status, exc.code, exc.detail, _echo(ctx))
-            return response
-        pipeline.finish(ctx, 200, "OK")
-        return JSONResponse(answer, headers=_echo(ctx))
-
-    return Route(f"{spec.path}/{operation}", endpoint, methods=[method])
+    route = RestOperation(state, spec, op, handler, validate)
+    return Route(f"{spec.path}/{operation}", partial(endpoint, route), methods=[method])

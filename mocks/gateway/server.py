@@ -26,6 +26,12 @@ from tilts.mocks.gateway.mount import MountedService
 from tilts.mocks.gateway.state import MockState
 
 
+async def health(request: Request) -> Response:
+    """``GET /health``: up, and the mock clock's today (no token needed)."""
+    state: MockState = request.app.state.mock
+    return JSONResponse({"status": "ok", "today": state.population.today.isoformat()})
+
+
 def build_app(config: MockConfig | None, services: Sequence[MountedService]) -> Starlette:
     """The starlette app serving ``services`` behind the mock gateway.
 
@@ -35,9 +41,6 @@ def build_app(config: MockConfig | None, services: Sequence[MountedService]) -> 
     """
     config = config or MockConfig()
     state = MockState(config, [s.spec for s in services])
-
-    async def health(request: Request) -> Response:
-        return JSONResponse({"status": "ok", "today": state.population.today.isoformat()})
 
     routes: list[BaseRoute] = [
         Route("/health", health, methods=["GET"]),

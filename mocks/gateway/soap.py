@@ -32,6 +32,7 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from lxml import etree
@@ -256,6 +257,101 @@ def fault_response(
     )
 
 
+@dataclass(frozen=True)
+class SoapService:
+    """One mounted SOAP service: what its endpoints need besides the request."""
+
+    state: MockState
+    spec: ServiceSpec
+    handlers: Mapping[str, SoapHandler]
+    body_schema: etree.XMLSchema
+    header_schema: etree.XMLSchema
+    files: dict[str, Path]
+    wsdl: Path
+
+
+async def post(service: SoapService, request: Request) -> Response:
+    """One SOAP call through the gateway pipeline, then the envelope, header and body checks."""
+    state, spec, handlers = service.state, service.spec, service.handlers
+    body_schema, header_schema = service.body_schema, service.header_schema
+    try:
+        ctx = pipeline.authenticate(state, request, spec)
+    except Refusal as refusal:
+        return refusal.response
+    raw = await request.body()
+    env: _Envelope | None = None
+    media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media not in SOAP_MEDIA_TYPES:
+        return fault_response(
+            ctx,
+            "Client.InvalidRequest",
+            "a SOAP 1.1 request is sent as Content-Type text/xml",
+            None,
+            status=415,
+        )
+    try:
+        if len(raw) > MAX_REQUEST_BYTES:
+            raise SoapError("Client.InvalidRequest", "the request is larger than 8 MiB")
+        env = parse_envelope(raw)
+        op_name = etree.QName(env.operation).localname
+        op = spec.operation(op_name)
+        if etree.QName(env.operation).namespace != spec.namespace or op is None:
+            raise SoapError("Client.InvalidRequest", f"unknown operation {op_name}")
+        ctx.operation = op.name
+        pipeline.check_rate(ctx)
+        rule = pipeline.pick_fault(ctx)
+        if rule is not None and rule.kind == "soap_fault":
+            return fault_response(
+                ctx, rule.fault_code or "Server.Unavailable", "injected fault", env.headers
+            )
+        injected = await pipeline.injected_response(ctx, request)
+        if injected is not None:
+            return injected
+        check_xroad_headers(ctx, env.headers, op.name, header_schema)
+        if not body_schema.validate(env.operation):
+            err = body_schema.error_log.last_error
+            raise SoapError(
+                "Client.InvalidRequest",
+                f"the body does not match the schema: {err.message if err else ''}",
+            )
+        if op.batch_field is not None:
+            ctx.batch_size = len(SoapCall(ctx, env.operation).texts(op.batch_field))
+            if op.max_batch is not None and ctx.batch_size > op.max_batch:
+                raise SoapError(
+                    "Client.BatchTooLarge",
+                    f"{op.name} takes at most {op.max_batch} {op.batch_field}",
+                )
+        result = handlers[op.name](SoapCall(ctx, env.operation))
+        body = await result if inspect.isawaitable(result) else result
+    except Refusal as refusal:
+        return refusal.response
+    except SoapError as exc:
+        return fault_response(ctx, exc.code, exc.message, None if env is None else env.headers)
+    wrong = ctx.fault is not None and ctx.fault.kind == "wrong_message_id"
+    pipeline.finish(ctx, 200, "OK")
+    return Response(envelope(echo_headers(env.headers, wrong), str(body)), media_type=XML_TYPE)
+
+
+async def describe(service: SoapService, request: Request) -> Response:
+    """``GET <path>?wsdl`` or ``?xsd=<name>``: the contract, its locations pointing here."""
+    spec, wsdl, files = service.spec, service.wsdl, service.files
+    base = f"{request.url.scheme}://{request.url.netloc}"
+    own = f"{base}{spec.path}"
+    if "wsdl" in request.query_params:
+        text = wsdl.read_text(encoding="utf-8")
+        text = re.sub(r'(<soap:address\s+location=")[^"]*(")', rf"\g<1>{own}\g<2>", text)
+    elif request.query_params.get("xsd") in files:
+        text = files[request.query_params["xsd"]].read_text(encoding="utf-8")
+    else:
+        return pipeline.problem(404, "NOT_FOUND", "ask for ?wsdl or ?xsd=<name>")
+    text = re.sub(
+        r'schemaLocation="(?:xroad/)?([^"/:]+\.xsd)"',
+        lambda m: f'schemaLocation="{own}?xsd={m.group(1)}"' if m.group(1) in files else m.group(0),
+        text,
+    )
+    return Response(text, media_type=XML_TYPE)
+
+
 def soap_routes(
     state: MockState, spec: ServiceSpec, handlers: Mapping[str, SoapHandler], xsd: Path, wsdl: Path
 ) -> list[Route]:
@@ -264,81 +360,8 @@ def soap_routes(
     header_schema = _xroad_schema()
     files = {xsd.name: xsd, **{p.name: p for p in XROAD_DIR.glob("*.xsd")}}
 
-    async def post(request: Request) -> Response:
-        try:
-            ctx = pipeline.authenticate(state, request, spec)
-        except Refusal as refusal:
-            return refusal.response
-        raw = await request.body()
-        env: _Envelope | None = None
-        media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-        if media not in SOAP_MEDIA_TYPES:
-            return fault_response(
-                ctx,
-                "Client.InvalidRequest",
-                "a SOAP 1.1 request is sent as Content-Type text/xml",
-                None,
-                status=415,
-            )
-        try:
-            if len(raw) > MAX_REQUEST_BYTES:
-                raise SoapError("Client.InvalidRequest", "the request is larger than 8 MiB")
-            env = parse_envelope(raw)
-            op_name = etree.QName(env.operation).localname
-            op = spec.operation(op_name)
-            if etree.QName(env.operation).namespace != spec.namespace or op is None:
-                raise SoapError("Client.InvalidRequest", f"unknown operation {op_name}")
-            ctx.operation = op.name
-            pipeline.check_rate(ctx)
-            rule = pipeline.pick_fault(ctx)
-            if rule is not None and rule.kind == "soap_fault":
-                return fault_response(
-                    ctx, rule.fault_code or "Server.Unavailable", "injected fault", env.headers
-                )
-            injected = await pipeline.injected_response(ctx, request)
-            if injected is not None:
-                return injected
-            check_xroad_headers(ctx, env.headers, op.name, header_schema)
-            if not body_schema.validate(env.operation):
-                err = body_schema.error_log.last_error
-                raise SoapError(
-                    "Client.InvalidRequest",
-                    f"the body does not match the schema: {err.message if err else ''}",
-                )
-            if op.batch_field is not None:
-                ctx.batch_size = len(SoapCall(ctx, env.operation).texts(op.batch_field))
-                if op.max_batch is not None and ctx.batch_size > op.max_batch:
-                    raise SoapError(
-                        "Client.BatchTooLarge",
-                        f"{op.name} takes at most {op.max_batch} {op.batch_field}",
-                    )
-            result = handlers[op.name](SoapCall(ctx, env.operation))
-            body = await result if inspect.isawaitable(result) else result
-        except Refusal as refusal:
-            return refusal.response
-        except SoapError as exc:
-            return fault_response(ctx, exc.code, exc.message, None if env is None else env.headers)
-        wrong = ctx.fault is not None and ctx.fault.kind == "wrong_message_id"
-        pipeline.finish(ctx, 200, "OK")
-        return Response(envelope(echo_headers(env.headers, wrong), str(body)), media_type=XML_TYPE)
-
-    async def describe(request: Request) -> Response:
-        base = f"{request.url.scheme}://{request.url.netloc}"
-        own = f"{base}{spec.path}"
-        if "wsdl" in request.query_params:
-            text = wsdl.read_text(encoding="utf-8")
-            text = re.sub(r'(<soap:address\s+location=")[^"]*(")', rf"\g<1>{own}\g<2>", text)
-        elif request.query_params.get("xsd") in files:
-            text = files[request.query_params["xsd"]].read_text(encoding="utf-8")
-        else:
-            return pipeline.problem(404, "NOT_FOUND", "ask for ?wsdl or ?xsd=<name>")
-        text = re.sub(
-            r'schemaLocation="(?:xroad/)?([^"/:]+\.xsd)"',
-            lambda m: (
-                f'schemaLocation="{own}?xsd={m.group(1)}"' if m.group(1) in files else m.group(0)
-            ),
-            text,
-        )
-        return Response(text, media_type=XML_TYPE)
-
-    return [Route(spec.path, post, methods=["POST"]), Route(spec.path, describe, methods=["GET"])]
+    service = SoapService(state, spec, handlers, body_schema, header_schema, files, wsdl)
+    return [
+        Route(spec.path, partial(post, service), methods=["POST"]),
+        Route(spec.path, partial(describe, service), methods=["GET"]),
+    ]

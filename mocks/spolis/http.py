@@ -25,6 +25,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -173,6 +174,90 @@ def _own_atvk(ctx: CallContext, body: dict[str, Any], params: dict[str, str]) ->
     return own
 
 
+@dataclass(frozen=True)
+class ApiOperation:
+    """One mounted SPOLIS operation: what its endpoint needs besides the request."""
+
+    state: MockState
+    store: SpolisStore
+    op: OperationSpec
+    method: str
+    handler: Handler
+    validator: Draft202012Validator | None
+    idempotent: bool
+
+
+async def endpoint(route: ApiOperation, request: Request) -> Response:
+    """One call of ``route``'s operation through the pipeline of the module docstring."""
+    state, store, op, method = route.state, route.store, route.op, route.method
+    handler, validator, idempotent = route.handler, route.validator, route.idempotent
+    try:
+        ctx = pipeline.authenticate(state, request, SPEC)
+    except Refusal as refusal:
+        return refusal.response
+    ctx.operation = op.name
+    try:
+        body: dict[str, Any] = {}
+        if method in ("POST", "PUT"):
+            body = await json_object(request)
+        injected = await gateway_checks(ctx, request)
+        if injected is not None:
+            return injected
+        key = request.headers.get("idempotency-key", "") if idempotent else ""
+        if idempotent:
+            try:
+                uuid.UUID(key)
+            except ValueError as exc:
+                raise RestError(
+                    400, "INVALID_REQUEST", "header Idempotency-Key (a UUID) is required"
+                ) from exc
+        items = body.get(op.batch_field) if op.batch_field else None
+        if isinstance(items, list):
+            ctx.batch_size = len(items)
+            if op.max_batch is not None and len(items) > op.max_batch:
+                raise RestError(
+                    413,
+                    "BATCH_TOO_LARGE",
+                    f"{op.name} takes at most {op.max_batch} {op.batch_field}",
+                )
+        problem = None if validator is None else schema_problem(validator, body)
+        if problem:
+            raise RestError(400, "INVALID_REQUEST", problem)
+        params = {k: str(v) for k, v in request.path_params.items()}
+        _check_params(params)
+        _check_months(body)
+        atvk = _own_atvk(ctx, body, params)
+        slot = ("" if ctx.client is None else ctx.client.client_id, op.name, key)
+        if idempotent and slot in store.idempotency:
+            first_digest, first_answer = store.idempotency[slot]
+            if first_digest != digest(body):
+                raise RestError(
+                    409,
+                    "IDEMPOTENCY_CONFLICT",
+                    "this Idempotency-Key was used with another body",
+                )
+            answer = first_answer
+        else:
+            answer = handler(Call(ctx, body, atvk, params))
+            if idempotent:
+                store.idempotency[slot] = (digest(body), answer)
+    except Refusal as refusal:
+        return refusal.response
+    except RestError as exc:
+        pipeline.finish(ctx, exc.status, exc.code)
+        return pipeline.problem(exc.status, exc.code, exc.detail, _echo(ctx))
+    pipeline.finish(ctx, 200, "OK")
+    return JSONResponse(answer, headers=_echo(ctx))
+
+
+async def no_store(route: ApiOperation, request: Request) -> Response:
+    """:func:`endpoint`, its answer marked ``Cache-Control: no-store``."""
+    # spolis.md §7: no answer of the API is kept by a cache (reports, receipts, refusals)
+    response = await endpoint(route, request)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def api_route(
     state: MockState,
     store: SpolisStore,
@@ -191,69 +276,5 @@ def api_route(
     if _operations()[operation][0] != method.lower():
         raise ValueError(f"{operation} is not {method} in the document")
 
-    async def endpoint(request: Request) -> Response:
-        try:
-            ctx = pipeline.authenticate(state, request, SPEC)
-        except Refusal as refusal:
-            return refusal.response
-        ctx.operation = op.name
-        try:
-            body: dict[str, Any] = {}
-            if method in ("POST", "PUT"):
-                body = await json_object(request)
-            injected = await gateway_checks(ctx, request)
-            if injected is not None:
-                return injected
-            key = request.headers.get("idempotency-key", "") if idempotent else ""
-            if idempotent:
-                try:
-                    uuid.UUID(key)
-                except ValueError as exc:
-                    raise RestError(
-                        400, "INVALID_REQUEST", "header Idempotency-Key (a UUID) is required"
-                    ) from exc
-            items = body.get(op.batch_field) if op.batch_field else None
-            if isinstance(items, list):
-                ctx.batch_size = len(items)
-                if op.max_batch is not None and len(items) > op.max_batch:
-                    raise RestError(
-                        413,
-                        "BATCH_TOO_LARGE",
-                        f"{op.name} takes at most {op.max_batch} {op.batch_field}",
-                    )
-            problem = None if validator is None else schema_problem(validator, body)
-            if problem:
-                raise RestError(400, "INVALID_REQUEST", problem)
-            params = {k: str(v) for k, v in request.path_params.items()}
-            _check_params(params)
-            _check_months(body)
-            atvk = _own_atvk(ctx, body, params)
-            slot = ("" if ctx.client is None else ctx.client.client_id, op.name, key)
-            if idempotent and slot in store.idempotency:
-                first_digest, first_answer = store.idempotency[slot]
-                if first_digest != digest(body):
-                    raise RestError(
-                        409,
-                        "IDEMPOTENCY_CONFLICT",
-                        "this Idempotency-Key was used with another body",
-                    )
-                answer = first_answer
-            else:
-                answer = handler(Call(ctx, body, atvk, params))
-                if idempotent:
-                    store.idempotency[slot] = (digest(body), answer)
-        except Refusal as refusal:
-            return refusal.response
-        except RestError as exc:
-            pipeline.finish(ctx, exc.status, exc.code)
-            return pipeline.problem(exc.status, exc.code, exc.detail, _echo(ctx))
-        pipeline.finish(ctx, 200, "OK")
-        return JSONResponse(answer, headers=_echo(ctx))
-
-    async def no_store(request: Request) -> Response:
-        # spolis.md §7: no answer of the API is kept by a cache (reports, receipts, refusals)
-        response = await endpoint(request)
-        response.headers["Cache-Control"] = "no-store"
-        return response
-
-    return Route(f"{API}{path}", no_store, methods=[method])
+    route = ApiOperation(state, store, op, method, handler, validator, idempotent)
+    return Route(f"{API}{path}", partial(no_store, route), methods=[method])
