@@ -8,7 +8,7 @@
         subjects = mocks.sample("0040000", 50)
 
 The server binds ``127.0.0.1:0`` itself (no port race) and runs in a background thread, or
-with ``subprocess=True`` in its own process (``python -m mocks --fd N``) so that benchmarks do
+with ``subprocess=True`` in its own process (``python -m tilts.mocks --fd N``) so that benchmarks do
 not share the GIL with the client.
 """
 

@@ -1,4 +1,4 @@
-"""HTML and CSV building blocks of the ministry's SPOLIS view (``mocks/spolis_view.py``).
+"""HTML and CSV building blocks of the ministry's SPOLIS view (``mocks/spolis/view.py``).
 
 Every page has ``<html lang>`` of its language, a ``main`` landmark, tables with a caption and
 ``th scope``; every answer (page, CSV, refusal) carries ``Cache-Control: no-store``.
