@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -41,18 +42,21 @@ def merge_by_path(routes: Sequence[BaseRoute]) -> list[BaseRoute]:
     return out
 
 
+async def _dispatch(by_method: dict[str, Any], request: Request) -> Response:
+    """Call the endpoint of the request's method (the route only matches the methods it has)."""
+    result = by_method[request.method](request)
+    answer: Response = await result if inspect.isawaitable(result) else result
+    return answer
+
+
 def _merged(path: str, routes: list[Route]) -> Route:
     by_method: dict[str, Any] = {}
     for route in routes:
         for method in route.methods or ():
             by_method.setdefault(method, route.endpoint)
-
-    async def endpoint(request: Request) -> Response:
-        result = by_method[request.method](request)
-        answer: Response = await result if inspect.isawaitable(result) else result
-        return answer
-
-    return Route(path, endpoint, methods=sorted(by_method), name=routes[0].name)
+    return Route(
+        path, partial(_dispatch, by_method), methods=sorted(by_method), name=routes[0].name
+    )
 
 
 async def _http_exception(request: Request, exc: Exception) -> Response:
