@@ -1,8 +1,8 @@
 """Mock servers of the state gateway, the registries and (later) SPOLIS and the recipients.
 
-One starlette app (:func:`mocks.server.build_app`) serves every mounted service of
+One starlette app (:func:`mocks.gateway.server.build_app`) serves every mounted service of
 :mod:`mocks.services` behind one mock gateway (:mod:`mocks.gateway`), over a deterministic
-synthetic population (:mod:`mocks.population`). See ``mocks/README.md``.
+synthetic population (:mod:`mocks.world.population`). See ``mocks/README.md``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``python -m mocks``: serve every mock service until stopped.
+"""``python -m tilts.mocks``: serve every mock service until stopped.
 
 Options are those of ``spec/README.md`` (``tilts mocks serve`` calls
 :func:`mocks.serve_command`). Precedence: built-in defaults < ``--config`` file < options.
@@ -12,12 +12,11 @@ import logging
 import socket
 import sys
 
-from tilts.mocks.command import build_config
-from tilts.mocks.server import serve
+from tilts.mocks.command import build_config, serve
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mocks", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tilts.mocks", description=__doc__)
     parser.add_argument("serve", nargs="?", help="(optional verb, the only one)")
     parser.add_argument("--host")
     parser.add_argument("--port", type=int)

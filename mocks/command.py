@@ -6,14 +6,20 @@ Precedence: built-in defaults < ``config_file`` (TOML) < options given (``None``
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import socket
 import ssl
 from pathlib import Path
 from typing import Any
 
+import uvicorn
+
 from tilts.kernel.errors import ConfigError, UnreachableError
 from tilts.mocks.config import MockConfig, load_config_file
-from tilts.mocks.server import serve
+from tilts.mocks.gateway.server import build_app, uvicorn_config
+from tilts.mocks.services import SERVICES
+
+log = logging.getLogger("mocks")
 
 
 def _text(value: str | Path | None) -> str | None:
@@ -106,3 +112,22 @@ def serve_command(**options: Any) -> None:
         serve(config, sock=sock)
     finally:
         sock.close()
+
+
+def serve(config: MockConfig | None = None, sock: socket.socket | None = None) -> None:
+    """Serve the mocks until stopped (blocking). ``sock``: an already bound socket to use."""
+    config = config or MockConfig()
+    app = build_app(config, SERVICES)
+    server = uvicorn.Server(uvicorn_config(app, config))
+    scheme = "https" if config.tls_cert else "http"
+    host, port = sock.getsockname()[:2] if sock is not None else (config.host, config.port)
+    log.warning(
+        "tilts mocks: %s://%s:%s seed=%s persons=%s admin=%s",
+        scheme,
+        host,
+        port,
+        config.seed,
+        config.persons,
+        config.admin,
+    )
+    server.run(sockets=[sock] if sock is not None else None)

@@ -77,7 +77,8 @@ DEFAULT_CLIENTS: tuple[ClientSpec, ...] = (
 
 @dataclass(frozen=True)
 class MockConfig:
-    """Everything the mock server needs; immutable, passed to :func:`mocks.server.build_app`."""
+    """Everything the mock server needs; immutable, passed to
+    :func:`mocks.gateway.server.build_app`."""
 
     host: str = "127.0.0.1"
     port: int = 8700

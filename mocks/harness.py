@@ -8,7 +8,7 @@
         subjects = mocks.sample("0040000", 50)
 
 The server binds ``127.0.0.1:0`` itself (no port race) and runs in a background thread, or
-with ``subprocess=True`` in its own process (``python -m mocks --fd N``) so that benchmarks do
+with ``subprocess=True`` in its own process (``python -m tilts.mocks --fd N``) so that benchmarks do
 not share the GIL with the client.
 """
 
@@ -30,8 +30,9 @@ import requests
 import uvicorn
 
 from tilts.mocks.config import MockConfig
-from tilts.mocks.server import build_app, uvicorn_config
-from tilts.mocks.services import SERVICES, MountedService
+from tilts.mocks.gateway.mount import MountedService
+from tilts.mocks.gateway.server import build_app, uvicorn_config
+from tilts.mocks.services import SERVICES
 
 READY_TIMEOUT_S = 120.0
 

@@ -1,6 +1,6 @@
 """The table of mounted services: every registry's mock, SPOLIS and the recipients.
 
-A service module exposes ``SPEC`` (a :class:`~mocks.gateway.ServiceSpec`) and
+A service module exposes ``SPEC`` (a :class:`~mocks.gateway.specs.ServiceSpec`) and
 ``routes(state) -> list[Route]``. The registries' modules are those their descriptors name
 (``registries/<name>.py`` ``mock``), mounted in the table's order: a new registry's mock is
 mounted by its descriptor, with no line here. SPOLIS and the recipients are listed below.
@@ -8,25 +8,14 @@ mounted by its descriptor, with no line here. SPOLIS and the recipients are list
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from types import ModuleType
 
-from starlette.routing import BaseRoute
-
-from tilts.mocks import recipients
-from tilts.mocks.gateway import ServiceSpec
-from tilts.mocks.state import MockState
+from tilts.mocks.gateway.mount import MountedService
+from tilts.mocks.gateway.specs import ServiceSpec
+from tilts.mocks.recipients import service as recipients
+from tilts.mocks.spolis import service as spolis
 from tilts.registries import REGISTRIES, Registry
 from tilts.registries.loading import resolve
-
-
-@dataclass(frozen=True)
-class MountedService:
-    """A service and the function that builds its routes over the server state."""
-
-    spec: ServiceSpec
-    routes: Callable[[MockState], list[BaseRoute]]
 
 
 def registry_mock(registry: Registry) -> MountedService:
@@ -42,8 +31,6 @@ def registry_mock(registry: Registry) -> MountedService:
 
 SERVICES: tuple[MountedService, ...] = (
     *(registry_mock(r) for r in REGISTRIES),
-    MountedService(
-        *__import__("tilts.mocks.spolis", fromlist=["MOUNT"]).MOUNT
-    ),  # SPOLIS (spolis.md)
+    MountedService(spolis.SPEC, spolis.routes),  # SPOLIS (spolis.md)
     *(MountedService(spec, recipients.routes_for(spec)) for spec in recipients.SPECS),
 )

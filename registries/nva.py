@@ -23,5 +23,5 @@ NVA = Registry(
     rows="tilts.schemas.nva:registration_rows",
     schema="tilts.schemas.nva:NvaRegistrationSchema",
     facts="tilts.schemas.nva:registration_facts",
-    mock="tilts.mocks.nva",
+    mock="tilts.mocks.registries.nva",
 )

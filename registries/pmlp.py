@@ -29,5 +29,5 @@ PMLP = Registry(
     status_key="result",
     client="tilts.connectors.pmlp:PmlpClient",
     fetch="tilts.connectors.pmlp:fetch",
-    mock="tilts.mocks.pmlp",
+    mock="tilts.mocks.registries.pmlp",
 )

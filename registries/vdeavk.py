@@ -25,5 +25,5 @@ VDEAVK = Registry(
     facts="tilts.schemas.vdeavk:disability_facts",
     natural_key="tilts.schemas.vdeavk:decision_key",
     duplicate_reason="decisionNumber: stated twice with different values",
-    mock="tilts.mocks.vdeavk",
+    mock="tilts.mocks.registries.vdeavk",
 )

@@ -27,5 +27,5 @@ VID = Registry(
     facts="tilts.schemas.vid:vid_facts",
     natural_key="tilts.schemas.vid:employment_key",
     duplicate_reason="employment (employerRegNo, startDate): stated twice with different values",
-    mock="tilts.mocks.vid",
+    mock="tilts.mocks.registries.vid",
 )

@@ -21,5 +21,5 @@ VSAA = Registry(
     rows="tilts.schemas.vsaa:payment_rows",
     schema="tilts.schemas.vsaa:VsaaPaymentSchema",
     facts="tilts.schemas.vsaa:payment_facts",
-    mock="tilts.mocks.vsaa",
+    mock="tilts.mocks.registries.vsaa",
 )

@@ -36,8 +36,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from tilts.kernel.personal_code import invalid_reason, normalise
-from tilts.mocks.gateway import OperationSpec, ServiceSpec
-from tilts.mocks.population import Population
+from tilts.mocks.gateway.specs import OperationSpec, ServiceSpec
+from tilts.mocks.world.population import Population
 
 DIR = Path(__file__).resolve().parent
 MEDIA_TYPE = "application/json"
@@ -246,13 +246,16 @@ def request_validator(name: str, path: str, batch_field: str | None) -> Validato
     return validate
 
 
+async def serve_document(name: str, request: Request) -> Response:
+    """The committed document ``name`` as it is on disk."""
+    return Response(document_bytes(name), media_type=MEDIA_TYPE)
+
+
 def document_route(name: str, spec: ServiceSpec) -> Route:
     """``GET <spec.path>/openapi.json``: the committed document, no token needed."""
-
-    async def serve(request: Request) -> Response:
-        return Response(document_bytes(name), media_type=MEDIA_TYPE)
-
-    return Route(f"{spec.path}/openapi.json", serve, methods=["GET"])
+    return Route(
+        f"{spec.path}/openapi.json", functools.partial(serve_document, name), methods=["GET"]
+    )
 
 
 # ------------------------------------------------------------------------- answers

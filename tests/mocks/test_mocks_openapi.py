@@ -31,8 +31,9 @@ from schemathesis.checks import (
 )
 from schemathesis.core import NOT_SET
 
-from tilts.mocks import nva, openapi, vid, vsaa
+from tilts.mocks import openapi
 from tilts.mocks.harness import MockHandle
+from tilts.mocks.registries import nva, vid, vsaa
 
 pytest_plugins = ["tilts.mocks.pytest_plugin"]
 MOCK_SERVER_OPTIONS = {"persons": 500}

@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 
 from tilts.kernel.personal_code import invalid_reason, is_new_format, old_format_check_digit
-from tilts.mocks import places
-from tilts.mocks.facts import age_on, thresholds
-from tilts.mocks.population import Population
+from tilts.mocks.world import places
+from tilts.mocks.world.facts import age_on, thresholds
+from tilts.mocks.world.population import Population
 
 COUNTED_VSAA = {
     "OLD_AGE_PENSION",

@@ -12,7 +12,7 @@ import requests
 
 from tilts.mocks import openapi
 from tilts.mocks.harness import MockHandle
-from tilts.mocks.recipients_rules import age_on, is_working_age
+from tilts.mocks.recipients.rules import age_on, is_working_age
 
 MOCK_SERVER_OPTIONS = {"persons": 2000}
 DECISION = dt.date(2026, 10, 9)

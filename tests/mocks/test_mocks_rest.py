@@ -1,4 +1,4 @@
-"""The REST pipeline (mocks.rest) with a small service mounted the way VSAA/VID/NVA will be."""
+"""The REST pipeline (mocks.gateway.rest) with a small service mounted the way VSAA/VID/NVA are."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import pytest
 import requests
 from starlette.routing import BaseRoute
 
-from tilts.mocks.gateway import OperationSpec, ServiceSpec
+from tilts.mocks.gateway.rest import RestCall, RestError, rest_route
+from tilts.mocks.gateway.specs import OperationSpec, ServiceSpec
+from tilts.mocks.gateway.state import MockState
 from tilts.mocks.harness import MockHandle, running_mocks
-from tilts.mocks.rest import RestCall, RestError, rest_route
 from tilts.mocks.services import SERVICES, MountedService
-from tilts.mocks.state import MockState
 
 SPEC = ServiceSpec(
     "demo",

@@ -8,8 +8,8 @@ import pytest
 
 from tests.mocks.test_mocks_spolis import OGRE, Spolis, decision, gmi, monthly_body, payment
 from tilts.mocks.harness import MockHandle
-from tilts.mocks.spolis_annual import AVERAGE_FIELDS, COUNT_FIELDS, STATUS_ROWS
-from tilts.mocks.spolis_rules import BENEFIT_KINDS
+from tilts.mocks.spolis.annual import AVERAGE_FIELDS, COUNT_FIELDS, STATUS_ROWS
+from tilts.mocks.spolis.rules import BENEFIT_KINDS
 
 pytest_plugins = ["tilts.mocks.pytest_plugin"]
 MOCK_SERVER_OPTIONS = {"persons": 600, "rate_limits": False}

@@ -10,8 +10,8 @@ import requests
 from lxml import etree
 
 from tilts.mocks.harness import MockHandle
-from tilts.mocks.population import Population
 from tilts.mocks.testing import SAFE_PARSER, SoapTestClient, codes_xml
+from tilts.mocks.world.population import Population
 
 pytest_plugins = ["tilts.mocks.pytest_plugin"]
 MOCK_SERVER_OPTIONS = {"persons": 2000, "rate_limits": False}

@@ -12,7 +12,7 @@ import pytest
 
 from tests.mocks.test_mocks_openapi import check_answer, post, problem_code, query_all
 from tilts.mocks.harness import MockHandle
-from tilts.mocks.population import Population
+from tilts.mocks.world.population import Population
 
 pytest_plugins = ["tilts.mocks.pytest_plugin"]
 MOCK_SERVER_OPTIONS = {"persons": 2000}

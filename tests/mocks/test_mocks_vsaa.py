@@ -12,10 +12,10 @@ import requests
 from lxml import etree
 
 from tests.mocks.test_mocks_openapi import check_answer, post, problem_code, query_all
-from tilts.mocks.fact_types import age_on
 from tilts.mocks.harness import MockHandle
-from tilts.mocks.population import Population
 from tilts.mocks.testing import SoapTestClient, codes_xml
+from tilts.mocks.world.fact_types import age_on
+from tilts.mocks.world.population import Population
 
 pytest_plugins = ["tilts.mocks.pytest_plugin"]
 MOCK_SERVER_OPTIONS = {"persons": 2000}

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tilts.kernel.config import TiltsSettings, load_settings
 from tilts.mocks.harness import MockHandle, running_mocks
-from tilts.mocks.population import Population
+from tilts.mocks.world.population import Population
 from tilts.shell.demo import DEMO_SECRETS
 from tilts.store.caseload import seed_households
 from tilts.store.db import make_engine, session_factory, transaction

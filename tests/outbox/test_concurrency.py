@@ -14,7 +14,7 @@ from tests.outbox.conftest import OGRE, build_world, granted, revoked
 from tilts.flows.runtime import close_runtime, open_runtime
 from tilts.flows.work.notify import deliver_chunk
 from tilts.mocks.harness import MockHandle
-from tilts.mocks.population import Population
+from tilts.mocks.world.population import Population
 
 WORKERS = 4
 

@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 from tests.outbox.conftest import build_world, granted
 from tilts.flows.notify import deliver_notifications
 from tilts.mocks.harness import MockHandle
-from tilts.mocks.population import Population
+from tilts.mocks.world.population import Population
 
 TILTS = str(Path(sys.executable).parent / "tilts")
 LEASE_S = 3

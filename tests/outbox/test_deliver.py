@@ -17,7 +17,7 @@ from tilts.connectors.recipients import IdempotencyConflictError, JpaClient
 from tilts.connectors.xroad import Purpose
 from tilts.flows.notify import deliver_notifications, expire_statuses
 from tilts.kernel.personal_code import mask
-from tilts.mocks.population import Population
+from tilts.mocks.world.population import Population
 from tilts.shell.cli import app
 from tilts.shell.status import collect, render
 from tilts.store.db import transaction

@@ -40,7 +40,7 @@ from tilts.kernel.audit import MemoryAuditSink
 from tilts.kernel.config import GatewaySettings, MunicipalitySettings, demo_municipalities
 from tilts.kernel.errors import AuthError, FatalError
 from tilts.mocks.harness import MockHandle, running_mocks
-from tilts.mocks.population import Population
+from tilts.mocks.world.population import Population
 from tilts.shell.demo import seed_caseload, write_config
 from tilts.store.models import RegistryFact, SyncCursor
 from tilts.store.models_outbox import Notification

@@ -23,9 +23,9 @@ from tilts.flows.nightly import nightly_sync
 from tilts.flows.notify import deliver_notifications
 from tilts.flows.spolis import spolis_daily
 from tilts.flows.sync_population import sync_population
+from tilts.mocks.gateway.journal import scrub
 from tilts.mocks.harness import MockHandle
-from tilts.mocks.journal import scrub
-from tilts.mocks.population import Population
+from tilts.mocks.world.population import Population
 from tilts.store.db import make_engine, session_factory
 from tilts.store.models import AuditLog, RegistryFact
 from tilts.store.models_outbox import Notification

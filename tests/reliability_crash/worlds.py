@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 
 from tests.reliability_crash.conftest import PERSONS, SEED, Store, migrated
 from tilts.mocks.harness import MockHandle
-from tilts.mocks.population import Population
+from tilts.mocks.world.population import Population
 from tilts.shell.demo import seed_caseload, write_config
 from tilts.store.db import transaction
 from tilts.store.decisions import record_decisions
