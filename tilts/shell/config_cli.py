@@ -6,6 +6,8 @@ import ssl
 from collections.abc import Iterator
 from pathlib import Path
 
+import requests
+
 from tilts.kernel.config import GatewaySettings, TiltsSettings, config_path, load_settings
 from tilts.kernel.errors import ConfigError, RetriableError, TiltsError, UnreachableError
 from tilts.shell.config_example import example
@@ -115,5 +117,9 @@ def _try_token(settings: TiltsSettings, key: str, client_id: str) -> str:
             f"municipalities.{key}: token endpoint {gw.resolved_token_url} unreachable ({exc})"
         ) from None
     except TiltsError as exc:
+        if isinstance(exc.__cause__, requests.exceptions.SSLError):  # the certificates' fault
+            raise ConfigError(
+                f"municipalities.{key}: {exc}: check gateway.cert_file, key_file and ca_file"
+            ) from None
         raise ConfigError(f"municipalities.{key}.client_id: {exc}") from None
     return f"municipalities.{key}: token endpoint accepted client {client_id!r}"
