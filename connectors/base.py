@@ -5,10 +5,12 @@
 policy and counters, and the audit hook. :class:`RegistryClient` runs one call through it:
 
     purpose check → fresh X-Road headers → rate limiter → POST (timeouts, size cap)
-    → 401? refresh token once → status → action table → parse hook → audit row
+    → REAUTH row? refresh token once → status → action table → parse hook → audit row
 
-Subclasses (one per registry) add only their operations, their ``SPEC`` and, where the
-service differs, entries merged over :data:`DEFAULT_STATUS_ACTIONS`.
+Every outcome — any status, or a transport failure — is decided by the client's
+:class:`~tilts.connectors.statuses.StatusTable` (``connectors/statuses.py``); this module
+branches on actions only. Subclasses (one per registry) add only their operations, their
+``SPEC`` and, where the service differs, a table derived from :data:`DEFAULT_STATUS_ACTIONS`.
 """
 
 from __future__ import annotations
@@ -18,59 +20,39 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import Enum
 from typing import ClassVar, TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
 
 from tilts.connectors.auth import TokenCache
-from tilts.connectors.deadline import within
+from tilts.connectors.deadline import DeadlineExceeded, within
 from tilts.connectors.ratelimit import RateLimiter
 from tilts.connectors.retry import RetryPolicy, RetryStats, call_with_retry
+from tilts.connectors.statuses import (
+    DEFAULT_STATUS_ACTIONS,
+    Action,
+    StatusTable,
+    Transport,
+    describe,
+    error_of,
+    transport_failure,
+)
 from tilts.connectors.xroad import CallHeaders, Purpose, ServiceId
 from tilts.kernel.audit import AuditRecord, AuditSink
 from tilts.kernel.config import GatewaySettings, MunicipalitySettings
 from tilts.kernel.errors import (
-    AuthError,
     ContractError,
     FatalError,
     RateLimitedError,
-    RetriableError,
     TiltsError,
     UnreachableError,
 )
 
+__all__ = ["DEFAULT_STATUS_ACTIONS", "Action", "Gateway", "RawResponse", "RegistryClient"]
+
 log = logging.getLogger("tilts.connectors")
 T = TypeVar("T")
-
-
-class Action(Enum):
-    """What the caller does with an HTTP status."""
-
-    OK = "ok"
-    RETRY = "retry"
-    FATAL = "fatal"
-    REAUTH = "reauth"
-    FAULT = "fault"  # SOAP: the body is a Fault; its faultcode decides
-
-
-DEFAULT_STATUS_ACTIONS: dict[int, Action] = {
-    200: Action.OK,
-    202: Action.OK,
-    400: Action.FATAL,
-    401: Action.REAUTH,
-    403: Action.FATAL,
-    404: Action.FATAL,
-    409: Action.FATAL,
-    413: Action.FATAL,
-    422: Action.FATAL,
-    429: Action.RETRY,
-    500: Action.FATAL,
-    502: Action.RETRY,
-    503: Action.RETRY,
-    504: Action.RETRY,
-}
 
 
 @dataclass(frozen=True)
@@ -131,19 +113,11 @@ class Gateway:
         self.session = session or make_session(settings)
         self.timeout = (settings.connect_timeout_s, settings.read_timeout_s)
         self.tokens = TokenCache(
-            self.session,
-            settings.resolved_token_url,
-            municipality.client_id,
-            client_secret,
-            scopes,
-            self.timeout,
-            settings.call_deadline_s,
+            self.session, settings, municipality.client_id, client_secret, scopes
         )
         self.audit = audit
         self.run_id = run_id
-        self.policy = RetryPolicy(
-            settings.max_attempts, settings.backoff_base_s, settings.backoff_max_s
-        )
+        self.policy = RetryPolicy.of(settings)
         self.stats = RetryStats()
         self.calls = 0
         self._limiters: dict[str, RateLimiter] = {}
@@ -153,7 +127,7 @@ class Gateway:
         """The rate limiter of an operation family (``pmlp``, ``pmlp_monitoring``, ...)."""
         if family not in self._limiters:
             limits = self.settings.services[family]
-            self._limiters[family] = RateLimiter(limits.rate_per_s)
+            self._limiters[family] = RateLimiter.of(limits.rate_per_s, self.settings.rate_burst_s)
         return self._limiters[family]
 
     def check_budget(self, family: str) -> None:
@@ -178,7 +152,7 @@ class RegistryClient:
     """Base of every registry client: one concrete call loop, a few overridable hooks."""
 
     SPEC: ClassVar[ServiceSpec]
-    STATUS_ACTIONS: ClassVar[dict[int, Action]] = DEFAULT_STATUS_ACTIONS
+    STATUS_ACTIONS: ClassVar[StatusTable] = DEFAULT_STATUS_ACTIONS
 
     def __init__(self, gateway: Gateway, purpose: Purpose) -> None:
         purpose.check()
@@ -187,8 +161,9 @@ class RegistryClient:
         self.url = gateway.settings.base_url + self.SPEC.path
 
     # -- hooks ---------------------------------------------------------------------------
-    def fault_error(self, raw: RawResponse, headers: CallHeaders) -> TiltsError:
-        """Translate a :data:`Action.FAULT` answer (SOAP clients override)."""
+    def fault_error(self, raw: RawResponse, headers: CallHeaders, action: Action) -> TiltsError:
+        """Translate a :data:`Action.FAULT` or :data:`Action.CONFLICT` answer (SOAP clients and
+        the recipients override)."""
         return FatalError(f"{self.SPEC.name} answered HTTP {raw.status}")
 
     def problem_code(self, raw: RawResponse) -> str:
@@ -222,27 +197,29 @@ class RegistryClient:
             raw, headers = self._exchange(
                 operation, batch_size, build, limiter, n, url or self.url, method
             )
-            action = self.STATUS_ACTIONS.get(raw.status, Action.FATAL)
-            if 200 <= raw.status < 300:
-                action = Action.OK
+            action = self.STATUS_ACTIONS.action(raw.status)
             if action is Action.OK:
                 return parse(raw, headers)
-            if action is Action.FAULT:
-                raise self.fault_error(raw, headers)
-            if raw.status == 429:
-                raise RateLimitedError(
-                    f"{self.SPEC.name}.{operation}: rate limited",
-                    _retry_after(raw.headers.get("Retry-After")),
-                )
-            if action is Action.RETRY:
-                raise RetriableError(f"{self.SPEC.name}.{operation}: {self.problem_code(raw)}")
-            if action is Action.REAUTH:
-                raise AuthError(f"{self.SPEC.name}.{operation}: token refused after one refresh")
-            raise FatalError(f"{self.SPEC.name}.{operation}: {self.problem_code(raw)}")
+            raise self.refusal(operation, action, raw, headers)
 
         return call_with_retry(
             attempt, self.gateway.policy, self.gateway.stats, on_rate_limited=limiter.penalise
         )
+
+    def refusal(
+        self, operation: str, action: Action, raw: RawResponse, headers: CallHeaders
+    ) -> TiltsError:
+        """The error of an answer whose row is not :data:`Action.OK`."""
+        what = f"{self.SPEC.name}.{operation}"
+        if action is Action.FAULT or action is Action.CONFLICT:
+            return self.fault_error(raw, headers, action)
+        if action is Action.RATE_LIMITED:
+            return RateLimitedError(
+                f"{what}: rate limited", _retry_after(raw.headers.get("Retry-After"))
+            )
+        if action is Action.REAUTH:  # _exchange already refreshed the token once
+            return error_of(action, f"{what}: token refused after one refresh")
+        return error_of(action, f"{what}: {self.problem_code(raw)}")
 
     def _exchange(
         self,
@@ -262,7 +239,7 @@ class RegistryClient:
         raw = self._post(
             operation, url, body, http_headers, token, headers, batch_size, attempt, method
         )
-        if raw.status == 401:
+        if self.STATUS_ACTIONS.action(raw.status) is Action.REAUTH:
             self.gateway.tokens.invalidate(token)
             headers = self._headers(operation)
             body, http_headers = build(headers)
@@ -297,7 +274,8 @@ class RegistryClient:
                 url, body, {**http_headers, "Authorization": f"Bearer {token}"}, method
             )
             status = raw.status
-            outcome = "OK" if 200 <= raw.status < 300 else self.problem_code(raw)
+            ok = self.STATUS_ACTIONS.action(raw.status) is Action.OK
+            outcome = "OK" if ok else self.problem_code(raw)
             return raw
         except TiltsError as exc:
             outcome = type(exc).__name__
@@ -337,47 +315,42 @@ class RegistryClient:
     def _send(
         self, url: str, body: bytes, headers: dict[str, str], method: str = "POST"
     ) -> RawResponse:
-        """Send within the timeouts and the response-size cap; transport errors → retriable."""
+        """Send within the timeouts, the call deadline and the response-size cap; a transport
+        failure is a row of the status table like any status."""
         deadline = self.gateway.settings.call_deadline_s
-        return within(deadline, self.SPEC.name, lambda: self._receive(url, body, headers, method))
+        try:
+            return within(
+                deadline, self.SPEC.name, lambda: self._receive(url, body, headers, method)
+            )
+        except (requests.RequestException, DeadlineExceeded) as exc:
+            kind = transport_failure(exc)
+            what = describe(kind, _where(url), exc)
+            message = what if kind is Transport.DEADLINE else f"{self.SPEC.name}: {what}"
+            raise error_of(self.STATUS_ACTIONS.action(kind), message) from exc
 
     def _receive(self, url: str, body: bytes, headers: dict[str, str], method: str) -> RawResponse:
         cap = self.gateway.settings.max_response_bytes
-        try:
-            with self.gateway.session.request(
-                method,
-                url,
-                data=body or None,
-                headers=headers,
-                timeout=self.gateway.timeout,
-                stream=True,
-            ) as resp:
-                declared = resp.headers.get("Content-Length")
-                if declared is not None and declared.isdigit() and int(declared) > cap:
-                    raise ContractError(
-                        f"{self.SPEC.name}: response of {declared} bytes over cap {cap}"
-                    )
-                chunks: list[bytes] = []
-                size = 0
-                for chunk in resp.iter_content(chunk_size=65536):
-                    size += len(chunk)
-                    if size > cap:
-                        raise ContractError(f"{self.SPEC.name}: response over cap of {cap} bytes")
-                    chunks.append(chunk)
-                return RawResponse(resp.status_code, resp.headers, b"".join(chunks))
-        except requests.exceptions.SSLError as exc:
-            # a certificate that does not verify is configuration, not a passing fault
-            raise FatalError(f"{self.SPEC.name}: TLS handshake failed (certificates)") from exc
-        except requests.Timeout as exc:
-            raise RetriableError(
-                f"{self.SPEC.name}: {_where(url)} timed out ({type(exc).__name__})"
-            ) from exc
-        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-            raise RetriableError(
-                f"{self.SPEC.name}: connection to {_where(url)} failed ({type(exc).__name__})"
-            ) from exc
-        except requests.RequestException as exc:
-            raise FatalError(f"{self.SPEC.name}: request failed ({type(exc).__name__})") from exc
+        with self.gateway.session.request(
+            method,
+            url,
+            data=body or None,
+            headers=headers,
+            timeout=self.gateway.timeout,
+            stream=True,
+        ) as resp:
+            declared = resp.headers.get("Content-Length")
+            if declared is not None and declared.isdigit() and int(declared) > cap:
+                raise ContractError(
+                    f"{self.SPEC.name}: response of {declared} bytes over cap {cap}"
+                )
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in resp.iter_content(chunk_size=65536):
+                size += len(chunk)
+                if size > cap:
+                    raise ContractError(f"{self.SPEC.name}: response over cap of {cap} bytes")
+                chunks.append(chunk)
+            return RawResponse(resp.status_code, resp.headers, b"".join(chunks))
 
 
 def _where(url: str) -> str:

@@ -10,16 +10,22 @@ class RateLimiter:
     """Token bucket: at most ``rate_per_s`` acquisitions per second, bursts up to ``burst``.
 
     The connector keeps under each service's published rate on its own (registries.md §1.4),
-    so a 429 is the exception, not the pacing mechanism.
+    so a 429 is the exception, not the pacing mechanism. Both numbers come from the settings
+    (``services.<name>.rate_per_s``, ``gateway.rate_burst_s``: :meth:`of`); none is defaulted here.
     """
 
-    def __init__(self, rate_per_s: float, burst: float | None = None) -> None:
+    def __init__(self, rate_per_s: float, burst: float) -> None:
         self.rate = rate_per_s
-        self.capacity = burst if burst is not None else max(1.0, rate_per_s / 4)
+        self.capacity = burst
         self._tokens = self.capacity
         self._last = time.monotonic()
         self._lock = threading.Lock()
         self.waited_s = 0.0
+
+    @classmethod
+    def of(cls, rate_per_s: float, burst_s: float) -> RateLimiter:
+        """A bucket letting ``burst_s`` seconds' worth of its rate go at once (at least one)."""
+        return cls(rate_per_s, max(1.0, rate_per_s * burst_s))
 
     def acquire(self) -> float:
         """Take one token, sleeping as long as needed; returns the seconds waited."""

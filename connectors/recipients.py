@@ -5,7 +5,8 @@ token with scope ``recipients.notify``, ``X-Road-*`` headers (service
 ``LV/GOV/<RECIPIENT>/NOTIFY``, operation ``status-notifications``) and ``Idempotency-Key`` =
 the notification id, so a re-sent notification is recognised, never applied twice.
 
-What an answer means, as data (:data:`STATUS_ACTIONS`, merged over the base's table):
+What an answer means, as data (:data:`RECIPIENT_STATUS_ACTIONS`, derived from the base's table
+in ``connectors/statuses.py``):
 
 * 202 → :class:`Receipt`. The same key and body replay the first receipt, so a notification
   re-sent after a crash is simply delivered.
@@ -29,8 +30,9 @@ import json
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from tilts.connectors.base import DEFAULT_STATUS_ACTIONS, Action, RawResponse, ServiceSpec
+from tilts.connectors.base import RawResponse, ServiceSpec
 from tilts.connectors.rest import RestRegistryClient
+from tilts.connectors.statuses import DEFAULT_STATUS_ACTIONS, Action, StatusTable
 from tilts.connectors.xroad import CallHeaders, ServiceId, rest_headers
 from tilts.kernel.errors import ContractError, FatalError, TiltsError
 from tilts.kernel.logsafe import scrub
@@ -77,22 +79,26 @@ def _problem(raw: RawResponse) -> tuple[str | None, str | None, str]:
     )
 
 
+#: Every refusal of the 4xx class (401 and 429 keep their rows) is a FAULT the problem body
+#: explains, 409 a CONFLICT; a 500 is retried: the idempotency key makes a re-send harmless.
+RECIPIENT_STATUS_ACTIONS = DEFAULT_STATUS_ACTIONS.recast(4, Action.FATAL, Action.FAULT).merged(
+    {409: Action.CONFLICT, 500: Action.RETRY}
+)
+
+
 class RecipientClient(RestRegistryClient):
     """One recipient's ``status-notifications`` (subclasses set :attr:`SPEC`)."""
 
     RECIPIENT: ClassVar[str]
     OPERATION_PATHS: ClassVar[dict[str, str]] = {OPERATION: f"/{OPERATION}"}
-    STATUS_ACTIONS: ClassVar[dict[int, Action]] = DEFAULT_STATUS_ACTIONS | {
-        **{s: Action.FAULT for s in range(400, 500) if s not in (401, 429)},
-        500: Action.RETRY,
-    }
+    STATUS_ACTIONS: ClassVar[StatusTable] = RECIPIENT_STATUS_ACTIONS
 
-    def fault_error(self, raw: RawResponse, headers: CallHeaders) -> TiltsError:
+    def fault_error(self, raw: RawResponse, headers: CallHeaders, action: Action) -> TiltsError:
         """A 4xx answer: a rejection naming the problem's code and field."""
         code, field, detail = _problem(raw)
         where = f" {field}" if field else ""
         message = f"{self.SPEC.name}: HTTP {raw.status} {code or ''}{where}: {detail}".strip()
-        cls = IdempotencyConflictError if raw.status == 409 else RecipientRejectedError
+        cls = IdempotencyConflictError if action is Action.CONFLICT else RecipientRejectedError
         return cls(message, raw.status, code, field)
 
     def notify(self, payload: dict[str, Any]) -> Receipt:

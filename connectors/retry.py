@@ -4,6 +4,8 @@ Connectors retry a single call (connection errors, timeouts, 429, 502/503/504,
 ``Server.Unavailable``) with bounded exponential backoff and full jitter; ``Retry-After`` wins
 over the computed delay. Prefect task retries are NOT configured on top (they would multiply
 attempts); a task that still fails reports its chunk as failed and the next run picks it up.
+Which outcomes are retriable is the status table's decision (``connectors/statuses.py``); the
+policy's defaults are the settings model's (``GatewaySettings``), never numbers of its own.
 """
 
 from __future__ import annotations
@@ -14,23 +16,36 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from tilts.kernel.config import GatewaySettings
 from tilts.kernel.errors import RateLimitedError, RetriableError, UnreachableError
 
 T = TypeVar("T")
+_DEFAULT = GatewaySettings.model_fields  # the one place of the defaults
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
     """How many attempts and how long to wait between them."""
 
-    max_attempts: int = 5
-    base_s: float = 0.2
-    max_s: float = 10.0
+    max_attempts: int = _DEFAULT["max_attempts"].default
+    base_s: float = _DEFAULT["backoff_base_s"].default
+    max_s: float = _DEFAULT["backoff_max_s"].default
+    retry_after_max_s: float = _DEFAULT["retry_after_max_s"].default
+
+    @classmethod
+    def of(cls, settings: GatewaySettings) -> RetryPolicy:
+        """The policy a gateway's settings configure."""
+        return cls(
+            settings.max_attempts,
+            settings.backoff_base_s,
+            settings.backoff_max_s,
+            settings.retry_after_max_s,
+        )
 
     def delay(self, attempt: int, error: RetriableError) -> float:
         """Seconds to wait after failed ``attempt`` (1-based)."""
         if isinstance(error, RateLimitedError) and error.retry_after is not None:
-            return min(float(error.retry_after), max(self.max_s, 60.0))
+            return min(float(error.retry_after), max(self.max_s, self.retry_after_max_s))
         ceiling = min(self.max_s, self.base_s * (2 ** (attempt - 1)))
         return random.uniform(0, ceiling)
 

@@ -17,7 +17,8 @@ from lxml import etree
 from zeep import Client, Plugin, Settings
 from zeep.transports import Transport
 
-from tilts.connectors.base import DEFAULT_STATUS_ACTIONS, Action, RawResponse, RegistryClient
+from tilts.connectors.base import RawResponse, RegistryClient
+from tilts.connectors.statuses import DEFAULT_STATUS_ACTIONS, Action, StatusTable
 from tilts.connectors.xmlsafe import parse
 from tilts.connectors.xroad import (
     SOAP_ENV,
@@ -90,7 +91,8 @@ class SoapRegistryClient(RegistryClient):
     WSDL: ClassVar[str]
     XSD: ClassVar[str]
     NS: ClassVar[str]
-    STATUS_ACTIONS: ClassVar[dict[int, Action]] = DEFAULT_STATUS_ACTIONS | {500: Action.FAULT}
+    # registries.md §1.5: a SOAP service answers its faults with HTTP 500; the faultcode decides
+    STATUS_ACTIONS: ClassVar[StatusTable] = DEFAULT_STATUS_ACTIONS.merged({500: Action.FAULT})
     FAULT_ACTIONS: ClassVar[dict[str, type[TiltsError]]] = DEFAULT_FAULT_ACTIONS
     extra_plugins: ClassVar[list[Plugin]] = []
 
@@ -141,7 +143,7 @@ class SoapRegistryClient(RegistryClient):
             )
         return child
 
-    def fault_error(self, raw: RawResponse, headers: CallHeaders) -> TiltsError:
+    def fault_error(self, raw: RawResponse, headers: CallHeaders, action: Action) -> TiltsError:
         try:
             _, child = self._body_child(raw)
         except ContractError:

@@ -77,24 +77,103 @@ def _default_services() -> dict[str, ServiceLimits]:
 
 
 class GatewaySettings(_Strict):
-    """The state API gateway (or the local mock) and how to talk to it."""
+    """The state API gateway (or the local mock) and how to talk to it.
 
-    base_url: str = "http://127.0.0.1:8700"
-    token_url: str | None = None
-    cert_file: Path | None = None
-    key_file: Path | None = None
-    ca_file: Path | None = None
-    connect_timeout_s: float = Field(default=5.0, gt=0, le=MAX_SECONDS)
-    read_timeout_s: float = Field(default=30.0, gt=0, le=MAX_SECONDS)
-    # the whole of one HTTP exchange (token or service call), however slowly bytes arrive
-    call_deadline_s: float = Field(default=120.0, gt=0, le=MAX_SECONDS)
-    max_response_bytes: int = Field(default=20 * 1024 * 1024, gt=0, le=1024**3)
-    max_attempts: int = Field(default=5, ge=1, le=20)
-    backoff_base_s: float = Field(default=0.2, ge=0, le=MAX_SECONDS)
-    backoff_max_s: float = Field(default=10.0, ge=0, le=MAX_SECONDS)
+    Its timeout, retry, token and rate-limiter fields are the one place of the connectors'
+    generic defaults (ARCHITECTURE.md "Which layer retries"): ``connectors/retry.py``,
+    ``auth.py``, ``ratelimit.py`` and ``base.py`` read them from here and keep none of their own.
+    """
+
+    base_url: str = Field(
+        default="http://127.0.0.1:8700",
+        description="the state API gateway (or a mock for testing)",
+        examples=["https://gateway.example.lv"],
+    )
+    token_url: str | None = Field(
+        default=None,
+        description="the OAuth token endpoint; not set: <base_url>/token",
+        examples=["https://gateway.example.lv/token"],
+    )
+    cert_file: Path | None = Field(
+        default=None,
+        description="client certificate (mutual TLS), PEM",
+        examples=["/etc/tilts/client.pem"],
+    )
+    key_file: Path | None = Field(
+        default=None,
+        description="the client certificate's key, PEM, not encrypted",
+        examples=["/etc/tilts/client.key"],
+    )
+    ca_file: Path | None = Field(
+        default=None,
+        description="CA that signed the gateway's certificate",
+        examples=["/etc/tilts/gateway-ca.pem"],
+    )
+    # -- generic timeouts, retry policy, token and rate-limiter defaults (the one place) ------
+    connect_timeout_s: float = Field(
+        default=5.0, gt=0, le=MAX_SECONDS, description="each wait for a connection, seconds"
+    )
+    read_timeout_s: float = Field(
+        default=30.0, gt=0, le=MAX_SECONDS, description="each wait for a byte, seconds"
+    )
+    call_deadline_s: float = Field(
+        default=120.0,
+        gt=0,
+        le=MAX_SECONDS,
+        description="the whole of one HTTP exchange (token or service call), however slowly "
+        "bytes arrive, seconds",
+    )
+    max_response_bytes: int = Field(
+        default=20 * 1024 * 1024, gt=0, le=1024**3, description="the largest answer read"
+    )
+    max_attempts: int = Field(
+        default=5,
+        ge=1,
+        le=20,
+        description="attempts of one call, the first included (the connector is the only "
+        "layer that retries)",
+    )
+    backoff_base_s: float = Field(
+        default=0.2,
+        ge=0,
+        le=MAX_SECONDS,
+        description="first retry's backoff ceiling, seconds; doubles per attempt, full jitter",
+    )
+    backoff_max_s: float = Field(
+        default=10.0, ge=0, le=MAX_SECONDS, description="the largest backoff ceiling, seconds"
+    )
+    retry_after_max_s: float = Field(
+        default=60.0,
+        ge=0,
+        le=MAX_SECONDS,
+        description="the longest Retry-After of a 429 honoured (at least backoff_max_s), seconds",
+    )
+    token_refresh_margin_s: float = Field(
+        default=30.0,
+        ge=0,
+        le=MAX_SECONDS,
+        description="a cached token is refreshed this long before it expires, seconds",
+    )
+    token_lifetime_s: float = Field(
+        default=300.0,
+        gt=0,
+        le=86_400,
+        description="a token's lifetime when the endpoint does not say (expires_in), seconds",
+    )
+    rate_burst_s: float = Field(
+        default=0.25,
+        gt=0,
+        le=MAX_SECONDS,
+        description="a service's rate limiter lets this many seconds' worth of its rate_per_s "
+        "go at once (at least one call)",
+    )
     # at most what the audit column holds; an empty one is refused by the connector before any
     # call leaves the process (MissingPurposeError, like an empty ``issue``)
-    user_id: str = Field(default="LVsvc-nightly", max_length=USER_ID_MAX)
+    user_id: str = Field(
+        default="LVsvc-nightly",
+        max_length=USER_ID_MAX,
+        description="the scheduled job's identity in X-Road userId (at most 100 characters)",
+    )
     services: dict[str, ServiceLimits] = Field(default_factory=_default_services)
 
     @field_validator("base_url")
@@ -130,9 +209,9 @@ class GatewaySettings(_Strict):
 class ThresholdRow(_Strict):
     """A municipality's low-income threshold in force from a date (assessment.md §3)."""
 
-    valid_from: date
-    first: Decimal
-    other: Decimal
+    valid_from: date = Field(description="the first day this row is in force")
+    first: Decimal = Field(description="EUR/month for the first (or only) person")
+    other: Decimal = Field(description="EUR/month for each other person of the household")
 
 
 RecipientName = Literal["nino", "jpa", "bvkb", "nva", "baris"]
@@ -151,22 +230,37 @@ def _all_events() -> list[EventName]:
 class RecipientRule(_Strict):
     """Which statuses and events one recipient gets (outbound.md); unknown names are errors."""
 
-    statuses: list[StatusName] = Field(default_factory=_all_statuses)
-    events: list[EventName] = Field(default_factory=_all_events)
+    statuses: list[StatusName] = Field(
+        default_factory=_all_statuses, description="the statuses it is told about"
+    )
+    events: list[EventName] = Field(
+        default_factory=_all_events, description="the events it is told about"
+    )
 
 
 class MunicipalitySettings(_Strict):
     """One municipality served by this installation."""
 
-    atvk: str
-    name: str
-    member_code: str
-    client_id: str
-    issue: str = "MK809-monitoring"
-    low_income_thresholds: list[ThresholdRow] = Field(default_factory=list)
+    atvk: str = Field(description="7 digits; check against the statistics office's classifier")
+    name: str = Field(description="the municipality's name, as reports print it")
+    member_code: str = Field(description="X-Road member code (registration number, 11 digits)")
+    client_id: str = Field(description="OAuth client of this municipality")
+    issue: str = Field(default="MK809-monitoring", description="legal basis sent as X-Road issue")
+    low_income_thresholds: list[ThresholdRow] = Field(
+        default_factory=list,
+        description="the municipality's own low-income thresholds "
+        "(docs/contracts/assessment.md §3), EUR/month, each from a date",
+    )
     # not given: every recipient (store/outbox_rules.py); given, even empty: exactly these
-    recipients: dict[RecipientName, RecipientRule] = Field(default_factory=dict)
-    respondent: dict[str, str] = Field(default_factory=dict)
+    recipients: dict[RecipientName, RecipientRule] = Field(
+        default_factory=dict,
+        description="which recipients are told what (outbound.md); not given: every "
+        "recipient everything; given, even empty: exactly these",
+    )
+    respondent: dict[str, str] = Field(
+        default_factory=dict,
+        description="who answers for the SPOLIS reports: name, address, phone, email, head",
+    )
 
     @field_validator("atvk")
     @classmethod
@@ -186,7 +280,12 @@ class MunicipalitySettings(_Strict):
 class StoreSettings(_Strict):
     """Where the case store lives."""
 
-    url: str = DEFAULT_STORE_URL
+    url: str = Field(
+        default=DEFAULT_STORE_URL,
+        description="SQLite for one machine; PostgreSQL for a shared service centre or several "
+        "workers",
+        examples=["postgresql://tilts@db.internal/tilts"],
+    )
 
     @field_validator("url")
     @classmethod
@@ -207,7 +306,29 @@ class TiltsSettings(BaseSettings):
 
     store: StoreSettings = Field(default_factory=StoreSettings)
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)
-    municipalities: dict[str, MunicipalitySettings] = Field(default_factory=dict)
+    municipalities: dict[str, MunicipalitySettings] = Field(
+        default_factory=dict,
+        description="the municipalities this installation serves, by a key of your choosing "
+        "(--municipality takes the key or the ATVK); none: the two demo municipalities",
+        examples=[
+            {
+                "ogre": {
+                    "atvk": "0040000",
+                    "name": "Ogres novads",
+                    "member_code": "90000000040",
+                    "client_id": "ogre-soc",
+                    "low_income_thresholds": [
+                        {"valid_from": "2026-01-01", "first": "595.00", "other": "416.00"}
+                    ],
+                    "respondent": {
+                        "name": "Ogres novada Sociālais dienests",
+                        "email": "sd@example.lv",
+                    },
+                    "recipients": {"nino": {}, "jpa": {"statuses": ["POOR"]}},
+                }
+            }
+        ],
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -9,53 +9,12 @@ from pathlib import Path
 import requests
 
 from tilts.kernel.config import GatewaySettings, TiltsSettings, config_path, load_settings
-from tilts.kernel.errors import ConfigError, UnreachableError
+from tilts.kernel.errors import ConfigError, RetriableError, TiltsError, UnreachableError
 from tilts.registries import limits as registry_limits
+from tilts.shell.config_example import example
 
-EXAMPLE = """\
-# Tilts configuration (docs/operations.md). Every value can be overridden by an environment
-# variable TILTS_<SECTION>__<KEY>, e.g. TILTS_GATEWAY__BASE_URL. Unknown keys are errors.
-# Secrets never go here: set TILTS_SECRET_<CLIENT_ID> (e.g. TILTS_SECRET_OGRE_SOC) or create a
-# Prefect Secret block named tilts-<client-id>.
-
-[store]
-# SQLite by default; PostgreSQL for a shared service centre or several workers.
-url = "postgresql://tilts@db.internal/tilts"
-
-[gateway]
-base_url = "https://gateway.example.lv"     # the state API gateway (or a mock for testing)
-# token_url = "https://gateway.example.lv/token"   # default: <base_url>/token
-cert_file = "/etc/tilts/client.pem"         # client certificate (mutual TLS)
-key_file = "/etc/tilts/client.key"
-ca_file = "/etc/tilts/gateway-ca.pem"       # CA that signed the gateway's certificate
-connect_timeout_s = 5
-read_timeout_s = 30
-max_response_bytes = 20971520
-max_attempts = 5                            # the connector is the only layer that retries
-user_id = "LVsvc-nightly"                   # the scheduled job's identity in X-Road userId
-# per-service batch size, rate limit and concurrency (docs/contracts/registries.md §1.4)
-services.pmlp = { batch_size = 100, rate_per_s = 20, concurrency = 8 }
-services.vsaa = { batch_size = 500, rate_per_s = 10, concurrency = 4 }
-
-[municipalities.ogre]
-atvk = "0040000"                            # check against the statistics office's classifier
-name = "Ogres novads"
-member_code = "90000000040"                 # X-Road member code (registration number)
-client_id = "ogre-soc"                      # OAuth client of this municipality
-issue = "MK809-monitoring"                  # legal basis sent as X-Road issue
-# the municipality's own low-income thresholds (docs/contracts/assessment.md §3), EUR/month
-low_income_thresholds = [
-  { valid_from = 2026-01-01, first = "595.00", other = "416.00" },
-]
-respondent = { name = "Ogres novada Sociālais dienests", email = "sd@example.lv" }
-
-[municipalities.ogre.recipients.nino]
-statuses = ["POOR", "LOW_INCOME"]
-events = ["GRANTED", "EXTENDED", "REVOKED", "EXPIRED"]
-
-[municipalities.ogre.recipients.jpa]
-statuses = ["POOR"]                         # e.g. no low-income statuses to JPA
-"""
+#: ``tilts config example``: generated from the settings model (``tilts/shell/config_example.py``)
+EXAMPLE = example()
 
 
 # docs/contracts/registries.md §1.4, spolis.md §1-§2: the most items one call may carry (the
@@ -146,29 +105,24 @@ def _try_store(url: str) -> str:
 
 
 def _try_token(settings: TiltsSettings, key: str, client_id: str) -> str:
+    """Ask the token endpoint once, as the connectors do (``connectors/auth.py``: its status
+    table, timeouts and call deadline), without the retry loop: a refusal is configuration."""
+    from tilts.connectors.auth import TokenCache
+    from tilts.connectors.base import make_session
+
     secret = settings.client_secret(client_id).get_secret_value()
     gw = settings.gateway
-    session = requests.Session()
-    session.trust_env = False
-    if gw.cert_file:
-        session.cert = (str(gw.cert_file), str(gw.key_file)) if gw.key_file else str(gw.cert_file)
-    if gw.ca_file:
-        session.verify = str(gw.ca_file)
+    tokens = TokenCache(make_session(gw, pool_size=1), gw, client_id, secret, ["pmlp.fpr"])
     try:
-        resp = session.post(
-            gw.resolved_token_url,
-            data={"grant_type": "client_credentials", "scope": "pmlp.fpr"},
-            auth=(client_id, secret),
-            timeout=(gw.connect_timeout_s, gw.read_timeout_s),
-        )
-    except requests.RequestException as exc:
+        tokens.get()
+    except RetriableError as exc:
         raise UnreachableError(
-            f"municipalities.{key}: token endpoint {gw.resolved_token_url} unreachable "
-            f"({type(exc).__name__})"
+            f"municipalities.{key}: token endpoint {gw.resolved_token_url} unreachable ({exc})"
         ) from None
-    if resp.status_code != 200:
-        raise ConfigError(
-            f"municipalities.{key}.client_id: token endpoint refused client {client_id!r} "
-            f"(HTTP {resp.status_code})"
-        )
+    except TiltsError as exc:
+        if isinstance(exc.__cause__, requests.exceptions.SSLError):  # the certificates' fault
+            raise ConfigError(
+                f"municipalities.{key}: {exc}: check gateway.cert_file, key_file and ca_file"
+            ) from None
+        raise ConfigError(f"municipalities.{key}.client_id: {exc}") from None
     return f"municipalities.{key}: token endpoint accepted client {client_id!r}"
