@@ -47,13 +47,23 @@ class ServiceLimits(_Strict):
     """Batch size and client-side rate limit of one registry operation family; for the
     per-person registries also how often each person is asked (``store/fetches.py``)."""
 
-    batch_size: int = Field(gt=0, le=100_000)
-    rate_per_s: float = Field(gt=0, le=100_000)
-    concurrency: int = Field(default=4, gt=0, le=64)
-    refresh_days: int = Field(default=1, gt=0, le=366)
-    # the run's overall budget for this service, in seconds from its first call (per
-    # municipality); spent: its further calls are refused, its lane stops and will retry
-    budget_s: float | None = Field(default=None, gt=0, le=7 * 86_400)
+    batch_size: int = Field(
+        gt=0, le=100_000, description="persons (items) per call, at most the contract's limit"
+    )
+    rate_per_s: float = Field(
+        gt=0, le=100_000, description="calls per second the client keeps to (registries.md §1.4)"
+    )
+    concurrency: int = Field(default=4, gt=0, le=64, description="calls in flight at once")
+    refresh_days: int = Field(
+        default=1, gt=0, le=366, description="days before a person is asked again without a change"
+    )
+    budget_s: float | None = Field(
+        default=None,
+        gt=0,
+        le=7 * 86_400,
+        description="the run's budget for this service, seconds from its first call (per "
+        "municipality); spent: further calls are refused, its lane stops and will retry",
+    )
 
 
 def _default_services() -> dict[str, ServiceLimits]:
@@ -174,7 +184,11 @@ class GatewaySettings(_Strict):
         max_length=USER_ID_MAX,
         description="the scheduled job's identity in X-Road userId (at most 100 characters)",
     )
-    services: dict[str, ServiceLimits] = Field(default_factory=_default_services)
+    services: dict[str, ServiceLimits] = Field(
+        default_factory=_default_services,
+        description="per-service batch size, rate, concurrency, refresh days and budget; the "
+        "registries' defaults come from their descriptors (registries/<name>.py)",
+    )
 
     @field_validator("base_url")
     @classmethod

@@ -30,6 +30,7 @@ from tilts.flows.work.reassess import birth_date, build_case, rules_for
 from tilts.kernel.clock import riga_today
 from tilts.kernel.config import demo_municipalities, load_settings
 from tilts.kernel.errors import InputError
+from tilts.registries import REGISTRIES
 from tilts.shell.demo_notify import print_notifications
 from tilts.shell.demo_workdir import prepare_workdir
 from tilts.store.db import transaction
@@ -290,10 +291,11 @@ def _backfill_income(config: Path, today: date) -> dict[str, Any]:
     settings = load_settings(config)
     _, factory = open_store(settings.store.url)
     long_ago = str(Month.of(today).shift(-16))
+    monthly = [r.service for r in REGISTRIES if r.monthly and "sync_income" in r.flows]
     with transaction(factory) as s:
         for muni in settings.municipalities.values():
             mid = ensure_municipality(s, muni.atvk, muni.name)
-            for service in ("vsaa", "vid"):
+            for service in monthly:
                 set_cursor(s, mid, f"{service}.complete_through", long_ago)
     as_of = Month.of(today).shift(-4).first_day
     return sync_income(config_path=str(config), as_of=as_of.isoformat())
@@ -353,7 +355,7 @@ def run_demo(persons: int, households: int, workdir: Path, keep_serving: bool = 
             "[bold]Clock[/] advanced 7 days: deaths, moves, code changes in the change feed"
         )
         second = figures_of(nightly_sync, config_path=str(config), as_of=later)
-        # --- SPOLIS (tilts/shell/demo_spolis.py): decisions, payments, last month's report -----
+        # --- SPOLIS (tilts/shell/demo_spolis.py): decisions, payments, last month's report --------
         from tilts.shell.demo_spolis import run_spolis_demo
 
         spolis_ok = run_spolis_demo(config, mocks.base_url, date.fromisoformat(later), console)
