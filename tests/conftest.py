@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -124,7 +125,25 @@ def prefect_harness() -> Iterator[None]:
         yield
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):  # type: ignore[no-untyped-def]
+    """pytest-xdist: the fault-matrix cells a worker ran join the controller's matrix."""
+    cells = getattr(node, "workeroutput", {}).get("fault_matrix")
+    if cells:
+        from tests.reliability import conftest as fault_matrix
+
+        fault_matrix.MATRIX.update({(s, f): outcome for s, f, outcome in cells})
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
-    """Say plainly when the PostgreSQL runs were skipped."""
+    """The fault matrix the workers ran (tests/reliability/conftest.py prints it without
+    xdist); say plainly when the PostgreSQL runs were skipped."""
+    if hasattr(config, "workerinput") is False and "tests.reliability.conftest" in sys.modules:
+        fault_matrix = sys.modules["tests.reliability.conftest"]
+        registered = fault_matrix in config.pluginmanager.get_plugins()  # it prints itself
+        if fault_matrix.MATRIX and not registered:
+            terminalreporter.section(fault_matrix.TITLE)
+            for line in fault_matrix.table():
+                terminalreporter.write_line(line)
     if not PG_URL:
         terminalreporter.write_line(PG_SKIP, yellow=True)

@@ -20,6 +20,7 @@ from tilts.shell.demo import DEMO_SECRETS
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "fault-matrix.md"
 COMMAND = ".venv/bin/python -m pytest tests/reliability/test_fault_matrix.py"
+TITLE = "fault matrix (service × fault → outcome)"
 MATRIX: dict[tuple[str, str], str] = {}  # (service, fault) → outcome, filled by the cells
 
 
@@ -110,9 +111,17 @@ backoff.
     return intro + "\n".join(table()) + "\n\n" + CONFORMANCE + "\n" + section()
 
 
+def pytest_sessionfinish(session):  # type: ignore[no-untyped-def]
+    """Under pytest-xdist the cells ran in a worker: hand the table to the controller, which
+    prints it (tests/conftest.py ``pytest_testnodedown``)."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None and MATRIX:
+        workeroutput["fault_matrix"] = [[s, f, outcome] for (s, f), outcome in MATRIX.items()]
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
-    """Print the matrix of the cells that ran."""
-    if MATRIX:
-        terminalreporter.section("fault matrix (service × fault → outcome)")
+    """Print the matrix of the cells that ran (without xdist: they ran in this process)."""
+    if MATRIX and not hasattr(config, "workeroutput"):
+        terminalreporter.section(TITLE)
         for line in table():
             terminalreporter.write_line(line)
