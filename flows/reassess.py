@@ -25,7 +25,6 @@ from tilts.flows.work import reassess as work
 from tilts.flows.work import recalculation
 from tilts.flows.work.batching import batches
 from tilts.kernel.clock import day_or_today
-from tilts.kernel.logsafe import scrub
 
 CHUNK_SIZE = 500
 
@@ -56,8 +55,8 @@ def run_reassess(
             for chunk in batches(plan.households, chunk_size)
         ]
     except Exception as exc:  # the re-assessment never stops the nightly's other work
-        fig.failures.append(f"{atvk} reassess: {type(exc).__name__}: {scrub(str(exc))}")
-        fig.will_retry.append(f"{atvk} reassess: every changed household in the next run")
+        retry = f"{atvk} reassess: every changed household in the next run"
+        fig.failed(f"{atvk} reassess", exc, retry=retry)
         return
     failed = 0
     progress = Progress(len(plan.households), unit="households")
@@ -66,14 +65,13 @@ def run_reassess(
             res = future.result()
         except Exception as exc:  # a chunk failure is that chunk's: the others go on
             failed += 1
-            fig.failures.append(
-                f"{atvk} reassess chunk of {size}: {type(exc).__name__}: {scrub(str(exc))}"
-            )
+            fig.failed(f"{atvk} reassess chunk of {size}", exc)
             continue
         progress.advance(size)
         fig.households_flagged += res["households_flagged"]
         fig.households_unassessable += res.get("unassessable", 0)
-        fig.failures += [f"{atvk} reassess: {scrub(line)}" for line in res.get("cannot_assess", [])]
+        for line in res.get("cannot_assess", []):
+            fig.failed(f"{atvk} reassess", line)
         if count_persons:
             fig.persons_considered += res["persons"]
     if failed:
@@ -84,8 +82,7 @@ def run_reassess(
         recalculated = recalculation.recalculate(rt, atvk, day, work.rules_for(rt.settings))
         fig.households_flagged += recalculated["flags"]
     except Exception as exc:
-        fig.failures.append(f"{atvk} recalculation: {type(exc).__name__}: {scrub(str(exc))}")
-        fig.will_retry.append(f"{atvk} recalculation: in the next run")
+        fig.failed(f"{atvk} recalculation", exc, retry=f"{atvk} recalculation: in the next run")
 
 
 @flow(
