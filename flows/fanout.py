@@ -226,8 +226,8 @@ def nightly_fanout(
                 rt.figures.failed(muni.atvk, exc, retry=f"{muni.atvk}: the whole nightly sync")
         states = _wait(list(launched), poll_s, wait_timeout_s)
         _settle(rt, nights, launched, states)
-        for muni in rt.municipalities(municipality):
-            run_reassess(rt.key, muni.atvk, day)
+        for fanned in nights:
+            run_reassess(rt, fanned.night)
         publish(rt, time.monotonic() - started)
         deliver_after_sync(municipality, config_path)  # operations.md §5, as nightly_sync
         return conclude(rt)  # Failed when a chunk or a municipality failed (spec §7)

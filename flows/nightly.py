@@ -18,7 +18,7 @@ from typing import Any
 from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from tilts.flows.context import night_context
+from tilts.flows.context import NightContext, night_context
 from tilts.flows.lanes import run_night
 from tilts.flows.naming import flow_run_name
 from tilts.flows.notify import deliver_after_sync
@@ -54,15 +54,17 @@ def nightly_sync(
     try:
         day = day_or_today(as_of)
         begin(rt, municipality)
+        nights: list[NightContext] = []
         for muni in rt.municipalities(municipality):
             try:
                 night = night_context(rt, muni.atvk, day, full or backfill, chunk_size, back)
+                nights.append(night)
                 run_night(rt, night, (POPULATION, *SERVICES), LANE_DEPTH)
             except TiltsError as exc:
                 retry = f"{muni.atvk}: pmlp, {', '.join(SERVICES)}"
                 rt.figures.failed(muni.atvk, exc, retry=retry)
-        for muni in rt.municipalities(municipality) if not backfill else ():
-            run_reassess(rt.key, muni.atvk, day)
+        for night in nights if not backfill else ():
+            run_reassess(rt, night)
         publish(rt, time.monotonic() - started)
         # operations.md §5: notification delivery right after the nightly sync (own summary);
         # a backfill only fetches: no re-assessment of a past day, nothing to deliver

@@ -2,7 +2,8 @@
 
 register monitoring → read the change feed from the stored cursor → fetch full records of the
 changed persons in chunks → validate, quarantine, upsert → advance the cursor only after every
-chunk's data is committed. ``full`` re-fetches everyone.
+chunk's data is committed. ``full`` re-fetches everyone. The night is the nightly engine's
+(``flows/lanes.py`` ``run_night``) with the population lane alone.
 """
 
 from __future__ import annotations

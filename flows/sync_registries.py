@@ -3,7 +3,8 @@
 Each fetches the facts of every open-case subject from its registries in chunks — one Prefect
 task per chunk — validates, quarantines the bad, stores the rest. Monthly sources re-fetch the
 months not yet complete and the last three full months; the month a source says it is
-complete through is remembered only after every chunk committed.
+complete through is remembered only after every chunk committed. Each is the nightly engine
+(``flows/lanes.py`` ``run_night``) with its services as the lanes.
 """
 
 from __future__ import annotations
