@@ -50,7 +50,7 @@ from tilts.flows.work.chunks import Chunk
 from tilts.flows.work.plan import NightPlan
 from tilts.flows.work.registry_syncs import Window
 from tilts.flows.work.settle import Settlement
-from tilts.flows.work.tonight import POPULATION
+from tilts.flows.work.tonight import POPULATION, ask
 from tilts.kernel.clock import day_or_today
 from tilts.kernel.errors import RunLocked, TiltsError
 from tilts.kernel.logsafe import scrub
@@ -93,10 +93,8 @@ def _part(
     ``changed``: the span's persons the feed named (``None``: everyone, a full night);
     ``population``: False when the parent could not read the feed (no population tonight).
     """
-    asks = {POPULATION: Window(night.as_of, (), changed is None, 1, tuple(changed or ()))}
-    if not population:
-        asks = {}
-    asks.update({lane: Window.from_param(w) for lane, w in windows.items()})
+    asks = {POPULATION: ask(rt, night, POPULATION, changed)} if population else {}
+    asks.update({lane: Window.from_param(w) for lane, w in windows.items()})  # the parent's
     settlement = Settlement(rt, NightPlan(night, asks))
     size = chunk.size
     progress = Progress(size * len(asks))
