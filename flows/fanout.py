@@ -1,18 +1,20 @@
 """``nightly_fanout`` and ``nightly_part``: the nightly sync spread over every worker of the
 work pool (operations.md §6).
 
-The parent does, per municipality, what happens once a night — PMLP monitoring, the change
-feed, the registries' monthly windows — cuts the open-case subjects into spans of ids, writes
-the chunk ledger (``store/models_chunks.py``) and launches one ``nightly_part`` flow run per
+The two flows execute the same plan as ``nightly_sync`` and plan and settle nothing of their
+own. The parent begins each municipality's night as the in-process nightly does
+(``flows/night.py`` ``begin_night``: PMLP monitoring, the change feed, every lane's window),
+cuts the open-case subjects into spans of ids, writes the chunk ledger
+(``store/models_chunks.py``) and launches one ``nightly_part`` flow run per
 chunk through its deployment (``run_deployment(..., timeout=0)``), so any worker of the pool
 takes any chunk. A child claims its ledger row, reads its span's subjects from the store,
-fetches the population records of those the feed named or never fetched (everyone's on a
-full night: ``population.fetch_chunk``), then asks the four per-person registries side by
-side about those of them that are due (the nightly's refresh policy,
-``registries.fetch_chunk``), and records how it ended, on which worker. When every
-child ended, the parent commits the change-feed cursor and the complete-through marks of the
-services no chunk failed, re-assesses, delivers notifications and publishes one summary;
-a failed chunk is listed there and fetched again the next night, as in ``nightly_sync``.
+runs the nightly's chunk tasks on it — the population register first, then the four
+per-person registries side by side, each asking those of the span that are due
+(``flows/work/tonight.py`` ``who_is_due``) — tallies them with a
+:class:`~tilts.flows.work.settle.Settlement` and records how it ended, on which worker. When
+every child ended, the parent hands each ledger row to the night's settlement, which commits
+the change-feed cursor and the complete-through marks of the lanes no chunk failed, exactly as
+in ``nightly_sync``; then it re-assesses, delivers notifications and publishes one summary.
 
 Flow-run parameters carry the run key, ATVK, chunk number, the span's bounds and size and the
 internal ids in it the change feed named: a few numbers per chunk, no personal data.
@@ -24,11 +26,11 @@ import logging
 import os
 import socket
 import time
+from datetime import date
 from typing import Any
 from uuid import UUID
 
-from prefect import flow, task
-from prefect.cache_policies import NO_CACHE
+from prefect import flow
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.client.schemas.objects import FlowRun
@@ -36,16 +38,19 @@ from prefect.context import FlowRunContext
 from prefect.deployments import run_deployment
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from tilts.flows.naming import chunk_task_name, flow_run_name, span
+from tilts.flows.context import NightContext, night_context
+from tilts.flows.naming import flow_run_name, span
+from tilts.flows.night import submit_chunk
 from tilts.flows.notify import deliver_after_sync
 from tilts.flows.reassess import run_reassess
 from tilts.flows.reporting import Progress, begin, conclude, publish, refused
-from tilts.flows.runtime import Runtime, close_runtime, get_runtime, open_runtime
+from tilts.flows.runtime import Runtime, close_runtime, open_runtime
 from tilts.flows.work import fanout as work
-from tilts.flows.work import population, registries
 from tilts.flows.work.chunks import Chunk
-from tilts.flows.work.fanout import SERVICES
+from tilts.flows.work.plan import NightPlan
 from tilts.flows.work.registry_syncs import Window
+from tilts.flows.work.settle import Settlement
+from tilts.flows.work.tonight import POPULATION, ask
 from tilts.kernel.clock import day_or_today
 from tilts.kernel.errors import RunLocked, TiltsError
 from tilts.kernel.logsafe import scrub
@@ -57,37 +62,7 @@ WORKER_LABEL = "prefect.worker.name"  # set on the flow run by the worker that s
 log = logging.getLogger("tilts.flows")
 
 
-# --- the child: one chunk of one municipality ---------------------------------------------
-
-
-@task(name="part-population", task_run_name=chunk_task_name("pmlp"), cache_policy=NO_CACHE,
-      persist_result=False)  # fmt: skip
-def population_task(
-    key: str, atvk: str, chunk: Chunk, changed: frozenset[int] | None
-) -> dict[str, int]:
-    """The span's subjects the feed named or never fetched (everyone when ``changed`` is
-    ``None``), as a nightly chunk task: ``population.fetch_chunk``."""
-    rt = get_runtime(key)
-    with BUSY.busy():
-        try:
-            return population.fetch_chunk(rt, atvk, chunk, changed)
-        finally:
-            rt.audit.flush()
-
-
-@task(name="part-registry", task_run_name=chunk_task_name(), cache_policy=NO_CACHE,
-      persist_result=False)  # fmt: skip
-def registry_task(
-    key: str, atvk: str, service: str, chunk: Chunk, window: dict[str, Any]
-) -> dict[str, Any]:
-    """The span's subjects the registry can answer for and that are due (as a nightly
-    chunk task: ``registries.fetch_chunk``)."""
-    rt = get_runtime(key)
-    with BUSY.busy():
-        try:
-            return registries.fetch_chunk(rt, atvk, service, chunk, Window.from_param(window))
-        finally:
-            rt.audit.flush()
+# --- the child: one span of one municipality ----------------------------------------------
 
 
 def worker_identity() -> tuple[str, str]:
@@ -100,66 +75,60 @@ def worker_identity() -> tuple[str, str]:
     return str(name), socket.gethostname()
 
 
+def _outcome(future: Any) -> dict[str, Any] | BaseException:
+    try:
+        result: dict[str, Any] = future.result()
+    except Exception as exc:  # that lane's failure is that lane's; the others go on
+        return exc
+    return result
+
+
 def _part(
-    rt: Runtime, atvk: str, chunk: Chunk, changed: list[int] | None, population: bool,
+    rt: Runtime, night: NightContext, chunk: Chunk, changed: list[int] | None, population: bool,
     windows: dict[str, dict[str, Any]],
 ) -> tuple[list[str], dict[str, str]]:  # fmt: skip
-    """The chunk's work; returns the services that failed and the complete-through months.
+    """The span's lanes, tallied by a settlement; returns the lanes that failed and the
+    complete-through months, for the parent's settlement.
 
-    ``changed``: the span's persons the feed named (``None``: everyone, a full night), whose
-    population record is fetched with the never fetched and whom every registry is asked;
+    ``changed``: the span's persons the feed named (``None``: everyone, a full night);
     ``population``: False when the parent could not read the feed (no population tonight).
     """
-    fig = rt.figures
-    failed: list[str] = []
+    asks = {POPULATION: ask(rt, night, POPULATION, changed)} if population else {}
+    asks.update({lane: Window.from_param(w) for lane, w in windows.items()})  # the parent's
+    settlement = Settlement(rt, NightPlan(night, asks))
     size = chunk.size
-    progress = Progress(size * (int(population) + len(SERVICES)))
-    named = None if changed is None else frozenset(changed)
-    if population:
-        try:
-            fig.add_chunk(population_task(rt.key, atvk, chunk, named), f"{atvk} pmlp")
-        except Exception as exc:  # the registries of the chunk still run
-            failed.append("pmlp")
-            fig.chunk_failed(f"{atvk} pmlp chunk of {size}", exc, f"{atvk} pmlp")
+    progress = Progress(size * len(asks))
+    if population:  # first: the registries then see tonight's codes and lookup results
+        outcome = _outcome(submit_chunk(night, POPULATION, chunk, asks[POPULATION]))
+        settlement.done(POPULATION, size, outcome)
         progress.advance(size)
-    submitted = [
-        (s, registry_task.submit(rt.key, atvk, s, chunk, {**w, "changed": changed or []}))
-        for s, w in windows.items()
-    ]
-    complete: dict[str, str] = {}
-    for service, future in submitted:
-        try:
-            res = future.result()
-        except Exception as exc:  # one service's failure is that service's
-            failed.append(service)
-            fig.chunk_failed(f"{atvk} {service} chunk of {size}", exc, f"{atvk} {service}")
-            progress.advance(size)
-            continue
-        fig.add_chunk(res, f"{atvk} {service}")
-        if res["complete_through"]:
-            complete[service] = res["complete_through"]
+    registries = [(lane, w) for lane, w in asks.items() if lane != POPULATION]
+    submitted = [(lane, submit_chunk(night, lane, chunk, w)) for lane, w in registries]
+    for lane, future in submitted:
+        settlement.done(lane, size, _outcome(future))
         progress.advance(size)
-    for service in failed:
-        fig.will_retry.append(f"{atvk} {service}: this chunk in the next run")
-    return failed, complete
+    return settlement.hand_over()
 
 
 @flow(name="nightly_part", task_runner=ThreadPoolTaskRunner(max_workers=4))  # type: ignore[arg-type]
 def nightly_part(
     run_id: str, atvk: str, chunk: int, after: int, upto: int, persons: int,
     changed: list[int] | None, windows: dict[str, dict[str, Any]], population: bool = True,
-    config_path: str | None = None,
+    config_path: str | None = None, day: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """One chunk of ``nightly_fanout``: the open-case subjects ``after < id <= upto``
     (``persons`` of them when planned); population records, then the four registries.
 
     ``changed``: the persons of the span the change feed named (``None``: a full night);
-    ``population``: whether to fetch population records at all (the feed was read).
+    ``population``: whether to fetch population records at all (the feed was read); ``day``:
+    the night's day (else the registries' windows', else today).
     """
     started = time.monotonic()
     rt = open_runtime("nightly_part", config_path)
     try:
-        mid = rt.municipality_id(atvk)
+        as_of = day or next((w.get("as_of") for w in windows.values()), None)
+        night = night_context(rt, atvk, day_or_today(as_of), changed is None)
+        mid = night.municipality_id
         worker, host = worker_identity()
         flow_run = FlowRunContext.get()
         run = str(flow_run.flow_run.id) if flow_run and flow_run.flow_run else None
@@ -168,9 +137,9 @@ def nightly_part(
             return {"claimed": False}
         try:
             begin(rt, atvk)
+            span_ = Chunk(persons, after=after, upto=upto)
+            failed, complete = _part(rt, night, span_, changed, population, windows)
             rt.figures.persons_considered = persons
-            span = Chunk(persons, after=after, upto=upto)
-            failed, complete = _part(rt, atvk, span, changed, population, windows)
             publish(rt, time.monotonic() - started)
         except BaseException as exc:
             reason = f"{type(exc).__name__}: {scrub(str(exc))}"[:500]
@@ -188,26 +157,21 @@ def nightly_part(
 
 
 def _launch(
-    rt: Runtime, mplan: work.MunicipalityPlan, deployment: str, config_path: str | None
+    rt: Runtime, fanned: work.FanoutNight, deployment: str, config_path: str | None
 ) -> dict[UUID, tuple[int, int]]:
-    """One child flow run per chunk, returned at once (any worker of the pool takes it)."""
+    """One child flow run per span, returned at once (any worker of the pool takes it)."""
     launched: dict[UUID, tuple[int, int]] = {}
-    n = len(mplan.chunks)
-    for i, span_ in enumerate(mplan.chunks):
+    night, n = fanned.night, len(fanned.spans)
+    for i, span_ in enumerate(fanned.spans):
         child = run_deployment(  # returns at once (timeout=0); sync here, never a coroutine
             deployment,
-            parameters={
-                "run_id": rt.key, "atvk": mplan.atvk, "chunk": i,
-                "after": span_.after, "upto": span_.upto, "persons": span_.size,
-                "changed": mplan.changed_in(span_), "windows": mplan.windows,
-                "population": mplan.population_ok, "config_path": config_path,
-            },
-            flow_run_name=f"nightly part {mplan.atvk} {span(span_)} ({i + 1} of {n})",
-            idempotency_key=f"{rt.key}:{mplan.atvk}:{i}",
+            parameters={"run_id": rt.key, **fanned.part_parameters(i), "config_path": config_path},
+            flow_run_name=f"nightly part {night.atvk} {span(span_)} ({i + 1} of {n})",
+            idempotency_key=f"{rt.key}:{night.atvk}:{i}",
             timeout=0,
-        )  # fmt: skip
+        )
         assert isinstance(child, FlowRun)
-        launched[child.id] = (mplan.municipality_id, i)
+        launched[child.id] = (night.municipality_id, i)
     return launched
 
 
@@ -240,31 +204,28 @@ def nightly_fanout(
     config_path: str | None = None, as_of: str | None = None,
     part_deployment: str = PART_DEPLOYMENT, poll_s: float = 5.0, wait_timeout_s: float = 21600,
 ) -> dict[str, Any]:  # fmt: skip
-    """The nightly sync with one child flow run per municipality and chunk of persons."""
+    """The nightly sync with one child flow run per municipality and span of persons."""
     started = time.monotonic()
     try:
         rt = open_runtime("nightly_fanout", config_path, lock=True)
     except RunLocked as exc:  # another sync on this store: this one does not start
         return refused(exc)
     try:
-        day = day_or_today(as_of)
+        day: date = day_or_today(as_of)
         begin(rt, municipality)
-        plans: list[work.MunicipalityPlan] = []
+        nights: list[work.FanoutNight] = []
         launched: dict[UUID, tuple[int, int]] = {}
         for muni in rt.municipalities(municipality):
             try:
-                with BUSY.busy():
-                    mplan = work.plan(rt, muni.atvk, full, chunk_size, day)
-                plans.append(mplan)
-                launched.update(_launch(rt, mplan, part_deployment, config_path))
+                fanned = work.plan(rt, muni.atvk, full, chunk_size, day)
+                nights.append(fanned)
+                launched.update(_launch(rt, fanned, part_deployment, config_path))
             except Exception as exc:  # this municipality's; the others go on
-                rt.figures.failures.append(f"{muni.atvk}: {type(exc).__name__}: {scrub(str(exc))}")
-                rt.figures.will_retry.append(f"{muni.atvk}: the whole nightly sync")
+                rt.figures.failed(muni.atvk, exc, retry=f"{muni.atvk}: the whole nightly sync")
         states = _wait(list(launched), poll_s, wait_timeout_s)
-        with BUSY.busy():
-            _settle(rt, plans, launched, states)
-        for muni in rt.municipalities(municipality):
-            run_reassess(rt.key, muni.atvk, day)
+        _settle(rt, nights, launched, states)
+        for fanned in nights:
+            run_reassess(rt, fanned.night)
         publish(rt, time.monotonic() - started)
         deliver_after_sync(municipality, config_path)  # operations.md §5, as nightly_sync
         return conclude(rt)  # Failed when a chunk or a municipality failed (spec §7)
@@ -273,7 +234,7 @@ def nightly_fanout(
 
 
 def _settle(
-    rt: Runtime, plans: list[work.MunicipalityPlan], launched: dict[UUID, tuple[int, int]],
+    rt: Runtime, nights: list[work.FanoutNight], launched: dict[UUID, tuple[int, int]],
     states: dict[UUID, str],
 ) -> None:  # fmt: skip
     """Mark the chunks no child finished, then settle each municipality from the ledger."""
@@ -284,9 +245,10 @@ def _settle(
             reason = f"child run {state_of.get((row.municipality_id, row.chunk), 'never started')}"
             mark_lost(rt.factory, rt.key, [row.id], reason)
     rows = chunks_of(rt.factory, rt.key)
-    for mplan in plans:
+    for fanned in nights:
+        mid, atvk = fanned.night.municipality_id, fanned.night.atvk
         try:
-            work.settle(rt, mplan, [r for r in rows if r.municipality_id == mplan.municipality_id])
+            with BUSY.busy():
+                work.settle(rt, fanned, [r for r in rows if r.municipality_id == mid])
         except TiltsError as exc:
-            rt.figures.failures.append(f"{mplan.atvk}: {type(exc).__name__}: {scrub(str(exc))}")
-            rt.figures.will_retry.append(f"{mplan.atvk}: cursors stay where they were")
+            rt.figures.failed(atvk, exc, retry=f"{atvk}: cursors stay where they were")

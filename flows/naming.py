@@ -63,13 +63,21 @@ def span(chunk: Any) -> str:
     return f"ids {getattr(chunk, 'after', 0) + 1}-{getattr(chunk, 'upto', 0)}"
 
 
+def _atvk(parameters: Mapping[str, Any]) -> str:
+    """The task's ``atvk`` parameter, or its night context's."""
+    night: Any = parameters.get("night")
+    if hasattr(night, "unquote"):
+        night = night.unquote()
+    return str(parameters.get("atvk") or getattr(night, "atvk", ""))
+
+
 def chunk_task_name(service: str | None = None) -> Callable[..., str]:
     """A ``task_run_name`` callable: ``<service> <atvk> ids <a>-<b>`` (``service`` fixed, or
     the task's own ``service`` parameter)."""
 
     def name(parameters: dict[str, Any]) -> str:
         which = service or str(parameters.get("service", "task"))
-        return f"{which} {parameters.get('atvk', '')} {span(parameters.get('chunk'))}"
+        return f"{which} {_atvk(parameters)} {span(parameters.get('chunk'))}"
 
     return name
 
@@ -78,6 +86,6 @@ def atvk_task_name(label: str) -> Callable[..., str]:
     """A ``task_run_name`` callable: ``<label> <atvk>``."""
 
     def name(parameters: dict[str, Any]) -> str:
-        return f"{label} {parameters.get('atvk', '')}"
+        return f"{label} {_atvk(parameters)}"
 
     return name

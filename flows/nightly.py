@@ -13,26 +13,22 @@ person had). The summary artifact says exactly what failed and what the next run
 from __future__ import annotations
 
 import time
-from datetime import date
-from functools import partial
 from typing import Any
 
 from prefect import flow
-from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from tilts.flows.lanes import Lane, run_lanes
+from tilts.flows.context import NightContext, night_context
+from tilts.flows.lanes import run_night
 from tilts.flows.naming import flow_run_name
 from tilts.flows.notify import deliver_after_sync
 from tilts.flows.reassess import run_reassess
-from tilts.flows.reporting import Progress, begin, conclude, publish, refused
-from tilts.flows.runtime import close_runtime, get_runtime, open_runtime
-from tilts.flows.sync_population import PopulationNight, plan_population
-from tilts.flows.sync_registries import RegistryNight, plan_registries
-from tilts.flows.work.chunks import DEFAULT_CHUNK, Chunk
+from tilts.flows.reporting import begin, conclude, publish, refused
+from tilts.flows.runtime import close_runtime, open_runtime
+from tilts.flows.work.chunks import DEFAULT_CHUNK
+from tilts.flows.work.tonight import POPULATION
 from tilts.kernel.clock import day_or_today
 from tilts.kernel.errors import RunLocked, TiltsError
-from tilts.kernel.logsafe import scrub
 from tilts.registries import per_person
 
 SERVICES = per_person("nightly_sync")  # the per-person lanes beside PMLP's
@@ -55,19 +51,21 @@ def nightly_sync(
         rt = open_runtime("nightly_sync", config_path, lock=True)
     except RunLocked as exc:  # another sync on this store: this one does not start
         return refused(exc)
-    if backfill:  # ``tilts sync --as-of``: everyone, PMLP asked as of that date too
-        rt.as_of, full = as_of, True
+    back = as_of if backfill else None  # ``tilts sync --as-of``: everyone, PMLP as of then too
     try:
         day = day_or_today(as_of)
         begin(rt, municipality)
+        nights: list[NightContext] = []
         for muni in rt.municipalities(municipality):
             try:
-                night_of(rt.key, muni.atvk, full, chunk_size, day)
+                night = night_context(rt, muni.atvk, day, full or backfill, chunk_size, back)
+                nights.append(night)
+                run_night(rt, night, (POPULATION, *SERVICES), LANE_DEPTH)
             except TiltsError as exc:
-                rt.figures.failures.append(f"{muni.atvk}: {type(exc).__name__}: {exc}")
-                rt.figures.will_retry.append(f"{muni.atvk}: pmlp, {', '.join(SERVICES)}")
-        for muni in rt.municipalities(municipality) if not backfill else ():
-            run_reassess(rt.key, muni.atvk, day)
+                retry = f"{muni.atvk}: pmlp, {', '.join(SERVICES)}"
+                rt.figures.failed(muni.atvk, exc, retry=retry)
+        for night in nights if not backfill else ():
+            run_reassess(rt, night)
         publish(rt, time.monotonic() - started)
         # operations.md §5: notification delivery right after the nightly sync (own summary);
         # a backfill only fetches: no re-assessment of a past day, nothing to deliver
@@ -76,38 +74,3 @@ def nightly_sync(
         return conclude(rt)  # Failed when a service failed after its retries (spec §7)
     finally:
         close_runtime(rt)
-
-
-def night_of(key: str, atvk: str, full: bool, chunk_size: int, day: date) -> None:
-    """One municipality's night: every service's chunks as lanes, then each part's end."""
-    population: PopulationNight | None = None
-    try:
-        population = plan_population(key, atvk, full, chunk_size)
-    except TiltsError as exc:
-        # The change feed failed (a DTD, a dead feed): PMLP waits for the next night, the
-        # registries without a change feed go on with their refresh turn (issue 18).
-        fig = get_runtime(key).figures
-        fig.failures.append(f"{atvk} pmlp change feed: {type(exc).__name__}: {scrub(str(exc))}")
-        fig.will_retry.append(f"{atvk} pmlp: the change feed from its cursor, then the population")
-    changed = sorted(population.changed or ()) if population else []  # empty when full
-    registries = plan_registries(key, atvk, SERVICES, chunk_size, day, full, changed)
-    pmlp_size = sum(c.size for c in population.chunks) if population else 0
-    progress = Progress(pmlp_size + registries.persons)
-    lanes: dict[str, Lane] = {"pmlp": population.lane()} if population else {}
-    lanes.update(registries.lanes())
-    run_lanes(lanes, partial(_done, population, registries, progress), LANE_DEPTH)
-    if population is not None:
-        population.finish()
-    registries.finish()
-
-
-def _done(
-    population: PopulationNight | None,
-    registries: RegistryNight,
-    progress: Progress,
-    lane: str,
-    chunk: Chunk,
-    future: PrefectFuture[Any],
-) -> None:
-    part = population if lane == "pmlp" and population is not None else registries
-    part.done(lane, chunk, future, progress)

@@ -75,7 +75,7 @@ def _add(rt: Runtime, res: dict[str, Any]) -> None:
     room = max(0, MAX_PARKED_LINES - len(fig.parked))
     fig.parked += res["parked_reasons"][:room]
     for line, count in res["problems"].items():
-        fig.failures.append(f"{line} ({count} notification(s))" if count > 1 else line)
+        fig.failed(f"{line} ({count} notification(s))" if count > 1 else line)
     if res["retried"]:
         fig.will_retry.append(f"{res['retried']} notification(s) after their backoff")
 
@@ -108,9 +108,7 @@ def run_delivery(
             try:
                 res = future.result()
             except Exception as exc:  # a chunk's failure: its claims' leases run out
-                rt.figures.failures.append(
-                    f"{atvk} delivery chunk: {type(exc).__name__}: {scrub(str(exc))}"
-                )
+                rt.figures.failed(f"{atvk} delivery chunk", exc)
                 continue
             claimed[atvk] += res["claimed"]
             if progress is not None:
@@ -159,8 +157,8 @@ def expire_statuses(
             try:
                 rt.figures.notifications_queued += expire_task(rt.key, muni.atvk, day)
             except TiltsError as exc:
-                rt.figures.failures.append(f"{muni.atvk} expiry: {type(exc).__name__}: {exc}")
-                rt.figures.will_retry.append(f"{muni.atvk}: expiry in the next run")
+                retry = f"{muni.atvk}: expiry in the next run"
+                rt.figures.failed(f"{muni.atvk} expiry", exc, retry=retry)
         publish(rt, time.monotonic() - started)
         return rt.figures.as_dict()
     finally:

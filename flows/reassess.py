@@ -11,35 +11,33 @@ rules changed since the last run, the months already granted are recomputed and 
 from __future__ import annotations
 
 import time
-from datetime import date
 from typing import Any
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from tilts.flows.naming import flow_run_name
+from tilts.flows.context import NightContext, night_context
+from tilts.flows.naming import atvk_task_name, flow_run_name
 from tilts.flows.reporting import Progress, begin, publish
-from tilts.flows.runtime import close_runtime, get_runtime, open_runtime
+from tilts.flows.runtime import Runtime, close_runtime, get_runtime, open_runtime
 from tilts.flows.work import reassess as work
 from tilts.flows.work import recalculation
 from tilts.flows.work.batching import batches
 from tilts.kernel.clock import day_or_today
-from tilts.kernel.logsafe import scrub
+from tilts.kernel.errors import TiltsError
 
 CHUNK_SIZE = 500
 
 
-@task(name="reassess-chunk", task_run_name="reassess {atvk} {as_of}", cache_policy=NO_CACHE,
+@task(name="reassess-chunk", task_run_name=atvk_task_name("reassess"), cache_policy=NO_CACHE,
       persist_result=False)  # fmt: skip
-def reassess_chunk_task(
-    key: str, atvk: str, household_ids: list[int], as_of: str
-) -> dict[str, Any]:
-    return work.reassess_chunk(get_runtime(key), atvk, household_ids, date.fromisoformat(as_of))
+def reassess_chunk_task(night: NightContext, household_ids: list[int]) -> dict[str, Any]:
+    return work.reassess_chunk(get_runtime(night.key), night, household_ids)
 
 
 def run_reassess(
-    key: str, atvk: str, day: date, chunk_size: int = CHUNK_SIZE, count_persons: bool = False
+    rt: Runtime, night: NightContext, chunk_size: int = CHUNK_SIZE, count_persons: bool = False
 ) -> None:
     """Re-assess one municipality's changed households; the cursor moves only if all committed.
 
@@ -47,17 +45,16 @@ def run_reassess(
         count_persons: add the members re-assessed to ``persons_considered`` (the nightly
             already counts its sync subjects there).
     """
-    rt = get_runtime(key)
-    fig = rt.figures
+    fig, atvk = rt.figures, night.atvk
     try:
-        plan = work.plan(rt, atvk, day)
+        plan = work.plan(rt, night)
         submitted = [
-            (len(chunk), reassess_chunk_task.submit(key, atvk, chunk, day.isoformat()))
+            (len(chunk), reassess_chunk_task.submit(night, chunk))
             for chunk in batches(plan.households, chunk_size)
         ]
     except Exception as exc:  # the re-assessment never stops the nightly's other work
-        fig.failures.append(f"{atvk} reassess: {type(exc).__name__}: {scrub(str(exc))}")
-        fig.will_retry.append(f"{atvk} reassess: every changed household in the next run")
+        retry = f"{atvk} reassess: every changed household in the next run"
+        fig.failed(f"{atvk} reassess", exc, retry=retry)
         return
     failed = 0
     progress = Progress(len(plan.households), unit="households")
@@ -66,26 +63,24 @@ def run_reassess(
             res = future.result()
         except Exception as exc:  # a chunk failure is that chunk's: the others go on
             failed += 1
-            fig.failures.append(
-                f"{atvk} reassess chunk of {size}: {type(exc).__name__}: {scrub(str(exc))}"
-            )
+            fig.failed(f"{atvk} reassess chunk of {size}", exc)
             continue
         progress.advance(size)
         fig.households_flagged += res["households_flagged"]
         fig.households_unassessable += res.get("unassessable", 0)
-        fig.failures += [f"{atvk} reassess: {scrub(line)}" for line in res.get("cannot_assess", [])]
+        for line in res.get("cannot_assess", []):
+            fig.failed(f"{atvk} reassess", line)
         if count_persons:
             fig.persons_considered += res["persons"]
     if failed:
         fig.will_retry.append(f"{atvk} reassess: {failed} chunk(s) in the next run")
     else:
-        work.commit_cursor(rt, atvk, plan.mark, day)
+        work.commit_cursor(rt, night, plan.mark)
     try:  # retroactive rule changes: only when the rules differ from the last run's
-        recalculated = recalculation.recalculate(rt, atvk, day, work.rules_for(rt.settings))
+        recalculated = recalculation.recalculate(rt, night, work.rules_for(rt.settings))
         fig.households_flagged += recalculated["flags"]
     except Exception as exc:
-        fig.failures.append(f"{atvk} recalculation: {type(exc).__name__}: {scrub(str(exc))}")
-        fig.will_retry.append(f"{atvk} recalculation: in the next run")
+        fig.failed(f"{atvk} recalculation", exc, retry=f"{atvk} recalculation: in the next run")
 
 
 @flow(
@@ -104,7 +99,12 @@ def reassess(
     try:
         begin(rt, municipality)
         for muni in rt.municipalities(municipality):
-            run_reassess(rt.key, muni.atvk, day, chunk_size, count_persons=True)
+            try:
+                night = night_context(rt, muni.atvk, day)
+            except TiltsError as exc:
+                rt.figures.failed(f"{muni.atvk} reassess", exc)
+                continue
+            run_reassess(rt, night, chunk_size, count_persons=True)
         publish(rt, time.monotonic() - started)
         return rt.figures.as_dict()
     finally:

@@ -1,7 +1,9 @@
 """What a flow run shares with its tasks: settings, store, gateways, audit sink, figures.
 
-Tasks receive only the run key, a municipality's ATVK and internal person ids as parameters
-(never personal codes) and look the runtime up here.
+What a night is about (municipality, day, purpose, ...) is not here: it is resolved once per
+flow into a ``NightContext`` (``flows/context.py``) and passed down. Tasks receive that
+context or the run key, and internal person ids (never personal codes), and look the runtime
+up here once.
 """
 
 from __future__ import annotations
@@ -53,8 +55,6 @@ class Runtime:
     # calls made on this run's behalf by its child flow runs (flows/fanout.py), by figure name
     child_calls: dict[str, int] = field(default_factory=dict)
     run_lock: RunLock | None = None  # a sync's hold on the store (store/runlock.py)
-    # ``tilts sync --as-of``: the backfill's date, asked of the registries that take one
-    as_of: str | None = None
 
     def municipalities(self, atvk: str | None = None) -> list[MunicipalitySettings]:
         """The configured municipalities, or just the one asked for."""

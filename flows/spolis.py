@@ -33,7 +33,6 @@ from tilts.flows.work import spolis_reports as reports
 from tilts.flows.work.spolis_gateway import spolis_gateway
 from tilts.kernel.clock import day_or_today
 from tilts.kernel.errors import TiltsError
-from tilts.kernel.logsafe import scrub
 from tilts.kernel.timing import BUSY
 
 DEFAULT_OUT = Path(".tilts/spolis")
@@ -84,7 +83,7 @@ def _collect(rt: Runtime, atvk: str, results: list[dict[str, Any]]) -> None:
         fig.submissions_rejected += r["rejected"]
         fig.quarantined += r["quarantined"]
         if r["failure"]:
-            fig.failures.append(f"{atvk} {scrub(r['failure'])}")
+            fig.failed(f"{atvk} {r['failure']}")
         if r["unanswered"]:
             fig.will_retry.append(f"{atvk}: the unanswered batch, unchanged, in the next run")
 
@@ -148,8 +147,8 @@ def _submissions(
                         f"{muni.atvk}: {prepared['waiting']} payment(s) wait for their decision"
                     )
             except TiltsError as exc:
-                rt.figures.failures.append(f"{muni.atvk}: {type(exc).__name__}: {scrub(str(exc))}")
-                rt.figures.will_retry.append(f"{muni.atvk}: {kind.lower()}s in the next run")
+                retry = f"{muni.atvk}: {kind.lower()}s in the next run"
+                rt.figures.failed(muni.atvk, exc, retry=retry)
         publish(rt, time.monotonic() - started)
         return {**rt.figures.as_dict(), "files": files}
     finally:
@@ -226,9 +225,8 @@ def _report(
                     else:
                         outcome = reports.submit(rt, muni.atvk, kind, period, day, until_accepted)
             except TiltsError as exc:
-                rt.figures.failures.append(f"{muni.atvk} {kind.lower()} {period}: "
-                                           f"{type(exc).__name__}: {scrub(str(exc))}")  # fmt: skip
-                rt.figures.will_retry.append(f"{muni.atvk}: the {kind.lower()} report, next run")
+                retry = f"{muni.atvk}: the {kind.lower()} report, next run"
+                rt.figures.failed(f"{muni.atvk} {kind.lower()} {period}", exc, retry=retry)
                 continue
             outcomes.append((muni.atvk, outcome))
             _count_report(rt, muni.atvk, outcome)
@@ -251,7 +249,7 @@ def _count_report(rt: Runtime, atvk: str, o: reports.Outcome) -> None:
     elif o.status == "REJECTED":
         fig.submissions_rejected += 1
     if o.failed:
-        fig.failures.append(f"{atvk} {o.kind.lower()} {o.period} {o.status}: {'; '.join(o.errors)}")
+        fig.failed(f"{atvk} {o.kind.lower()} {o.period} {o.status}", "; ".join(o.errors))
 
 
 @flow(name="spolis_monthly_report", flow_run_name=flow_run_name("spolis monthly", _last_month))
@@ -300,7 +298,7 @@ def benefit_crosscheck(
                 with BUSY.busy():
                     result = checks.cross_check(rt, muni.atvk, period)
             except TiltsError as exc:
-                rt.figures.failures.append(f"{muni.atvk}: {type(exc).__name__}: {scrub(str(exc))}")
+                rt.figures.failed(muni.atvk, exc)
                 continue
             rt.figures.persons_considered += result.persons
             rt.figures.households_flagged += result.households
@@ -327,8 +325,8 @@ def pull_cofinancing(
                 with BUSY.busy():
                     statuses[muni.atvk] = checks.pull_cofinancing(rt, muni.atvk, period)
             except TiltsError as exc:
-                rt.figures.failures.append(f"{muni.atvk}: {type(exc).__name__}: {scrub(str(exc))}")
-                rt.figures.will_retry.append(f"{muni.atvk}: co-financing of {period}, next run")
+                retry = f"{muni.atvk}: co-financing of {period}, next run"
+                rt.figures.failed(muni.atvk, exc, retry=retry)
         publish(rt, time.monotonic() - started)
         return {**rt.figures.as_dict(), "cofinancing": statuses}
     finally:

@@ -5,7 +5,12 @@ reported a change of the person tonight, when the last answer is ``refresh_days`
 it is the person's turn in the rotation (person id modulo ``refresh_days`` against the day),
 which spreads the refreshes evenly over the nights instead of one big night a month.
 ``refresh_days = 1`` asks everyone every night. Monthly sources also refresh everyone on the
-night after they report a newly complete month (``flows/sync_registries.py``).
+night after they report a newly complete month (``flows/work/tonight.py`` ``ask``).
+
+These are the database's halves of the one policy function, ``flows/work/tonight.py``
+``who_is_due``: :func:`due_persons` (the registries' refresh), :func:`answerable` (nobody is
+asked about a code PMLP called invalid or absent) and :func:`never_fetched` (the population
+register is asked about a person it never answered for, whatever the change feed says).
 """
 
 from __future__ import annotations
@@ -53,6 +58,30 @@ def due_persons(
         )
     )
     return [pid for pid in person_ids if pid in due or pid in always]
+
+
+def answerable(session: Session, ids: Sequence[int]) -> list[int]:
+    """The persons of ``ids`` not known to PMLP as invalid or absent."""
+    skip = set(
+        session.scalars(
+            select(Person.id).where(
+                among(Person.id, ids), Person.lookup_result.in_(["INVALID_CODE", "NOT_FOUND"])
+            )
+        )
+    )
+    return [pid for pid in ids if pid not in skip]
+
+
+def never_fetched(session: Session, ids: Sequence[int]) -> list[int]:
+    """The persons of ``ids`` never fetched from PMLP."""
+    fetched = set(
+        session.scalars(
+            select(Person.id).where(
+                among(Person.id, ids), Person.population_fetched_at.is_not(None)
+            )
+        )
+    )
+    return [pid for pid in ids if pid not in fetched]
 
 
 def mark_fetched(session: Session, source: str, person_ids: Sequence[int], day: date) -> None:

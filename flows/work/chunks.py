@@ -1,10 +1,10 @@
 """What one chunk task works on: listed subject ids, or a span of them.
 
-A full night hands each chunk task a span (``after < id <= upto``) of a municipality's
-open-case subjects, so the flow holds a few numbers per chunk, never the caseload. On other
-nights a :class:`Planner` looks, page by page, at who is due and gathers the few due persons
-of sparse pages into chunks of ids, so an incremental night runs a few chunk tasks, not one
-per span.
+A chunk task gets a span (``after < id <= upto``) of a municipality's open-case subjects, so
+the flow holds a few numbers per chunk, never the caseload. The in-process night's
+:class:`Planner` is handed, page by page, who is due (``flows/work/tonight.py``
+``who_is_due``: it decides nothing itself) and gathers the few due persons of sparse pages
+into chunks of ids, so an incremental night runs a few chunk tasks, not one per span.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from tilts.flows.context import NightContext
 from tilts.flows.runtime import Runtime
 from tilts.flows.work.batching import DEFAULT_CHUNK
 from tilts.store.persons import iter_open_case_subjects, open_case_subjects, subject_spans
@@ -36,20 +37,20 @@ class Chunk:
     due: bool = False
 
 
-def span_chunks(rt: Runtime, atvk: str, size: int) -> list[Chunk]:
-    """Every open-case subject of ``atvk`` in spans of at most ``size``."""
+def span_chunks(rt: Runtime, night: NightContext) -> list[Chunk]:
+    """Every open-case subject of the night's municipality in spans of ``chunk_size``."""
     with rt.factory() as s:
-        spans = subject_spans(s, rt.municipality_id(atvk), size)
+        spans = subject_spans(s, night.municipality_id, night.chunk_size)
     return [Chunk(n, after=after, upto=upto) for after, upto, n in spans]
 
 
-def chunk_ids(rt: Runtime, atvk: str, chunk: Chunk) -> list[int]:
+def chunk_ids(rt: Runtime, night: NightContext, chunk: Chunk) -> list[int]:
     """The subject ids of ``chunk`` as the store holds them now."""
     if chunk.ids:
         return list(chunk.ids)
     with rt.factory() as s:
         return open_case_subjects(
-            s, rt.municipality_id(atvk), chunk.after, limit=None, upto_id=chunk.upto
+            s, night.municipality_id, chunk.after, limit=None, upto_id=chunk.upto
         )
 
 
@@ -80,10 +81,10 @@ class Planner:
         return self.chunks
 
 
-def subject_pages(rt: Runtime, atvk: str, size: int) -> Iterator[tuple[Session, int, list[int]]]:
-    """``(session, after, page)`` over the open-case subjects in pages of ``size``."""
+def subject_pages(rt: Runtime, night: NightContext) -> Iterator[tuple[Session, int, list[int]]]:
+    """``(session, after, page)`` over the open-case subjects in pages of ``chunk_size``."""
     with rt.factory() as s:
         after = 0
-        for page in iter_open_case_subjects(s, rt.municipality_id(atvk), size):
+        for page in iter_open_case_subjects(s, night.municipality_id, night.chunk_size):
             yield s, after, page
             after = page[-1]

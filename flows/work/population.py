@@ -6,18 +6,16 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.orm import Session
 
 from tilts.connectors.pmlp import PmlpClient
+from tilts.flows.context import NightContext
 from tilts.flows.runtime import Runtime
 from tilts.flows.work.batching import run_batches
-from tilts.flows.work.chunks import Chunk, chunk_ids
 from tilts.kernel.crashpoints import crash_point
 from tilts.kernel.errors import ContractError, RecordError
 from tilts.kernel.personal_code import mask
 from tilts.schemas.pmlp import PmlpChangeSchema, PmlpPersonSchema, flatten_person
 from tilts.schemas.validate import validate_records
-from tilts.store.bulk import among
 from tilts.store.db import transaction
 from tilts.store.models import Monitoring, Person
 from tilts.store.ops import get_cursor, now, quarantine, set_cursor
@@ -35,19 +33,19 @@ MONITORING_PAGE = 5000
 CURSOR = "pmlp.changes"
 
 
-def client(rt: Runtime, atvk: str) -> PmlpClient:
+def client(rt: Runtime, night: NightContext) -> PmlpClient:
     """The PMLP client of a municipality for this run."""
-    return PmlpClient(rt.gateway(atvk), rt.purpose(atvk))
+    return PmlpClient(rt.gateway(night.atvk), night.purpose)
 
 
-def sync_monitoring(rt: Runtime, atvk: str) -> dict[str, int]:
+def sync_monitoring(rt: Runtime, night: NightContext) -> dict[str, int]:
     """Register every open-case subject not yet monitored; unregister those whose case closed.
 
     Page by page (keyset over the subjects): memory stays flat however large the caseload.
     """
-    mid = rt.municipality_id(atvk)
-    pmlp = client(rt, atvk)
-    gw = rt.gateway(atvk)
+    mid = night.municipality_id
+    pmlp = client(rt, night)
+    gw = rt.gateway(night.atvk)
     size, threads = gw.batch_size("pmlp_monitoring"), gw.concurrency("pmlp_monitoring")
     registered = rejected = unregistered = 0
     after = 0
@@ -102,12 +100,12 @@ def sync_monitoring(rt: Runtime, atvk: str) -> dict[str, int]:
     return {"registered": registered, "rejected": rejected, "unregistered": unregistered}
 
 
-def read_changes(rt: Runtime, atvk: str) -> tuple[list[int], str | None, int]:
-    """Person ids changed since the stored cursor, the cursor to store after, duplicates seen."""
-    mid = rt.municipality_id(atvk)
+def read_changes(rt: Runtime, night: NightContext) -> tuple[list[int], str | None, int]:
+    """Person ids changed since the stored cursor (sorted, each once), the cursor to store
+    after, duplicates seen."""
     with rt.factory() as s:
-        cursor = get_cursor(s, mid, CURSOR)
-    pmlp = client(rt, atvk)
+        cursor = get_cursor(s, night.municipality_id, CURSOR)
+    pmlp = client(rt, night)
     changed: dict[str, None] = {}
     events = 0
     bad: list[tuple[str, dict[str, Any], str]] = []
@@ -125,33 +123,7 @@ def read_changes(rt: Runtime, atvk: str) -> tuple[list[int], str | None, int]:
     return person_ids, next_cursor, events - len(changed)
 
 
-def unfetched(s: Session, ids: list[int]) -> list[int]:
-    """The persons of ``ids`` never fetched from PMLP."""
-    fetched = set(
-        s.scalars(
-            select(Person.id).where(
-                among(Person.id, ids), Person.population_fetched_at.is_not(None)
-            )
-        )
-    )
-    return [pid for pid in ids if pid not in fetched]
-
-
-def fetch_chunk(
-    rt: Runtime, atvk: str, chunk: Chunk, changed: frozenset[int] | None = None
-) -> dict[str, int]:
-    """:func:`fetch_and_store` for the subjects of one chunk: all of them, or (``changed``
-    given: an incremental night) those the feed named and those never fetched; a planner's
-    chunk of due persons is taken as it is."""
-    ids = chunk_ids(rt, atvk, chunk)
-    if changed is not None and not chunk.due:
-        with rt.factory() as s:
-            never = set(unfetched(s, ids))
-        ids = [pid for pid in ids if pid in changed or pid in never]
-    return fetch_and_store(rt, atvk, ids)
-
-
-def fetch_and_store(rt: Runtime, atvk: str, person_ids: list[int]) -> dict[str, int]:
+def fetch_and_store(rt: Runtime, night: NightContext, person_ids: list[int]) -> dict[str, int]:
     """Fetch full records of one chunk, validate, quarantine the bad, upsert the rest, commit.
 
     A contract error quarantines its batch and the rest go on; a dependency that stays
@@ -159,11 +131,12 @@ def fetch_and_store(rt: Runtime, atvk: str, person_ids: list[int]) -> dict[str, 
     """
     with rt.factory() as s:
         codes = codes_of(s, person_ids)
-    pmlp = client(rt, atvk)
-    gw = rt.gateway(atvk)
+    pmlp = client(rt, night)
+    gw = rt.gateway(night.atvk)
     records: list[dict[str, Any]] = []
     bad: list[tuple[str, dict[str, Any], str]] = []
-    fetch = partial(pmlp.get_persons, as_of=rt.as_of) if rt.as_of else pmlp.get_persons
+    backfill = night.backfill
+    fetch = partial(pmlp.get_persons, as_of=backfill) if backfill else pmlp.get_persons
     for batch, result in run_batches(
         list(codes.values()), gw.batch_size("pmlp"), gw.concurrency("pmlp"), fetch
     ):
@@ -178,12 +151,12 @@ def fetch_and_store(rt: Runtime, atvk: str, person_ids: list[int]) -> dict[str, 
     rt.audit.flush()  # the calls' audit rows before what they answered is committed
     crash_point("pmlp.fetched")  # answers in memory, nothing committed
     with transaction(rt.factory) as s:
-        outcome = apply_population(s, valid, atvk, now(), rt.key)
+        outcome = apply_population(s, valid, night.atvk, now(), rt.key)
         bad += [(mask(r.get("requestedCode")), r, reason) for r, reason in outcome.quarantined]
         quarantine(s, SERVICE, "person", bad, rt.key)
         failed = {str(r.get("requestedCode")) for _ref, r, _why in bad}
         resolve_fetched(s, SERVICE, {str(r.get("requestedCode")) for r in valid} - failed)
-        if rt.as_of:  # a backfill: the next night brings these persons back to today
+        if backfill:  # a backfill: the next night brings these persons back to today
             s.execute(
                 update(Person).where(Person.id.in_(person_ids)).values(population_fetched_at=None)
             )
@@ -200,8 +173,9 @@ def fetch_and_store(rt: Runtime, atvk: str, person_ids: list[int]) -> dict[str, 
     }
 
 
-def commit_cursor(rt: Runtime, atvk: str, cursor: str | None) -> None:
-    """Advance the change-feed cursor (only after every chunk's data is committed)."""
+def commit_cursor(rt: Runtime, night: NightContext, cursor: str | None) -> None:
+    """Advance the change-feed cursor (only after every chunk's data is committed: the one
+    caller is ``flows/work/settle.py`` ``Settlement.finish``)."""
     if cursor:
         with transaction(rt.factory) as s:
-            set_cursor(s, rt.municipality_id(atvk), CURSOR, cursor)
+            set_cursor(s, night.municipality_id, CURSOR, cursor)

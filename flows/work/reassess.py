@@ -49,6 +49,7 @@ from tilts.assessment import (
     load_rules,
     parse_municipality_rows,
 )
+from tilts.flows.context import NightContext
 from tilts.flows.runtime import Runtime
 from tilts.kernel.config import TiltsSettings
 from tilts.kernel.crashpoints import crash_point
@@ -318,12 +319,12 @@ class Plan:
     mark: str
 
 
-def plan(rt: Runtime, atvk: str, day: date) -> Plan:
+def plan(rt: Runtime, night: NightContext) -> Plan:
     """Households holding a valid status on ``day`` whose facts changed since the last run.
 
     The first run (no cursor) takes every household holding a valid status.
     """
-    mid = rt.municipality_id(atvk)
+    mid, day = night.municipality_id, night.day
     mark = now()  # before reading: whatever commits from now on is the next run's
     with rt.factory() as s:
         last_at, last_run, last_day = (
@@ -340,9 +341,9 @@ def plan(rt: Runtime, atvk: str, day: date) -> Plan:
     return Plan(sorted(changed), mark.isoformat())
 
 
-def commit_cursor(rt: Runtime, atvk: str, mark: str, day: date) -> None:
+def commit_cursor(rt: Runtime, night: NightContext, mark: str) -> None:
     """Remember this run (only after every chunk's flags are committed)."""
-    mid = rt.municipality_id(atvk)
+    mid, day = night.municipality_id, night.day
     with transaction(rt.factory) as s:
         set_cursor(s, mid, CURSOR_AT, mark)
         set_cursor(s, mid, CURSOR_RUN, rt.key)
@@ -350,7 +351,7 @@ def commit_cursor(rt: Runtime, atvk: str, mark: str, day: date) -> None:
 
 
 def reassess_chunk(
-    rt: Runtime, atvk: str, household_ids: list[int], day: date, rules: Rules | None = None
+    rt: Runtime, night: NightContext, household_ids: list[int], rules: Rules | None = None
 ) -> dict[str, Any]:
     """Re-assess one chunk of households and open the flags they earn; one commit.
 
@@ -360,7 +361,7 @@ def reassess_chunk(
         newly flagged; ``cannot_assess``: one line per unassessable household (its internal
         id and why, field paths only), which the run reports as failures (issue 18).
     """
-    mid = rt.municipality_id(atvk)
+    mid, atvk, day = night.municipality_id, night.atvk, night.day
     rules = rules or rules_for(rt.settings)
     months = [str(m) for m in income_months(day)]
     with rt.factory() as s:

@@ -37,6 +37,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tilts.assessment import Rules, assess
+from tilts.flows.context import NightContext
 from tilts.flows.runtime import Runtime
 from tilts.flows.work.reassess import build_case
 from tilts.kernel.errors import InputError
@@ -135,7 +136,7 @@ def differences(
 
 
 def recalculate(
-    rt: Runtime, atvk: str, day: date, rules: Rules, force: bool = False
+    rt: Runtime, night: NightContext, rules: Rules, force: bool = False
 ) -> dict[str, int]:
     """Recompute the granted months when the rules changed since the last run (module
     docstring) and open the flags; one commit, the fingerprint stored with the flags.
@@ -143,7 +144,7 @@ def recalculate(
     Returns:
         Counts: decisions recomputed, unassessable ones, flags opened.
     """
-    mid = rt.municipality_id(atvk)
+    mid, atvk, day = night.municipality_id, night.atvk, night.day
     fingerprint = rules_fingerprint(rules)
     with rt.factory() as s:
         stored = get_cursor(s, mid, CURSOR)

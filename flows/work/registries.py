@@ -1,32 +1,26 @@
 """Per-person registries (VDEĀVK, VSAA, VID, NVA): one generic chunk worker
 (:func:`fetch_and_store`) for every entry of the table ``SYNCS``
-(``flows/work/registry_syncs.py``), the months and persons a run asks for, and what is
-remembered after a run.
+(``flows/work/registry_syncs.py``), the months a run asks for, and what is remembered after
+a run (whom a night asks: ``flows/work/tonight.py``).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
+from tilts.flows.context import NightContext
 from tilts.flows.runtime import Runtime
 from tilts.flows.work.batching import run_batches
-from tilts.flows.work.chunks import Chunk, chunk_ids
 from tilts.flows.work.registry_syncs import SYNCS, Row, Window, split_duplicates
 from tilts.kernel.crashpoints import crash_point
 from tilts.kernel.errors import ContractError, RecordError
 from tilts.kernel.personal_code import mask
 from tilts.schemas.validate import validate_records
-from tilts.store.bulk import among
 from tilts.store.db import transaction
 from tilts.store.facts import replace_facts
-from tilts.store.fetches import due_persons, mark_fetched
-from tilts.store.models import Person
+from tilts.store.fetches import mark_fetched
 from tilts.store.ops import get_cursor, now, quarantine, set_cursor
 from tilts.store.persons import codes_of, resolve_codes
 from tilts.store.quarantine import resolve_fetched
@@ -51,56 +45,8 @@ def months_to_fetch(as_of: date, complete_through: str | None) -> tuple[str, ...
     return tuple(_label(i) for i in range(start, current + 1))
 
 
-def window(
-    rt: Runtime, atvk: str, service: str, as_of: date, full: bool = True,
-    changed: Sequence[int] = (),
-) -> Window:  # fmt: skip
-    """What to ask ``service`` for in this run; a monthly source that reported a newly
-    complete month since everyone was last asked asks everyone (``full``) tonight."""
-    refresh = rt.settings.gateway.services[service].refresh_days
-    if not SYNCS[service].monthly:
-        return Window(as_of.isoformat(), (), full, refresh, tuple(changed))
-    with rt.factory() as s:
-        mid = rt.municipality_id(atvk)
-        complete = get_cursor(s, mid, f"{service}.complete_through")
-        refreshed = get_cursor(s, mid, f"{service}.refreshed_through")
-    new_month = complete is not None and refreshed is not None and complete > refreshed
-    months = months_to_fetch(as_of, complete)
-    return Window(as_of.isoformat(), months, full or new_month, refresh, tuple(changed))
-
-
-def answerable(s: Session, ids: list[int]) -> list[int]:
-    """The persons of ``ids`` not known to PMLP as invalid or absent."""
-    skip = set(
-        s.scalars(
-            select(Person.id).where(
-                among(Person.id, ids), Person.lookup_result.in_(["INVALID_CODE", "NOT_FOUND"])
-            )
-        )
-    )
-    return [pid for pid in ids if pid not in skip]
-
-
-def fetch_chunk(rt: Runtime, atvk: str, service: str, chunk: Chunk, w: Window) -> dict[str, Any]:
-    """:func:`fetch_and_store` for the answerable subjects of one chunk that are due (a
-    planner's chunk of due persons is taken as it is)."""
-    ids = chunk_ids(rt, atvk, chunk)
-    if not chunk.due:
-        with rt.factory() as s:
-            ids = due(s, service, answerable(s, ids), w)
-    return fetch_and_store(rt, atvk, service, ids, w)
-
-
-def due(s: Session, service: str, ids: list[int], w: Window) -> list[int]:
-    """Whom of ``ids`` to ask ``service`` about in the run of window ``w``."""
-    if w.full:
-        return ids
-    day = date.fromisoformat(w.as_of)
-    return due_persons(s, SYNCS[service].source, ids, day, w.refresh_days, frozenset(w.changed))
-
-
 def fetch_and_store(
-    rt: Runtime, atvk: str, service: str, person_ids: list[int], w: Window
+    rt: Runtime, night: NightContext, service: str, person_ids: list[int], w: Window
 ) -> dict[str, Any]:
     """Fetch one chunk from a registry, validate, quarantine the bad, store the rest, commit.
 
@@ -108,8 +54,8 @@ def fetch_and_store(
     replaced this run) and the bad rows are quarantined with the failing checks.
     """
     sync = SYNCS[service]
-    gw = rt.gateway(atvk)
-    client = sync.client(gw, rt.purpose(atvk))
+    gw = rt.gateway(night.atvk)
+    client = sync.client(gw, night.purpose)
     with rt.factory() as s:
         by_code = {code: pid for pid, code in codes_of(s, person_ids).items()}
     codes = list(by_code)
@@ -165,7 +111,7 @@ def fetch_and_store(
         answered = [p for c, p in by_code.items() if c not in unanswered and c not in spoiled]
         mark_fetched(s, sync.source, answered, date.fromisoformat(w.as_of))
         if complete:  # with the facts: a crash before the run's end cannot lose the month
-            mid = rt.municipality_id(atvk)
+            mid = night.municipality_id
             reported = get_cursor(s, mid, f"{service}.reported_through")
             set_cursor(s, mid, f"{service}.reported_through", max(reported or "", min(complete)))
     crash_point("registry.committed")  # chunk committed, complete-through not stored
@@ -181,7 +127,7 @@ def fetch_and_store(
 
 
 def commit_complete_through(
-    rt: Runtime, atvk: str, service: str, month: str | None, everyone: bool = False
+    rt: Runtime, night: NightContext, service: str, month: str | None, everyone: bool = False
 ) -> None:
     """Remember the month a monthly source said it is complete through (after commit) and,
     when ``everyone`` was asked (or nothing was remembered yet), that everyone has it.
@@ -192,7 +138,7 @@ def commit_complete_through(
     if not SYNCS[service].monthly:
         return
     with transaction(rt.factory) as s:
-        mid = rt.municipality_id(atvk)
+        mid = night.municipality_id
         if month is None:
             month = get_cursor(s, mid, f"{service}.reported_through")
             stored = get_cursor(s, mid, f"{service}.complete_through")

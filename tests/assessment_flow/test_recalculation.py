@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tilts.assessment import assess
 from tilts.assessment.rules import HouseholdType, load_rules
 from tilts.assessment.rules.tables import HousingCoefficientRow, Rate
+from tilts.flows.context import night_context
 from tilts.flows.runtime import close_runtime, open_runtime
 from tilts.flows.work.reassess import build_case, rules_for
 from tilts.flows.work.recalculation import recalculate
@@ -154,13 +155,14 @@ def test_a_dated_row_over_granted_months_flags_the_differences_both_ways(
         assert (records["HH-WORKER-G"]["monthlyAmount"], records["HH-WORKER-G"]["validTo"]) == (
             "66.00", "2026-02-28")  # fmt: skip
         packaged = rules_for(rt.settings)
+        night = night_context(rt, OGRE, TODAY)
         # the first run remembers the rules in force; the same rules again recompute nothing
-        assert recalculate(rt, OGRE, TODAY, packaged)["decisions"] == 0
-        assert recalculate(rt, OGRE, TODAY, packaged) == {"decisions": 0, "unassessable": 0,
-                                                          "flags": 0}  # fmt: skip
-        done = recalculate(rt, OGRE, TODAY, _amended())
+        assert recalculate(rt, night, packaged)["decisions"] == 0
+        assert recalculate(rt, night, packaged) == {"decisions": 0, "unassessable": 0,
+                                                    "flags": 0}  # fmt: skip
+        done = recalculate(rt, night, _amended())
         assert done == {"decisions": 2, "unassessable": 0, "flags": 2}
-        again = recalculate(rt, OGRE, TODAY, _amended())
+        again = recalculate(rt, night, _amended())
         assert again["flags"] == 0  # the same rules: nothing recomputed, nothing twice
     finally:
         close_runtime(rt)

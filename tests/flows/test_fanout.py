@@ -6,16 +6,21 @@ and a second night whose parts fetch only the persons the feed named or that are
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from tilts.connectors.xroad import Purpose
+from tilts.flows.context import NightContext
 from tilts.flows.fanout import nightly_part
 from tilts.flows.runtime import Runtime, close_runtime, open_runtime
 from tilts.flows.work import fanout as work
 from tilts.flows.work.chunks import Chunk
+from tilts.flows.work.plan import NightPlan
+from tilts.flows.work.registry_syncs import Window
 from tilts.mocks.harness import MockHandle
 from tilts.shell.demo import DEMO_SECRETS, seed_caseload, write_config
 from tilts.store.chunks import chunks_of
@@ -27,13 +32,9 @@ PERSONS = 40
 CHUNK_SIZE = 16  # three chunks
 
 
-def _run(rt: Runtime, mplan: work.MunicipalityPlan, i: int, config: Path) -> dict[str, object]:
+def _run(rt: Runtime, mplan: work.FanoutNight, i: int, config: Path) -> dict[str, object]:
     """Chunk ``i`` as the parent launches it: its span, the feed's persons in it, the windows."""
-    span = mplan.chunks[i]
-    return nightly_part(
-        rt.key, mplan.atvk, i, span.after, span.upto, span.size, mplan.changed_in(span),
-        mplan.windows, mplan.population_ok, str(config),
-    )  # fmt: skip
+    return nightly_part(run_id=rt.key, **mplan.part_parameters(i), config_path=str(config))
 
 
 def _persons_fetched(mock: MockHandle, since: int, op: str = "getPersons") -> int:
@@ -44,9 +45,11 @@ def _persons_fetched(mock: MockHandle, since: int, op: str = "getPersons") -> in
 
 def test_a_part_gets_the_feed_persons_of_its_span_only() -> None:
     chunks = [Chunk(3, after=0, upto=5), Chunk(3, after=5, upto=12), Chunk(1, after=12, upto=20)]
-    mplan = work.MunicipalityPlan(OGRE, 1, chunks, {}, (3, 5, 6, 12, 13), "c", True)
+    night = NightContext("k", OGRE, 1, date(2026, 12, 7), Purpose("u", "i"))
+    named = Window(night.as_of, (), False, 1, (3, 5, 6, 12, 13))
+    mplan = NightPlan(night, {"pmlp": named}, "c")
     assert [mplan.changed_in(c) for c in chunks] == [[3, 5], [6, 12], [13]]
-    full = work.MunicipalityPlan(OGRE, 1, chunks, {}, None, "c", True)
+    full = NightPlan(replace(night, full=True), {"pmlp": Window(night.as_of)}, "c")
     assert [full.changed_in(c) for c in chunks] == [None, None, None]
 
 
@@ -67,8 +70,8 @@ def test_parts_claim_once_and_a_failed_service_keeps_its_mark(
     try:
         mplan = work.plan(rt, OGRE, False, CHUNK_SIZE, today)
         with rt.factory() as s:
-            subjects = open_case_subjects(s, mplan.municipality_id, limit=None)
-        chunks = mplan.chunks
+            subjects = open_case_subjects(s, mplan.night.municipality_id, limit=None)
+        chunks = mplan.spans
         # spans of the subjects: a few numbers per chunk, one after the other, covering all
         assert len(chunks) == 3 and [c.size for c in chunks] == [16, 16, len(subjects) - 32]
         assert all(not c.ids for c in chunks) and chunks[0].after == 0
@@ -122,10 +125,10 @@ def _second_night(flow_mock: MockHandle, config: Path, subjects: list[int]) -> N
     rt = open_runtime("nightly_fanout", str(config))
     try:
         mplan = work.plan(rt, OGRE, False, CHUNK_SIZE, tomorrow)
-        given = [mplan.changed_in(c) or [] for c in mplan.chunks]
-        for c, named_in in zip(mplan.chunks, given, strict=True):
+        given = [mplan.plan.changed_in(c) or [] for c in mplan.spans]
+        for c, named_in in zip(mplan.spans, given, strict=True):
             assert all(c.after < p <= c.upto for p in named_in)
-        for i in range(len(mplan.chunks)):
+        for i in range(len(mplan.spans)):
             assert _run(rt, mplan, i, config)["failed"] == []
         with rt.factory() as s:
             named = set(

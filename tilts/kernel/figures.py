@@ -59,9 +59,24 @@ class RunFigures:
         if part is not None:
             self.add_part(part, res)
 
+    def failed(
+        self, where: str, why: BaseException | str | None = None, retry: str | None = None
+    ) -> None:
+        """Record one failure line: ``<where>: <ExceptionType>: <message>`` (or ``<where>:
+        <why>``, or ``where`` alone), masked here — the one place a failure line is built
+        (``tests/test_failure_lines.py`` bans building one by hand); ``retry``: what the next
+        run will do about it (a "will be retried" line, masked too)."""
+        if isinstance(why, BaseException):
+            where = f"{where}: {type(why).__name__}: {why}"
+        elif why is not None:
+            where = f"{where}: {why}"
+        self.failures.append(scrub(where))
+        if retry is not None:
+            self.will_retry.append(scrub(retry))
+
     def chunk_failed(self, where: str, exc: BaseException, part: str | None = None) -> None:
         """Record a chunk task that failed (``where``: municipality, service, size)."""
-        self.failures.append(f"{where}: {type(exc).__name__}: {scrub(str(exc))}")
+        self.failed(where, exc)
         if part is not None:
             self.add_part(part, {"failed_chunks": 1})
 
