@@ -138,9 +138,9 @@ def test_the_mock_serves_what_the_descriptor_says(registry: Registry) -> None:
 
 def test_every_list_is_derived_from_the_table() -> None:
     from bench.load import INBOUND
-    from tilts.flows.work.fanout import SERVICES as PARTS
     from tilts.flows.nightly import SERVICES as LANES
     from tilts.flows.runtime import ALL_SCOPES
+    from tilts.flows.work.fanout import SERVICES as PARTS
     from tilts.mocks.config import INBOUND_SCOPES
     from tilts.store.reassess import ASSESSED_FACTS
 
