@@ -2,7 +2,7 @@
 
     python -m bench population --persons 10000 100000 [--changed-pct 1]
     python -m bench nightly --persons 100000 [--latency-ms 50] [--changed-pct 1] [--chunk-size N]
-        [--refresh-days D]
+        [--refresh-days D] [--store sqlite|postgresql]
     python -m bench load --persons 100000 [--fault-rate 0.1] [--chunk-size N]
 
 Each measurement runs in a fresh process so that its peak memory is its own. ``nightly``
@@ -10,7 +10,10 @@ measures, per size: the full night under the spec's rate limits (and the increme
 with ``--changed-pct``), the same without rate limits, the naive client against Tilts with
 20 ms per call, and with ``--latency-ms`` the full night at that latency; it prints a table
 and, as its last line, ``persons_per_s=… unlimited_persons_per_s=… peak_rss_mb=…
-prefect_overhead_pct=… naive_ratio=…``.
+prefect_overhead_pct=… naive_ratio=… cpu_ms_per_person=… bound_ratio=…``: our process's CPU
+time per person in the unlimited night, and the full night's wall time over its rate-limit
+bound (:func:`bench.common.rate_bound_s`). ``--store postgresql`` runs every measurement on a
+database of its own on the local PostgreSQL, made and dropped by the bench.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from bench.common import (
     bench_world,
     peak_rss_mb,
     profiled,
+    rate_bound_s,
     rss_mb,
     rss_trace,
     sample_codes,
@@ -64,7 +68,7 @@ def population_once(persons: int, changed_pct: float) -> dict[str, Any]:
 
 def nightly_once(
     persons: int, mode: str, changed_pct: float, latency_ms: int, chunk_size: int,
-    refresh_days: int = 0,
+    refresh_days: int = 0, store: str = "sqlite",
 ) -> dict[str, Any]:  # fmt: skip
     """One measurement of the nightly sync (all five registries) of ``persons``, by ``mode``:
 
@@ -86,7 +90,9 @@ def nightly_once(
 
     warm_up()  # the first flow of a process pays for starting the local API: not ours to count
     delay = {"latency": latency_ms, "naive": NAIVE_LATENCY_MS}.get(mode, 0)
-    with bench_world(persons, unlimited=mode == "unlimited", latency_ms=delay) as world:
+    with bench_world(
+        persons, unlimited=mode == "unlimited", latency_ms=delay, store=store
+    ) as world:
         today = world.mocks.admin_get("clock")["today"]
         out: dict[str, Any] = {"persons": world.subjects}
         if mode == "naive":
@@ -94,13 +100,17 @@ def nightly_once(
             out["sample_persons"] = naive.persons
             out["client_persons_per_s"] = round(naive.persons_per_s, 2)
         out["rss_before_night_mb"] = round(rss_mb(), 1)
+        world.mocks.admin_delete("journal")
+        cpu0 = time.process_time()
         t0 = time.monotonic()
         with rss_trace(), profiled("full"):
             full = figures_of(
                 nightly_sync, config_path=str(world.config), as_of=today, chunk_size=chunk_size
             )
         t1 = time.monotonic()
+        cpu = time.process_time() - cpu0
         ours = BUSY.covered(t0, t1)
+        bound = rate_bound_s(world.mocks.journal())
         out |= {
             "wall_s": round(t1 - t0, 1),
             "persons_per_s": round(world.subjects / (t1 - t0), 1),
@@ -109,7 +119,11 @@ def nightly_once(
             "retried": full["calls_retried"],
             "failures": len(full["failures"]),
             "prefect_overhead_pct": round(100 * (1 - ours / (t1 - t0)), 1),
+            "cpu_ms_per_person": round(1000 * cpu / world.subjects, 3),
         }
+        if mode == "full":  # under the spec's limits: how close to what they allow
+            out["rate_bound_s"] = round(bound, 1)
+            out["bound_ratio"] = round((t1 - t0) / bound, 2) if bound else None
         if mode == "naive":
             out["ratio"] = round(out["persons_per_s"] / out["client_persons_per_s"], 1)
         if mode == "full" and changed_pct:
@@ -153,8 +167,9 @@ def _table(sizes: list[int], rows: dict[int, dict[str, Any]]) -> None:
 
 
 def nightly(
-    persons: list[int], changed_pct: float, latency_ms: int, chunk_size: int, refresh_days: int
-) -> None:
+    persons: list[int], changed_pct: float, latency_ms: int, chunk_size: int, refresh_days: int,
+    store: str = "sqlite",
+) -> None:  # fmt: skip
     """Every mode for every size, each in a fresh process; the last line for the largest."""
     modes = ["full", "unlimited", "naive"] + (["latency"] if latency_ms else [])
     rows: dict[int, dict[str, Any]] = {}
@@ -164,7 +179,7 @@ def nightly(
             res = _in_fresh_process(
                 ["_nightly", "--persons", str(n), "--mode", mode, "--chunk-size", str(chunk_size),
                  "--changed-pct", str(changed_pct), "--latency-ms", str(latency_ms),
-                 "--refresh-days", str(refresh_days)]
+                 "--refresh-days", str(refresh_days), "--store", store]
             )  # fmt: skip
             prefix = "" if mode == "full" else f"{mode}_"
             row |= {f"{prefix}{k}": v for k, v in res.items()}
@@ -172,13 +187,16 @@ def nightly(
             row["latency_ms"] = latency_ms
             row["latency_wall_ratio"] = round(row["latency_wall_s"] / row["wall_s"], 2)
         rows[n] = row
+    print(f"store: {store}")
     _table(persons, rows)
     last = rows[persons[-1]]
     print(
         f"persons_per_s={last['persons_per_s']} "
         f"unlimited_persons_per_s={last['unlimited_persons_per_s']} "
         f"peak_rss_mb={last['peak_rss_mb']} prefect_overhead_pct={last['prefect_overhead_pct']} "
-        f"naive_ratio={last['naive_ratio']}"
+        f"naive_ratio={last['naive_ratio']} "
+        f"cpu_ms_per_person={last['unlimited_cpu_ms_per_person']} "
+        f"bound_ratio={last['bound_ratio']}"
     )
 
 
@@ -194,6 +212,7 @@ def main() -> None:
     night.add_argument("--latency-ms", type=int, default=0)
     night.add_argument("--chunk-size", type=int, default=5000)
     night.add_argument("--refresh-days", type=int, default=0)
+    night.add_argument("--store", choices=["sqlite", "postgresql"], default="sqlite")
     load = sub.add_parser("load", help="the nightly under transient faults: nothing lost")
     load.add_argument("--persons", type=int, default=100_000)
     load.add_argument("--fault-rate", type=float, default=0.1)
@@ -208,13 +227,14 @@ def main() -> None:
     once.add_argument("--latency-ms", type=int, default=0)
     once.add_argument("--chunk-size", type=int, default=5000)
     once.add_argument("--refresh-days", type=int, default=0)
+    once.add_argument("--store", choices=["sqlite", "postgresql"], default="sqlite")
     args = parser.parse_args()
     if args.cmd == "_population":
         print(json.dumps(population_once(args.persons, args.changed_pct)))
     elif args.cmd == "_nightly":
         res = nightly_once(
             args.persons, args.mode, args.changed_pct, args.latency_ms, args.chunk_size,
-            args.refresh_days,
+            args.refresh_days, args.store,
         )  # fmt: skip
         print(json.dumps(res))
     elif args.cmd == "population":
@@ -230,7 +250,10 @@ def main() -> None:
 
         run_load(args.persons, args.fault_rate, args.chunk_size)
     else:
-        nightly(args.persons, args.changed_pct, args.latency_ms, args.chunk_size, args.refresh_days)
+        nightly(
+            args.persons, args.changed_pct, args.latency_ms, args.chunk_size, args.refresh_days,
+            args.store,
+        )  # fmt: skip
 
 
 if __name__ == "__main__":

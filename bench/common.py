@@ -159,11 +159,41 @@ def seed_store(config_path: str, base_url: str) -> int:
     return subjects
 
 
+#: The local PostgreSQL the bench makes its database on (``--store postgresql``)
+POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+@contextmanager
+def fresh_store(kind: str, work: Path) -> Iterator[str]:
+    """A store URL for one measurement: a SQLite file in ``work``, or a database of its own on
+    the local PostgreSQL (``TILTS_BENCH_POSTGRES_URL``, default :data:`POSTGRES_URL`), made
+    here and dropped afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{work / 'bench.db'}"
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = make_url(os.environ.get("TILTS_BENCH_POSTGRES_URL", POSTGRES_URL))
+    admin = create_engine(base.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    name = f"tilts_bench_{os.getpid()}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @contextmanager
 def bench_world(
-    persons: int, *, unlimited: bool = False, latency_ms: int = 0
+    persons: int, *, unlimited: bool = False, latency_ms: int = 0, store: str = "sqlite"
 ) -> Iterator[BenchWorld]:
-    """Mocks with ``persons`` persons, a fresh SQLite store, every sampled person a subject."""
+    """Mocks with ``persons`` persons, a fresh store (``sqlite`` or ``postgresql``), every
+    sampled person a subject."""
     from tilts.shell.demo import DEMO_SECRETS
 
     os.environ.update(DEMO_SECRETS)
@@ -172,13 +202,13 @@ def bench_world(
     options: dict[str, object] = {"persons": persons, "subprocess": True}
     if unlimited:
         options["rate_limits"] = False
-    with running_mocks(**options) as mocks:  # type: ignore[arg-type]
+    with running_mocks(**options) as mocks, fresh_store(store, work) as url:  # type: ignore[arg-type]
         if latency_ms:
             for service in registry_services():
                 mocks.add_fault(
                     service=service, kind="delay", delaySeconds=latency_ms / 1000, rate=1.0
                 )
-        write_bench_config(config, mocks.base_url, f"sqlite:///{work / 'bench.db'}", unlimited)
+        write_bench_config(config, mocks.base_url, url, unlimited)
         # seeding is the harness's work: in a process of its own, so that this process's
         # peak memory is the pipeline's alone
         spawn = multiprocessing.get_context("spawn")
@@ -199,3 +229,24 @@ def sample_codes(world: BenchWorld, n: int) -> list[str]:
     _, factory = open_store(settings.store.url)
     with factory() as s:
         return list(s.scalars(select(Person.person_code).order_by(Person.id).limit(n)))
+
+
+def rate_bound_s(journal: list[dict[str, object]]) -> float:
+    """The night's rate-limit bound in seconds: for each service the calls it answered, each
+    operation's at that operation's limit (the mocks' specs, registries.md §1.4) added up —
+    a lane asks its operations in turn — and the slowest service's sum (the lanes run side by
+    side)."""
+    from tilts.mocks.services import SERVICES
+
+    rates = {
+        (m.spec.name, op.name): op.rate_per_s
+        for m in SERVICES
+        for op in m.spec.operations
+        if op.rate_per_s
+    }
+    per_service: dict[str, float] = defaultdict(float)
+    for entry in journal:
+        key = (str(entry["service"]), str(entry["operation"]))
+        if key in rates:
+            per_service[key[0]] += 1 / rates[key]
+    return max(per_service.values(), default=0.0)
