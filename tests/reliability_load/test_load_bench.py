@@ -1,5 +1,6 @@
 """The load requirement under CI: ``bench load``'s scenario at 300 persons, 10 % transient
-faults on every service the nightly talks to — nothing lost, and the proof can tell a loss."""
+faults on every service the nightly talks to — nothing lost, and the proof can tell a loss; on
+SQLite and on a database of its own on the PostgreSQL of ``TILTS_TEST_POSTGRES_URL``."""
 
 from __future__ import annotations
 
@@ -17,21 +18,30 @@ from tilts.store.db import transaction
 from tilts.store.models import RegistryFact, RegistryFetch
 from tilts.store.models_outbox import Notification
 
+from ..conftest import PG_SKIP, PG_URL
+
 CHUNK = 200  # one chunk task per service and municipality (a task costs more than a call)
 BATCH = 10  # persons per registry call: enough calls for a 10 % fault rate to bite
 
 
-@pytest.fixture
-def world(prefect_harness: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[BenchWorld]:
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def world(
+    request: pytest.FixtureRequest, prefect_harness: None, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[BenchWorld]:
     """The bench world of 300 persons, small registry batches, no flow-run heartbeats."""
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    if request.param == "postgresql":
+        if not PG_URL:
+            pytest.skip(PG_SKIP)
+        monkeypatch.setenv("TILTS_BENCH_POSTGRES_URL", PG_URL)
 
     for key, value in DEMO_SECRETS.items():
         monkeypatch.setenv(key, value)  # bench_world sets them; restored after the test
     for service in INBOUND:
         monkeypatch.setenv(f"TILTS_GATEWAY__SERVICES__{service.upper()}__BATCH_SIZE", str(BATCH))
     no_heartbeat = temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
-    with no_heartbeat, bench_world(300) as handle:
+    with no_heartbeat, bench_world(300, store=request.param) as handle:
         yield handle
     shutil.rmtree(handle.work, ignore_errors=True)  # bench_world leaves its store behind
 
