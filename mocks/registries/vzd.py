@@ -4,6 +4,8 @@
 ``result`` as in PMLP and, when found, the current ``personCode`` and the person's rights on
 ``asOfDate`` (default and maximum: today) from :mod:`mocks.world.realestate`: those begun by
 then, still held or ended within a year. A right bought after "today" is not known yet.
+The ``record`` fault replaces the text of a person's first elements of the names it gives
+(``mocks/gateway/faults.py``), as for PMLP.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from starlette.routing import Route
 
 from tilts.kernel.personal_code import invalid_reason, normalise
+from tilts.mocks.gateway.faults import override_xml
 from tilts.mocks.gateway.soap import WSDL_DIR, SoapCall, esc, soap_routes, xs_date
 from tilts.mocks.gateway.specs import OperationSpec, ServiceSpec
 from tilts.mocks.gateway.state import MockState
@@ -73,11 +76,12 @@ def get_rights(call: SoapCall) -> str:
         if view is None:
             out.append("<cad:result>NOT_FOUND</cad:result></cad:person>")
             continue
-        out.append(
+        rights = "".join(right_xml(r) for r in rights_of(pop, view.slot, as_of))
+        person = (
             f"<cad:result>FOUND</cad:result><cad:personCode>{view.person_code}</cad:personCode>"
+            f"{rights}</cad:person>"
         )
-        out.extend(right_xml(r) for r in rights_of(pop, view.slot, as_of))
-        out.append("</cad:person>")
+        out.append(override_xml(call.ctx.fault, requested, person))  # the ``record`` fault
     out.append("</cad:getPropertyRightsResponse>")
     return "".join(out)
 
