@@ -41,9 +41,7 @@ class PropertyRightSchema(pa.DataFrameModel):
     cadastralValue: Series[str]
     valueDate: Series[str] = pa.Field(str_matches=DATE)
     landBookOffice: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 100})
-    landBookFolioNumber: Series[str] = pa.Field(
-        str_matches=r"^[0-9A-Za-z/-]{1,20}\Z"
-    )
+    landBookFolioNumber: Series[str] = pa.Field(str_matches=r"^[0-9A-Za-z/-]{1,20}\Z")
     validFrom: Series[str] = pa.Field(str_matches=DATE)
     validTo: Series[str] = pa.Field(nullable=True, str_matches=DATE)
 

@@ -123,7 +123,9 @@ def _dwelling(
                       ("RESIDENTIAL",), value, a.valid_from, ref)  # fmt: skip
     if not rural:
         parcel = rng.randint(500, 3_000)
-        uses = ("RESIDENTIAL", "AUXILIARY") if rng.random() < 0.5 else ("RESIDENTIAL",)
+        uses: tuple[str, ...] = (
+            ("RESIDENTIAL", "AUXILIARY") if rng.random() < 0.5 else ("RESIDENTIAL",)
+        )
         return _right(rng, a.address_code, a.atvk, "LAND", "OWNER", share, parcel, 0, 0, uses,
                       rng.randint(20_000, 150_000), a.valid_from, ref)  # fmt: skip
     big = rng.random() < OVER_LIMIT_SHARE

@@ -21,9 +21,9 @@ from sqlalchemy import update
 
 from tests.reliability_crash.conftest import Store
 from tilts.flows.notify import deliver_notifications
+from tilts.flows.runtime import close_runtime, open_runtime
 from tilts.flows.spolis import spolis_daily
 from tilts.flows.sync_population import sync_population
-from tilts.flows.runtime import close_runtime, open_runtime
 from tilts.flows.sync_registries import (
     run_services,
     sync_disability,

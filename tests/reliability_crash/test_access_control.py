@@ -106,6 +106,8 @@ def _set(config: Path, old: str, new: str) -> None:
 
 # (journal service, scope the client needs, one call)
 Call = Callable[[Gateway, MockHandle, int], object]
+
+
 def _registry_call(service: str) -> Call:
     entry = REGISTRIES[service]
     return lambda gw, m, n: entry.batch_query(entry.client(gw, PURPOSE), _adults(m, 2))
