@@ -149,3 +149,25 @@ def test_batch_limit_and_wsdl(client: SoapTestClient, mock_server: MockHandle) -
     assert root.get("targetNamespace") == "urn:lv:vzd:cadastre:v1"
     xsd = requests.get(mock_server.url("/vzd/cadastre/v1?xsd=vzd_cadastre_v1.xsd"), timeout=10)
     assert xsd.status_code == 200
+
+
+def test_hostile_requests_are_refused(client: SoapTestClient) -> None:
+    """registries.md §1.2, §1.5 for VZD as for PMLP: no purpose, an XXE, malformed XML, a body
+    the XSD refuses, an oversized body — each a fault, nothing echoed or resolved."""
+    for kwargs in ({"issue": None}, {"user_id": None}):
+        reply = client.call("getPropertyRights", codes_xml(["01019012345"]), **kwargs)  # type: ignore[arg-type]
+        assert reply.fault_code == "Client.MissingPurpose"
+    prolog = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+    r = client.post(client.envelope("getPropertyRights", codes_xml(["&e;"]), prolog=prolog))
+    assert r.status_code == 500 and b"Client.InvalidRequest" in r.content
+    assert b"root:" not in r.content
+    r = client.post("<not-xml")
+    assert r.status_code == 500 and b"Client.InvalidRequest" in r.content
+    for body in ("", "<ns:unknown>1</ns:unknown>", codes_xml(["1" * 40]),
+                 codes_xml(["01019012345"]) + "<ns:asOfDate>2026-02-30</ns:asOfDate>"):  # fmt: skip
+        reply = client.call("getPropertyRights", body)
+        assert reply.fault_code == "Client.InvalidRequest", body
+        assert "1111111" not in (reply.root.findtext(".//faultstring") or "")
+    big = client.envelope("getPropertyRights", codes_xml(["01019012345"]) + " " * (9 << 20))
+    r = client.post(big)
+    assert r.status_code in (413, 500) and b"01019012345" not in r.content
