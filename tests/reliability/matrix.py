@@ -98,12 +98,14 @@ def _sync(flow: Any) -> Callable[[Path], Figures]:
 
 
 @flow(name="sync_lane")
-def sync_lane(service: str, config_path: str, full: bool = False) -> dict[str, Any]:
+def sync_lane(
+    service: str, config_path: str, full: bool = False, chunk_size: int = CHUNK
+) -> dict[str, Any]:
     """A registry without a per-topic flow (VZD, property.md §2): the nightly engine with its
     lane alone, as ``flows/sync_registries.py`` runs the others'."""
     rt = open_runtime("sync_lane", config_path, lock=True)
     try:
-        return run_services(rt, OGRE, (service,), CHUNK, TODAY, full)
+        return run_services(rt, OGRE, (service,), chunk_size, TODAY, full)
     finally:
         close_runtime(rt)
 
