@@ -14,9 +14,10 @@ from tilts.registries.pmlp import PMLP
 from tilts.registries.vdeavk import VDEAVK
 from tilts.registries.vid import VID
 from tilts.registries.vsaa import VSAA
+from tilts.registries.vzd import VZD
 
 #: The inbound registries, in the order the nightly starts their lanes (PMLP first).
-REGISTRIES: tuple[Registry, ...] = (PMLP, VDEAVK, VSAA, VID, NVA)
+REGISTRIES: tuple[Registry, ...] = (PMLP, VDEAVK, VSAA, VID, NVA, VZD)
 
 __all__ = [
     "NIGHTLY",

@@ -26,8 +26,9 @@ Kinds (params in brackets):
   ``count=1`` the client's next token works);
 * ``record`` [``records`` = {requested code: {field: value}}] — the normal answer with those
   persons' records overridden (a registry sending a bad record): VSAA, VID and NVA set the
-  fields on the person's result (``null`` removes one), PMLP ``getPersons`` replaces the text of
-  the person's elements of those names (``null`` removes the element).
+  fields on the person's result (``null`` removes one), PMLP ``getPersons`` and VZD
+  ``getPropertyRights`` replace the text of the person's first elements of those names (``null``
+  removes the element).
 """
 
 from __future__ import annotations

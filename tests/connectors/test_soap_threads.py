@@ -18,7 +18,7 @@ failures = []
 for attempt in range(20):
     soap._load_schema.cache_clear()
     soap._zeep_client.cache_clear()
-    start = threading.Barrier(3)
+    start = threading.Barrier(4)
 
     def first_use(wsdl, xsd):
         start.wait()
@@ -32,6 +32,7 @@ for attempt in range(20):
         threading.Thread(target=first_use, args=("pmlp_fpr_v1.wsdl", "pmlp_fpr_v1.xsd")),
         threading.Thread(target=first_use, args=("pmlp_fpr_v1.wsdl", "pmlp_fpr_v1.xsd")),
         threading.Thread(target=first_use, args=("vdeavk_disability_v1.wsdl", "vdeavk_disability_v1.xsd")),
+        threading.Thread(target=first_use, args=("vzd_cadastre_v1.wsdl", "vzd_cadastre_v1.xsd")),
     ]
     for t in threads:
         t.start()

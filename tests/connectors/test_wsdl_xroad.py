@@ -22,11 +22,13 @@ from suds.plugin import MessagePlugin  # type: ignore[import-untyped]
 from tests.connectors.xroad_wsdl_rules import violations
 from tilts.connectors.soap import WSDL_DIR
 from tilts.mocks.harness import MockHandle
+from tilts.registries import REGISTRIES, Registry
 
 XRD = "http://x-road.eu/xsd/xroad.xsd"
 IDN = "http://x-road.eu/xsd/identifiers"
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 WSDLS = sorted(p.name for p in WSDL_DIR.glob("*.wsdl"))
+SOAP_REGISTRIES = [r for r in REGISTRIES if r.family == "soap"]
 
 
 @pytest.mark.parametrize("name", WSDLS)
@@ -34,14 +36,17 @@ def test_every_soap_wsdl_is_a_valid_xroad_service_description(name: str) -> None
     assert violations(WSDL_DIR / name) == []
 
 
-def _mutated(tmp_path: Path, pattern: str, replacement: str, count: int = 0) -> Path:
-    text = (WSDL_DIR / "pmlp_fpr_v1.wsdl").read_text(encoding="utf-8")
+def _mutated(
+    tmp_path: Path, pattern: str, replacement: str, count: int = 0, name: str = "pmlp_fpr_v1.wsdl"
+) -> Path:
+    text = (WSDL_DIR / name).read_text(encoding="utf-8")
     changed = re.sub(pattern, replacement, text, count=count, flags=re.S)
     assert changed != text, pattern
-    out = tmp_path / "pmlp_fpr_v1.wsdl"
+    out = tmp_path / name
     out.write_text(changed, encoding="utf-8")
     (tmp_path / "xroad").symlink_to(WSDL_DIR / "xroad")
-    (tmp_path / "pmlp_fpr_v1.xsd").symlink_to(WSDL_DIR / "pmlp_fpr_v1.xsd")
+    xsd = name.removesuffix(".wsdl") + ".xsd"
+    (tmp_path / xsd).symlink_to(WSDL_DIR / xsd)
     return out
 
 
@@ -75,6 +80,34 @@ def test_each_rule_catches_what_it_is_about(
     tmp_path: Path, pattern: str, replacement: str, count: int, expected: str
 ) -> None:
     found = violations(_mutated(tmp_path, pattern, replacement, count))
+    assert any(expected in line for line in found), found
+
+
+# The rules every service description is held to, broken in each SOAP registry's own WSDL.
+GENERIC_MUTATIONS = [
+    (r"<xrd:version>v1</xrd:version>", "", 1, "has no single"),
+    (r'<xs:import namespace="http://x-road.eu/xsd/xroad.xsd"[^>]*/>', "", 0, "import"),
+    (r'<wsdl:part name="issue" element="xrd:issue"/>', "", 0, "no message with parts"),
+    (r'(<wsdl:output>)\s*<soap:header[^>]*part="client"[^>]*/>', r"\1", 1,
+     "output does not bind soap:header client"),
+    (r'use="literal"/>\s*</wsdl:input>', 'use="encoded"/></wsdl:input>', 1, "R2706"),
+    (r"soap/http\"", 'soap/smtp"', 1, "R2702"),
+    (r'<soap:address location="[^"]*"/>', "", 1, "no soap:address"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("registry", SOAP_REGISTRIES, ids=lambda r: r.service)
+@pytest.mark.parametrize(("pattern", "replacement", "count", "expected"), GENERIC_MUTATIONS)
+def test_each_rule_catches_it_in_every_soap_wsdl(
+    tmp_path: Path,
+    registry: Registry,
+    pattern: str,
+    replacement: str,
+    count: int,
+    expected: str,
+) -> None:
+    assert violations(WSDL_DIR / registry.wsdl) == []
+    found = violations(_mutated(tmp_path, pattern, replacement, count, registry.wsdl))
     assert any(expected in line for line in found), found
 
 
@@ -137,17 +170,15 @@ def _suds_call(
     return answer, client.last_received().plain().encode(), message_id
 
 
+def test_every_soap_registry_has_its_wsdl_checked() -> None:
+    assert {r.wsdl for r in SOAP_REGISTRIES} <= set(WSDLS)
+    assert len(SOAP_REGISTRIES) >= 3  # PMLP, VDEĀVK, VZD (property.md §2)
+
+
 @pytest.mark.parametrize(
     ("path", "scope", "operation", "provider"),
-    [
-        ("/pmlp/fpr/v1", "pmlp.fpr", "getPersons", ("GOV", "PMLP", "FPR")),
-        (
-            "/vdeavk/disability/v1",
-            "vdeavk.disability",
-            "getDisabilityDecisions",
-            ("GOV", "VDEAVK", "DISABILITY"),
-        ),
-    ],
+    [(r.path, r.scope, r.operation, r.xroad_parts) for r in SOAP_REGISTRIES],
+    ids=[r.service for r in SOAP_REGISTRIES],
 )
 def test_suds_builds_a_complete_request_from_the_wsdl_alone(
     clean_mock: MockHandle,

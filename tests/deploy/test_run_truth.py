@@ -24,6 +24,7 @@ from sqlalchemy import select
 from tests.conftest import PG_SKIP, PG_URL, _pg_drop, _pg_schema_url
 from tilts.flows.runtime import open_store
 from tilts.mocks.harness import MockHandle, running_mocks
+from tilts.registries import services
 from tilts.shell.demo import DEMO_SECRETS, seed_caseload, write_config
 from tilts.store.db import make_engine
 from tilts.store.models import RegistryFact
@@ -190,7 +191,7 @@ def test_one_sync_per_store_and_a_killed_sync_is_shown_crashed(
     engine = make_engine(store)
     # slow registries: the first sync still runs when the second has started (a process
     # start takes many seconds on a loaded machine), and when it is killed
-    for service in ("pmlp", "vdeavk", "vsaa", "vid", "nva"):
+    for service in services():  # every registry of the table
         mock.add_fault(service=service, kind="delay", delaySeconds=12.0, rate=1.0)
     sync = [*TILTS, "sync", "all", "--chunk-size", "10", "--config", str(config)]
     first = subprocess.Popen(

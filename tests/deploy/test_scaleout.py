@@ -154,7 +154,7 @@ def _check(api: str, store_url: str, mock: MockHandle) -> None:
             assert sorted(given) == sorted(mine)
             # each service asked for each subject once: as many codes requested as subjects
             for service, operation in (("pmlp", "getPersons"), ("vdeavk", None), ("vsaa", None),
-                                       ("vid", None), ("nva", None)):  # fmt: skip
+                                       ("vid", None), ("nva", None), ("vzd", None)):  # fmt: skip
                 calls = [e for e in mock.journal(service=service, client=c.client_id)
                          if e["status"] == 200 and operation in (None, e["operation"])]  # fmt: skip
                 assert sum(e["batchSize"] for e in calls) == len(mine), (atvk, service)
@@ -172,7 +172,7 @@ def _check(api: str, store_url: str, mock: MockHandle) -> None:
             )
             assert {"pmlp.changes", "vsaa.complete_through", "vid.complete_through"} <= cursors
         sources = set(s.scalars(select(RegistryFact.source).distinct()))
-        assert {"PMLP", "VDEAVK", "VSAA", "VID", "NVA"} <= sources
+        assert {"PMLP", "VDEAVK", "VSAA", "VID", "NVA", "VZD"} <= sources
         # the parent's summary counts the night: its own calls and every part's (one audit
         # row per call, whoever made it)
         [parent] = s.scalars(select(FlowRunLog).where(FlowRunLog.flow == "nightly_fanout")).all()

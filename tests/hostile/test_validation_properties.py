@@ -1,6 +1,6 @@
 """Property tests of the one validation step and of personal codes, on generated hostile input.
 
-For each registry model in ``schemas/`` (PMLP persons and changes, VDEĀVK, VSAA, VID, NVA),
+For each registry model in ``schemas/`` (PMLP persons and changes, VDEĀVK, VSAA, VID, NVA, VZD),
 hypothesis generates a batch of valid records and spoils some of them — a three-decimal or
 non-string amount, a month 13, an impossible or out-of-range date, a value outside its list,
 a wrong type, a personal code with a bad check digit or an impossible birth date, digits that
@@ -39,6 +39,7 @@ from tilts.schemas.validate import validate_records
 from tilts.schemas.vdeavk import DisabilityDecisionSchema
 from tilts.schemas.vid import VidRowSchema
 from tilts.schemas.vsaa import BENEFIT_TYPES, VsaaPaymentSchema
+from tilts.schemas.vzd import BUILDING_USES, PROPERTY_KINDS, RIGHT_KINDS, PropertyRightSchema
 
 Row = dict[str, Any]
 REASONS = {
@@ -227,6 +228,32 @@ def _vdeavk(draw: st.DrawFn) -> Row:
 
 
 @st.composite
+def _vzd(draw: st.DrawFn) -> Row:
+    start = draw(days)
+    kind = draw(st.sampled_from(PROPERTY_KINDS))
+    denominator = draw(st.integers(1, 10**9 - 1))
+    parcel = None if kind == "APARTMENT" else draw(st.integers(0, 10**9))
+    agri = 0 if parcel is None else draw(st.integers(0, parcel))
+    forest = 0 if parcel is None else draw(st.integers(0, parcel - agri))
+    row: Row = {
+        "requestedCode": draw(codes), "propertyNumber": draw(digits(11)), "propertyKind": kind,
+        "rightKind": draw(st.sampled_from(RIGHT_KINDS)),
+        "shareNumerator": str(draw(st.integers(1, denominator))),
+        "shareDenominator": str(denominator),
+        "addressCode": draw(digits(9)), "atvk": draw(digits(7)),
+        "parcelAreaM2": None if parcel is None else str(parcel),
+        "agriculturalAreaM2": str(agri), "forestAreaM2": str(forest),
+        "buildingUse": draw(st.lists(st.sampled_from(BUILDING_USES), max_size=3)),
+        "cadastralValue": draw(money.filter(lambda m: len(m) <= 12)), "valueDate": draw(dates),
+        "landBookOffice": draw(st.text(min_size=1, max_size=100)),
+        "landBookFolioNumber": draw(digits(12)), "validFrom": start.isoformat(),
+    }  # fmt: skip
+    if draw(st.booleans()):
+        row["validTo"] = draw(st.dates(start, dt.date(2099, 12, 31))).isoformat()
+    return row
+
+
+@st.composite
 def _pmlp(draw: st.DrawFn) -> Row:
     code = draw(codes)
     born = draw(days)
@@ -287,6 +314,24 @@ MODELS = {
         ("lifelong",): ("lifelong", bad_choice(["true", "false"])),
         ("workCapacityLossPercent",): ("workCapacityLossPercent",
                                        st.sampled_from(["5", "1000", "５０", "50%", "50\n"])),
+    }),
+    "vzd": Model(PropertyRightSchema, _vzd, {
+        ("propertyNumber",): ("propertyNumber", st.one_of(bad_codes, not_strings).filter(eleven)),
+        ("propertyKind",): ("propertyKind", bad_choice(PROPERTY_KINDS)),
+        ("rightKind",): ("rightKind", bad_choice(RIGHT_KINDS)),
+        ("shareNumerator",): ("shareNumerator",
+                              st.sampled_from(["0", "-1", "1.5", "１", "1\n", "", "01"])),
+        ("shareDenominator",): ("shareDenominator", st.sampled_from(["0", "-2", "½", "2 "])),
+        ("addressCode",): ("addressCode", st.one_of(digits(8), st.just("１２３４５６７８９"))),
+        ("agriculturalAreaM2",): ("agriculturalAreaM2", st.sampled_from(["-1", "1.5", "", "1e3"])),
+        ("forestAreaM2",): ("forestAreaM2", st.sampled_from(["-5", "0.1", "NaN", "٣"])),
+        ("buildingUse",): ("buildingUse", st.one_of(st.just("RESIDENTIAL"), st.just(["HOUSE"]),
+                                                    st.lists(st.integers(), min_size=1))),
+        ("cadastralValue",): ("cadastralValue", st.one_of(bad_money, st.just("-1.00"))),
+        ("valueDate",): ("valueDate", bad_dates),
+        ("validFrom",): ("validFrom", bad_dates),
+        ("validTo",): ("validTo", bad_dates),
+        ("landBookFolioNumber",): ("landBookFolioNumber", st.sampled_from(["", "12 34", "1\n"])),
     }),
     "pmlp": Model(PmlpPersonSchema, _pmlp, {
         ("personCode",): ("personCode", bad_codes),
@@ -371,6 +416,41 @@ def test_vdeavk_decisions(batch: tuple[list[Row], dict[int, str]]) -> None:
 
 
 @EXAMPLES
+@given(batches("vzd"))
+def test_vzd_property_rights(batch: tuple[list[Row], dict[int, str]]) -> None:
+    _check("vzd", batch)
+
+
+def test_vzd_rules_across_fields_name_the_rule() -> None:
+    """Share over the whole, farm and forest beyond the parcel, a parcel on an apartment, an
+    end before the start: each refused naming its rule, by hand beside a valid right."""
+    right: Row = {
+        "requestedCode": "32123456789", "propertyNumber": "04123456789", "propertyKind": "LAND",
+        "rightKind": "OWNER", "shareNumerator": "1", "shareDenominator": "2",
+        "addressCode": "123456789", "atvk": "0040000", "parcelAreaM2": "50000",
+        "agriculturalAreaM2": "30000", "forestAreaM2": "20000", "buildingUse": ["RESIDENTIAL"],
+        "cadastralValue": "41000.50", "valueDate": "2026-01-01", "landBookOffice": "Ogres",
+        "landBookFolioNumber": "100000123456", "validFrom": "2020-05-04", "validTo": None,
+    }  # fmt: skip
+    spoiled = [
+        ({"shareNumerator": "3"}, "record: share_numerator_at_most_denominator"),
+        ({"forestAreaM2": "20001"}, "record: agricultural_and_forest_within_parcel"),
+        ({"propertyKind": "APARTMENT"}, "record: parcel_area_for_land_none_for_apartment"),
+        ({"parcelAreaM2": None}, "record: parcel_area_for_land_none_for_apartment"),
+        ({"validTo": "2020-05-03"}, "record: valid_to_not_before_valid_from"),
+        ({"validFrom": "2199-01-01"}, "validFrom: date_between_1900_and_a_year_ahead"),
+    ]
+    rows = [right] + [{**right, **change} for change, _ in spoiled]
+    valid, invalid = validate_records(rows, PropertyRightSchema)
+    assert valid == [right]
+    assert [named in reason for (_, reason), (_, named) in zip(invalid, spoiled, strict=True)] == [
+        True
+    ] * len(spoiled), invalid
+    for _, reason in invalid:
+        assert "04123456789" not in reason and "32123456789" not in reason
+
+
+@EXAMPLES
 @given(batches("pmlp"))
 def test_pmlp_persons(batch: tuple[list[Row], dict[int, str]]) -> None:
     _check("pmlp", batch)
@@ -389,6 +469,7 @@ SWEEP: dict[str, dict[tuple[str, ...], str]] = {
     "vid": {("netAmount",): "money", ("month",): "month", ("startDate",): "date"},
     "nva": {("since",): "date", ("measureTo",): "date"},
     "vdeavk": {("decisionDate",): "date", ("validFrom",): "date"},
+    "vzd": {("cadastralValue",): "money", ("valueDate",): "date", ("validFrom",): "date"},
     "pmlp": {("birthDate",): "date", ("address", "validFrom"): "date"},
 }
 

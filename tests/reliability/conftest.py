@@ -104,6 +104,7 @@ backoff.
 |---|---|
 | `sync_population` (two nights, a fortnight of population changes between), Ogre | PMLP |
 | `sync_disability`, `sync_income`, `sync_employment`, Ogre | VDEĀVK, VSAA and VID, NVA |
+| the nightly engine, the `vzd` lane alone (`matrix.py` `sync_lane`), Ogre | VZD |
 | `spolis_daily` (decisions, then payments) | SPOLIS |
 | `deliver_notifications` | the five recipients |
 

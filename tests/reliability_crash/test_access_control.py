@@ -41,6 +41,7 @@ from tilts.kernel.config import GatewaySettings, MunicipalitySettings, demo_muni
 from tilts.kernel.errors import AuthError, FatalError
 from tilts.mocks.harness import MockHandle, running_mocks
 from tilts.mocks.world.population import Population
+from tilts.registries import REGISTRIES as DESCRIPTORS
 from tilts.shell.demo import seed_caseload, write_config
 from tilts.store.models import RegistryFact, SyncCursor
 from tilts.store.models_outbox import Notification
@@ -105,11 +106,16 @@ def _set(config: Path, old: str, new: str) -> None:
 
 # (journal service, scope the client needs, one call)
 Call = Callable[[Gateway, MockHandle, int], object]
+
+
+def _registry_call(service: str) -> Call:
+    entry = REGISTRIES[service]
+    return lambda gw, m, n: entry.batch_query(entry.client(gw, PURPOSE), _adults(m, 2))
+
+
 CALLS: dict[str, tuple[str, str, Call]] = {
-    "pmlp": ("pmlp", "pmlp.fpr", lambda gw, m, n: REGISTRIES["pmlp"].batch_query(
-        REGISTRIES["pmlp"].client(gw, PURPOSE), _adults(m, 2))),
-    "vsaa": ("vsaa", "vsaa.payments", lambda gw, m, n: REGISTRIES["vsaa"].batch_query(
-        REGISTRIES["vsaa"].client(gw, PURPOSE), _adults(m, 2))),
+    # every registry of the table (registries/), the same one call each
+    **{r.service: (r.service, r.scope, _registry_call(r.service)) for r in DESCRIPTORS},
     "spolis": ("spolis", SPOLIS_SCOPE,
                lambda gw, m, n: SpolisClient(gw, PURPOSE).cofinancing(OGRE, "2026-10")),
     "recipient": ("recipient-jpa", RECIPIENTS_SCOPE,

@@ -26,11 +26,12 @@ from tilts.flows.sync_population import sync_population
 from tilts.mocks.gateway.journal import scrub
 from tilts.mocks.harness import MockHandle
 from tilts.mocks.world.population import Population
+from tilts.registries import services
 from tilts.store.db import make_engine, session_factory
 from tilts.store.models import AuditLog, RegistryFact
 from tilts.store.models_outbox import Notification
 
-REGISTRY_SERVICES = {"pmlp", "vdeavk", "vsaa", "vid", "nva"}
+REGISTRY_SERVICES = set(services())  # every registry of the table, VZD's cadastre too
 ISSUE, USER = "MK809-test", "LVsvc-test"  # tests/outbox/conftest.py's configuration
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from tests.reliability.matrix import sync_lane
 from tests.reliability_crash import worlds
 from tests.reliability_crash.conftest import TILTS, Store, clone, python_flow, run_flow_process
 from tilts.flows.nightly import nightly_sync
@@ -32,7 +33,7 @@ from tilts.mocks.harness import MockHandle
 
 CHUNK = 5  # persons per chunk task: three chunks in Ogre, two in Tukums
 NOTIFY_LEASE_S = 1
-pytestmark = pytest.mark.slow  # 12 flow processes, each importing Prefect: about 2 minutes
+pytestmark = pytest.mark.slow  # 13 flow processes, each importing Prefect: about 2 minutes
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,11 @@ FLOWS: dict[str, Flow] = {
                         lambda c: sync_income(chunk_size=CHUNK, config_path=str(c))),
     "sync_employment": Flow("sync", _sync("employment"),
                             lambda c: sync_employment(chunk_size=CHUNK, config_path=str(c))),
+    # VZD has no verb of its own: the nightly engine with its lane alone, Ogre (property.md §2)
+    "sync_lane_vzd": Flow("sync", lambda c: python_flow(
+        "import sys; from tests.reliability.matrix import sync_lane; "
+        f"sync_lane('vzd', sys.argv[1], chunk_size={CHUNK})") + [str(c)],
+        lambda c: sync_lane("vzd", str(c), chunk_size=CHUNK)),
     "nightly_sync": Flow("sync", _sync("all"),
                          lambda c: nightly_sync(chunk_size=CHUNK, config_path=str(c))),
     "reassess": Flow("reassess", lambda c: python_flow(
@@ -98,6 +104,7 @@ CASES = [
     case("sync_income", "registry.fetched:2"),  # mid-run, both sources under way
     case("sync_income", "registry.committed:10"),  # all committed, no month stored
     case("sync_employment", "registry.committed:2"),  # mid-run, committed
+    case("sync_lane_vzd", "registry.fetched:2"),  # mid-run: a chunk's answers not committed
     case("nightly_sync", "registry.fetched:1"),  # population under way, registries starting
     case("reassess", "reassess.committed:2"),  # flags of two chunks committed, no cursor
     case("deliver_notifications", "outbox.sent:3"),  # the recipient holds it, the row unmarked
