@@ -16,13 +16,20 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from prefect import flow
 from sqlalchemy import update
 
 from tests.reliability_crash.conftest import Store
 from tilts.flows.notify import deliver_notifications
+from tilts.flows.runtime import close_runtime, open_runtime
 from tilts.flows.spolis import spolis_daily
 from tilts.flows.sync_population import sync_population
-from tilts.flows.sync_registries import sync_disability, sync_employment, sync_income
+from tilts.flows.sync_registries import (
+    run_services,
+    sync_disability,
+    sync_employment,
+    sync_income,
+)
 from tilts.mocks.harness import MockHandle
 from tilts.store.db import transaction
 from tilts.store.models_outbox import Notification
@@ -46,7 +53,7 @@ GATEWAY_ENV = {
     "TILTS_GATEWAY__BACKOFF_BASE_S": "0.02",
     "TILTS_GATEWAY__BACKOFF_MAX_S": "0.1",
     **{f"TILTS_GATEWAY__SERVICES__{s}__BATCH_SIZE": str(BATCH)
-       for s in ("PMLP", "VDEAVK", "VSAA", "VID", "NVA")},
+       for s in ("PMLP", "VDEAVK", "VSAA", "VID", "NVA", "CSDD", "VTUA")},
 }  # fmt: skip
 
 Figures = list[dict[str, Any]]
@@ -88,6 +95,21 @@ FAULTS = (
 
 def _sync(flow: Any) -> Callable[[Path], Figures]:
     return lambda c: [flow(municipality=OGRE, chunk_size=CHUNK, config_path=str(c), as_of=TODAY)]
+
+
+@flow(name="matrix_lane")
+def matrix_lane(service: str, config_path: str) -> dict[str, Any]:
+    """One nightly lane alone (CSDD, VTUA: registries without a per-topic flow), run the way
+    the per-topic flows run theirs (``flows/sync_registries.py`` ``run_services``)."""
+    rt = open_runtime("matrix_lane", config_path, lock=True)
+    try:
+        return run_services(rt, OGRE, (service,), CHUNK, TODAY)
+    finally:
+        close_runtime(rt)
+
+
+def _lane(service: str) -> Callable[[Path], Figures]:
+    return lambda c: [matrix_lane(service=service, config_path=str(c))]
 
 
 def _population(mock: MockHandle) -> Callable[[Path], Figures]:
@@ -139,6 +161,8 @@ ROWS = (
     Row("VSAA", "VSAA", ("vsaa",), "sync", "sync_income", lambda m: _sync(sync_income)),
     Row("VID", "VID", ("vid",), "sync", "sync_income", lambda m: _sync(sync_income)),
     Row("NVA", "NVA", ("nva",), "sync", "sync_employment", lambda m: _sync(sync_employment)),
+    Row("CSDD", "CSDD", ("csdd",), "sync", "lane_csdd", lambda m: _lane("csdd")),
+    Row("VTUA", "VTUA", ("vtua",), "sync", "lane_vtua", lambda m: _lane("vtua")),
     Row("SPOLIS", "SPOLIS", ("spolis",), "spolis", "spolis_daily", lambda m: _daily,
         done="accepted"),
     Row("recipients", "recipients", tuple(f"recipient-{r}" for r in RECIPIENTS), "notify",
