@@ -65,7 +65,7 @@ class VehicleSchema(pa.DataFrameModel):
 
     @pa.dataframe_check(name="to_not_before_from")
     @classmethod
-    def to_after_from(cls, frame: DataFrame[Any]) -> Series[bool]:
+    def to_not_before_from(cls, frame: DataFrame[Any]) -> Series[bool]:
         return pd.Series(
             [_ordered(a, b) for a, b in zip(frame["from"], frame["to"], strict=True)],
             index=frame.index,

@@ -16,20 +16,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from prefect import flow
 from sqlalchemy import update
 
+from tests.lanes import sync_lane
 from tests.reliability_crash.conftest import Store
 from tilts.flows.notify import deliver_notifications
-from tilts.flows.runtime import close_runtime, open_runtime
 from tilts.flows.spolis import spolis_daily
 from tilts.flows.sync_population import sync_population
-from tilts.flows.sync_registries import (
-    run_services,
-    sync_disability,
-    sync_employment,
-    sync_income,
-)
+from tilts.flows.sync_registries import sync_disability, sync_employment, sync_income
 from tilts.mocks.harness import MockHandle
 from tilts.store.db import transaction
 from tilts.store.models_outbox import Notification
@@ -97,19 +91,11 @@ def _sync(flow: Any) -> Callable[[Path], Figures]:
     return lambda c: [flow(municipality=OGRE, chunk_size=CHUNK, config_path=str(c), as_of=TODAY)]
 
 
-@flow(name="matrix_lane")
-def matrix_lane(service: str, config_path: str) -> dict[str, Any]:
-    """One nightly lane alone (CSDD, VTUA: registries without a per-topic flow), run the way
-    the per-topic flows run theirs (``flows/sync_registries.py`` ``run_services``)."""
-    rt = open_runtime("matrix_lane", config_path, lock=True)
-    try:
-        return run_services(rt, OGRE, (service,), CHUNK, TODAY)
-    finally:
-        close_runtime(rt)
-
-
 def _lane(service: str) -> Callable[[Path], Figures]:
-    return lambda c: [matrix_lane(service=service, config_path=str(c))]
+    """A registry without a per-topic flow (CSDD, VTUA): its nightly lane alone."""
+    return lambda c: [
+        sync_lane(service, str(c), municipality=OGRE, as_of=TODAY, chunk_size=CHUNK)
+    ]
 
 
 def _population(mock: MockHandle) -> Callable[[Path], Figures]:
