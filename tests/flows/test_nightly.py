@@ -41,6 +41,7 @@ def test_nightly_stores_every_registry_and_refills_late_months(
         "VID.INCOME",
         "VID.EMPLOYMENT",
         "NVA.REGISTRATION",
+        "CSDD.VEHICLE",
     ):
         assert counts.get(kind, 0) > 0, (kind, counts)
     factory = _factory(config)

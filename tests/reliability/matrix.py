@@ -140,7 +140,7 @@ class Row:
         return self.services[0] if self.world == "sync" else None
 
 
-RECIPIENTS = ("nino", "jpa", "bvkb", "nva", "baris")
+RECIPIENTS = ("nino", "jpa", "bvkb", "nva", "baris", "bridzis", "kim")
 ROWS = (
     Row("PMLP", "PMLP", ("pmlp",), "sync", "sync_population", _population, "getPersons"),
     Row("VDEĀVK", "VDEAVK", ("vdeavk",), "sync", "sync_disability", lambda m: _sync(sync_disability)),
