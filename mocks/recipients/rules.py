@@ -5,9 +5,10 @@
   error is a 400 ``INVALID_REQUEST`` naming the JSON path (never echoing the value: it may be a
   personal code). ``maxItems`` of ``persons`` is the gateway's batch limit (413).
 * :data:`ALLOWANCES` and :func:`minimisation_problem` — the table of ``spec/outbound.md``
-  ("What each recipient gets", and property.md §9 for BRIDZIS and KIM): allowed roles, age rules on ``decisionDate`` from the synthetic
-  population's birth dates, fields beyond the envelope. A refusal is 422 ``NOT_ALLOWED`` naming
-  the field (``$.addressCode``, ``$.persons[1].role``, ``$.persons[0]``).
+  ("What each recipient gets", and property.md §9 for BRIDZIS and KIM): allowed roles, age
+  rules on ``decisionDate`` from the synthetic population's birth dates, fields beyond the
+  envelope. A refusal is 422 ``NOT_ALLOWED`` naming the field (``$.addressCode``,
+  ``$.persons[1].role``, ``$.persons[0]``, KIM's ``$.persons``).
 
 Ages (:func:`age_on`, :func:`is_adult`, :func:`is_child`, :func:`is_working_age`) are whole years
 on ``decisionDate``; someone born on 29 February has a birthday on 1 March in common years.

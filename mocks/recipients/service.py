@@ -2,7 +2,8 @@
 property.md §9 (BRIDZIS, KIM).
 
 ``POST /recipients/{recipient}/api/v1/status-notifications`` for ``recipient`` in ``nino``,
-``jpa``, ``bvkb``, ``nva``, ``baris``, ``bridzis``, ``kim``; one :class:`~mocks.gateway.specs.ServiceSpec` each, named
+``jpa``, ``bvkb``, ``nva``, ``baris``, ``bridzis``, ``kim``; one
+:class:`~mocks.gateway.specs.ServiceSpec` each, named
 ``recipient-<recipient>`` (journal and fault rules: ``recipient-nino``, …; the prefix keeps
 ``nva`` free for the NVA registry), scope ``recipients.notify``, X-Road identity
 ``LV/GOV/<NINO|JPA|BVKB|NVA|BARIS>/NOTIFY``, operation ``status-notifications``. The committed

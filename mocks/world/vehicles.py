@@ -212,7 +212,8 @@ def _chain(
         kept = rng.randint(*kind.hold)
         until = bought + dt.timedelta(days=kept) if step < STEPS - 1 else None
         scrapped = None
-        if until is not None and (until - first).days > kind.scrap_age * YEAR and rng.random() < 0.5:
+        old = until is not None and (until - first).days > kind.scrap_age * YEAR
+        if old and rng.random() < 0.5:
             scrapped, until = until, None  # scrapped: the role stays on record
         suspended = None
         if rng.random() < 0.04:
@@ -220,9 +221,18 @@ def _chain(
             suspended = (off, off + dt.timedelta(days=rng.randint(60, 300)))
         out.append(
             Vehicle(
-                registration_number(service, number * STEPS + step), kind.category, make,
-                model, first, member, role, bought, until, scrapped, suspended,
-            )  # fmt: skip
+                registration_number(service, number * STEPS + step),
+                kind.category,
+                make,
+                model,
+                first,
+                member,
+                role,
+                bought,
+                until,
+                scrapped,
+                suspended,
+            )
         )
         end = until or scrapped
         if end is None:
@@ -264,9 +274,16 @@ def held_on(
             continue
         out.append(
             VehicleView(
-                v.registration_number, v.category, v.make, v.model, v.first_registration,
-                v.role, v.held_from, end, status_on(v, day),
-            )  # fmt: skip
+                v.registration_number,
+                v.category,
+                v.make,
+                v.model,
+                v.first_registration,
+                v.role,
+                v.held_from,
+                end,
+                status_on(v, day),
+            )
         )
     return sorted(out, key=lambda w: (w.held_from, w.registration_number))
 
@@ -282,4 +299,3 @@ def vehicles_of(
     household = pop.base_household(index)
     fleet = household_vehicles(pop.seed, index, household, pop.ref, service)
     return held_on(fleet, slot - pop.household_slots(index).start, day, closed)
-

@@ -125,9 +125,9 @@ def test_vehicle_dates_out_of_range_are_quarantined_naming_the_field(
     )  # fmt: skip
     assert _sync(config, "csdd", today)["quarantined"] == 4
     reasons = {r.record_ref: r.reason for r in _quarantined(factory)}
-    assert "firstRegistrationDate: date_between_1900_and_the_as_of_day" in reasons[
-        mask(codes[first])
-    ]
+    assert (
+        "firstRegistrationDate: date_between_1900_and_the_as_of_day" in reasons[mask(codes[first])]
+    )
     assert "from: date_between_1900_and_a_year_ahead" in reasons[mask(codes[future])]
     assert "from: date_between_1900_and_a_year_ahead" in reasons[mask(codes[ancient])]
     assert "to: date_between_1900_and_2199" in reasons[mask(codes[ended])]

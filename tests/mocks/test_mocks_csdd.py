@@ -110,8 +110,9 @@ def test_the_population_s_cars(mocks: MockHandle, local: Population, everyone: l
         assert result["status"] == "FOUND"
         for v in result["vehicles"]:
             assert re.fullmatch(r"[A-Z]{2,3}[0-9]{4}", v["registrationNumber"])
-            assert owners.setdefault(v["registrationNumber"], result["personCode"]) == (
-                result["personCode"]
+            assert (
+                owners.setdefault(v["registrationNumber"], result["personCode"])
+                == (result["personCode"])
             )
             assert v["from"] <= TODAY and v["firstRegistrationDate"] <= v["from"]
             assert v["to"] is None or v["from"] <= v["to"] <= TODAY
@@ -129,14 +130,19 @@ def test_the_population_s_cars(mocks: MockHandle, local: Population, everyone: l
     two_cars_no_children = [
         h
         for h in with_car
-        if sum(v["category"] == "M1" and v["registrationStatus"] != "DEREGISTERED"
-               for v in held[h]) >= 2  # fmt: skip
+        if _cars(held[h]) >= 2
         and all(
             (p := local.person(s)) is None or (REF - p.birth_date).days >= 18 * 365
             for s in local.household_slots(h)
         )
     ]
     assert 0 < len(two_cars_no_children) < 0.1 * local.household_count
+
+
+def _cars(vehicles: list[dict[str, str]]) -> int:
+    return sum(
+        v["category"] == "M1" and v["registrationStatus"] != "DEREGISTERED" for v in vehicles
+    )
 
 
 def test_the_clock_buys_and_sells_cars(

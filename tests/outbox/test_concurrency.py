@@ -35,7 +35,15 @@ def test_concurrent_deliverers_deliver_each_notification_once_and_in_order(
     world.record(decisions)
     rows = world.rows()
     assert len(rows) > 150
-    for recipient in ("nino", "jpa", "bvkb", "nva", "baris", "bridzis", "kim"):  # uneven answer times
+    for recipient in (
+        "nino",
+        "jpa",
+        "bvkb",
+        "nva",
+        "baris",
+        "bridzis",
+        "kim",
+    ):  # uneven answer times
         outbox_mock.add_fault(
             service=f"recipient-{recipient}", kind="delay", delaySeconds=0.02, rate=0.3
         )

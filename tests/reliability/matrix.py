@@ -93,9 +93,7 @@ def _sync(flow: Any) -> Callable[[Path], Figures]:
 
 def _lane(service: str) -> Callable[[Path], Figures]:
     """A registry without a per-topic flow (CSDD, VTUA): its nightly lane alone."""
-    return lambda c: [
-        sync_lane(service, str(c), municipality=OGRE, as_of=TODAY, chunk_size=CHUNK)
-    ]
+    return lambda c: [sync_lane(service, str(c), municipality=OGRE, as_of=TODAY, chunk_size=CHUNK)]
 
 
 def _population(mock: MockHandle) -> Callable[[Path], Figures]:
