@@ -26,7 +26,7 @@ import random
 from dataclasses import dataclass
 from typing import Protocol
 
-from tilts.mocks.world.households import BaseHousehold
+from tilts.mocks.world.households import draw_skeleton, household_rng
 from tilts.mocks.world.rural import is_rural, registry_rng
 
 YEAR = 365
@@ -76,7 +76,6 @@ class World(Protocol):
 
     def household_of(self, slot: int) -> int: ...
     def household_slots(self, index: int) -> range: ...
-    def base_household(self, index: int) -> BaseHousehold: ...
 
 
 # ------------------------------------------------------------------ catalogues (modelled)
@@ -138,19 +137,28 @@ def _adult(birth: dt.date, on: dt.date) -> bool:
     return (on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))) >= 18
 
 
+def births(pop: World, index: int) -> list[dt.date]:
+    """The birth dates of household ``index``'s generated members, in member order: its
+    skeleton redrawn (stage 1 of ``mocks/world/households.py``: no names, no address)."""
+    size = len(pop.household_slots(index))
+    skeleton = draw_skeleton(household_rng(pop.seed, index), size, pop.ref)
+    return [m.birth_date for m in skeleton.members]
+
+
 def household_vehicles(
-    seed: int, index: int, household: BaseHousehold, ref: dt.date, service: str
+    seed: int, index: int, born: list[dt.date], ref: dt.date, service: str
 ) -> tuple[Vehicle, ...]:
-    """Every vehicle of household ``index`` in register ``service`` (``csdd`` or ``vtua``)."""
+    """Every vehicle of household ``index`` (its members born on ``born``) in register
+    ``service`` (``csdd`` or ``vtua``)."""
     rng = registry_rng(seed, index, service)
-    adults = [i for i, m in enumerate(household.members) if _adult(m.birth_date, ref)]
+    adults = [i for i, birth in enumerate(born) if _adult(birth, ref)]
     if not adults:
         return ()
-    children = len(adults) < len(household.members)
+    children = len(adults) < len(born)
     plan = (_csdd_plan if service == "csdd" else _vtua_plan)(rng, seed, index, children, adults)
     out: list[Vehicle] = []
     for slot, (kind, member, start) in enumerate(plan[:SLOTS]):
-        birth = household.members[member].birth_date
+        birth = born[member]
         earliest = dt.date(birth.year + 18, 1, 1) + dt.timedelta(days=366)
         out += _chain(rng, service, index * SLOTS + slot, kind, member, start, ref, earliest)
     return tuple(out)
@@ -296,6 +304,5 @@ def vehicles_of(
     if slot >= pop.size:
         return []
     index = pop.household_of(slot)
-    household = pop.base_household(index)
-    fleet = household_vehicles(pop.seed, index, household, pop.ref, service)
+    fleet = household_vehicles(pop.seed, index, births(pop, index), pop.ref, service)
     return held_on(fleet, slot - pop.household_slots(index).start, day, closed)

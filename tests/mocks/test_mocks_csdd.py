@@ -15,7 +15,7 @@ from tests.mocks.test_mocks_openapi import check_answer, post, problem_code, que
 from tilts.mocks.harness import MockHandle
 from tilts.mocks.registries.vehicles import vehicle_json
 from tilts.mocks.world.population import Population
-from tilts.mocks.world.vehicles import household_vehicles, vehicles_of
+from tilts.mocks.world.vehicles import births, household_vehicles, vehicles_of
 
 pytest_plugins = ["tilts.mocks.pytest_plugin"]
 MOCK_SERVER_OPTIONS = {"persons": 2000}
@@ -193,6 +193,8 @@ def test_the_world_is_per_household_and_independent_of_the_population_size(
 ) -> None:
     bigger = Population(42, 4000)
     for index in range(0, local.household_count - 1, 7):
-        assert household_vehicles(42, index, local.base_household(index), REF, "csdd") == (
-            household_vehicles(42, index, bigger.base_household(index), REF, "csdd")
+        born = births(local, index)
+        assert born == [m.birth_date for m in local.base_household(index).members]
+        assert household_vehicles(42, index, born, REF, "csdd") == (
+            household_vehicles(42, index, births(bigger, index), REF, "csdd")
         )
