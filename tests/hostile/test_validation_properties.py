@@ -39,8 +39,8 @@ from tilts.schemas.nva import END_REASONS, NvaRegistrationSchema
 from tilts.schemas.pmlp import PmlpChangeSchema, PmlpPersonSchema, flatten_person
 from tilts.schemas.validate import validate_records
 from tilts.schemas.vdeavk import DisabilityDecisionSchema
-from tilts.schemas.vid import VidRowSchema
 from tilts.schemas.vehicles import REGISTRATION_STATUSES, ROLES
+from tilts.schemas.vid import VidRowSchema
 from tilts.schemas.vsaa import BENEFIT_TYPES, VsaaPaymentSchema
 
 Row = dict[str, Any]
