@@ -1,4 +1,5 @@
-"""Status-notification clients of the five recipients (outbound.md): NINO, JPA, BVKB, NVA, BARIS.
+"""Status-notification clients of the recipients (outbound.md: NINO, JPA, BVKB, NVA, BARIS;
+property.md §9: BRIDZIS, KIM).
 
 ``POST /recipients/<recipient>/api/v1/status-notifications`` on the shared REST base: gateway
 token with scope ``recipients.notify``, ``X-Road-*`` headers (service
@@ -27,7 +28,7 @@ Messages carry the problem's code, field and a scrubbed, shortened detail — ne
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from tilts.connectors.base import RawResponse, ServiceSpec
@@ -138,12 +139,12 @@ class RecipientClient(RestRegistryClient):
         return self.execute(OPERATION, FAMILY, 1, build, read, url=url)
 
 
-def _spec(recipient: str) -> ServiceSpec:
+def _spec(recipient: str, xroad: str | None = None) -> ServiceSpec:
     return ServiceSpec(
         name=f"recipient-{recipient}",
         scope=SCOPE,
         path=f"/recipients/{recipient}/api/v1",
-        xroad=ServiceId.parse(f"LV/GOV/{recipient.upper()}/NOTIFY"),
+        xroad=ServiceId.parse(xroad or f"LV/GOV/{recipient.upper()}/NOTIFY"),
         style="rest",
     )
 
@@ -183,7 +184,32 @@ class BarisClient(RecipientClient):
     SPEC: ClassVar[ServiceSpec] = _spec("baris")
 
 
-#: The explicit table of recipients (no discovery), as outbound.md lists them.
+class BridzisClient(RecipientClient):
+    """The municipal housing register (BRIDZIS, property.md §9): X-Road service
+    ``LV/GOV/<municipality>/BRIDZIS``, the member being the sending municipality itself."""
+
+    RECIPIENT = "bridzis"
+    SPEC: ClassVar[ServiceSpec] = _spec("bridzis", "LV/GOV/MUNICIPALITY/BRIDZIS")
+
+    def _headers(self, operation: str) -> CallHeaders:
+        own = self.gateway.municipality.member_code
+        service = replace(self.SPEC.xroad, member_code=own)
+        return CallHeaders.new(own, service, operation, self.purpose)
+
+
+class KimClient(RecipientClient):
+    """The package distribution of the food and basic-goods aid programme (KIM, property.md
+    §9): ``LV/GOV/LM/KIM``."""
+
+    RECIPIENT = "kim"
+    SPEC: ClassVar[ServiceSpec] = _spec("kim", "LV/GOV/LM/KIM")
+
+
+#: The explicit table of recipients (no discovery), as outbound.md and property.md §9 list them.
 RECIPIENT_CLIENTS: dict[str, type[RecipientClient]] = {
-    c.RECIPIENT: c for c in (NinoClient, JpaClient, BvkbClient, NvaRecipientClient, BarisClient)
-}
+    c.RECIPIENT: c
+    for c in (
+        NinoClient, JpaClient, BvkbClient, NvaRecipientClient, BarisClient, BridzisClient,
+        KimClient,
+    )
+}  # fmt: skip

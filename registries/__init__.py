@@ -8,16 +8,18 @@ fails on a hand-written one). Adding a registry: ``docs/adding-a-registry.md``.
 
 from __future__ import annotations
 
+from tilts.registries.csdd import CSDD
 from tilts.registries.descriptor import NIGHTLY, Family, Limits, Registry
 from tilts.registries.nva import NVA
 from tilts.registries.pmlp import PMLP
 from tilts.registries.vdeavk import VDEAVK
 from tilts.registries.vid import VID
 from tilts.registries.vsaa import VSAA
+from tilts.registries.vtua import VTUA
 from tilts.registries.vzd import VZD
 
 #: The inbound registries, in the order the nightly starts their lanes (PMLP first).
-REGISTRIES: tuple[Registry, ...] = (PMLP, VDEAVK, VSAA, VID, NVA, VZD)
+REGISTRIES: tuple[Registry, ...] = (PMLP, VDEAVK, VSAA, VID, NVA, VZD, CSDD, VTUA)
 
 __all__ = [
     "NIGHTLY",

@@ -38,7 +38,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tilts.store.models import Base, BigId
 
-RECIPIENTS = ("nino", "jpa", "bvkb", "nva", "baris")
+RECIPIENTS = ("nino", "jpa", "bvkb", "nva", "baris", "bridzis", "kim")
 EVENTS = ("GRANTED", "EXTENDED", "REVOKED", "EXPIRED")
 STATUSES = ("POOR", "LOW_INCOME")
 STATES = ("PENDING", "DELIVERED", "PARKED", "DISCARDED")

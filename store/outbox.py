@@ -217,7 +217,7 @@ def _write(
         for recipient in wanted(rules, item.status, item.event):
             part = content_for(
                 recipient, members.get(d.household_id, []), item.decision_date,
-                addresses.get(d.household_id),
+                addresses.get(d.household_id), str(d.household_id),
             )  # fmt: skip
             if part is None:
                 continue  # nobody this recipient may be told about

@@ -10,6 +10,14 @@ table of outbound.md lives in exactly one place, :data:`SELECTORS`:
 | ``bvkb``  | the adult ``CONTRACT_HOLDER`` of the case, else every adult (``MEMBER``) | – |
 | ``nva``   | members of working age, 18 to 64 (``MEMBER``) | – |
 | ``baris`` | with children only: children (``CHILD``), the case's ``LEGAL_REPRESENTATIVE``s | – |
+| ``bridzis`` | the whole household: adults (``MEMBER``), children (``CHILD``) | – |
+| ``kim`` | nobody: no ``persons`` | ``household``: reference, size, member ages |
+
+BRIDZIS and KIM are property.md §9's. KIM learns no personal code and no name: its body has no
+``persons`` but a ``household`` of an opaque ``reference`` (the store's household id, which
+orders KIM's notifications as the persons order the others'), the ``size`` (living members on
+the day) and ``memberAges`` (whole years, oldest first, of the members whose birth date is
+known; docs/decisions.md).
 
 Ages are whole years on the notification's ``decisionDate`` (the day the recipients check them
 on); the household is its members on that day, living. A member whose birth date the store
@@ -124,14 +132,33 @@ def _baris(members: Sequence[Member], day: date) -> Selected:
     return children + representatives
 
 
-#: The data-minimisation table of outbound.md: recipient → who it may be told about.
+def _bridzis(members: Sequence[Member], day: date) -> Selected:
+    return [
+        (m, "MEMBER" if a >= ADULT_AGE else "CHILD")
+        for m in members
+        if (a := _age(m, day)) is not None
+    ]
+
+
+#: The data-minimisation table of outbound.md and property.md §9: recipient → who it may be
+#: told about (KIM: nobody, :func:`kim_household` instead).
 SELECTORS: dict[str, Callable[[Sequence[Member], date], Selected]] = {
     "nino": _nino,
     "jpa": _adults,
     "bvkb": _bvkb,
     "nva": _nva,
     "baris": _baris,
+    "bridzis": _bridzis,
 }
+#: Recipients told about the household without any person (property.md §9).
+HOUSEHOLD_ONLY = frozenset({"kim"})
+
+
+def kim_household(members: Sequence[Member], day: date, reference: str) -> dict[str, Any]:
+    """KIM's part: the household's size and member ages on ``day`` (``members``: those present),
+    under an opaque reference — no personal code, no name."""
+    ages = sorted((a for m in members if (a := _age(m, day)) is not None), reverse=True)
+    return {"household": {"reference": reference, "size": len(members), "memberAges": ages}}
 
 
 def dwelling_address(household_address: str | None, members: Sequence[Member]) -> str | None:
@@ -145,12 +172,20 @@ def dwelling_address(household_address: str | None, members: Sequence[Member]) -
 
 
 def content_for(
-    recipient: str, members: Sequence[Member], day: date, household_address: str | None
+    recipient: str,
+    members: Sequence[Member],
+    day: date,
+    household_address: str | None,
+    household_ref: str | None = None,
 ) -> dict[str, Any] | None:
-    """The recipient-specific part of a body (``persons`` and any extra field), or ``None``
-    when the recipient is to be told nothing (nobody it may hear about, or NINO without an
-    address)."""
+    """The recipient-specific part of a body (``persons`` and any extra field; KIM's
+    ``household`` under ``household_ref``), or ``None`` when the recipient is to be told nothing
+    (nobody it may hear about, or NINO without an address)."""
     present = members_on(members, day)
+    if recipient in HOUSEHOLD_ONLY:
+        if household_ref is None:
+            raise ValueError(f"{recipient}: a household reference is needed")
+        return kim_household(present, day, household_ref) if present else None
     chosen = SELECTORS[recipient](present, day)
     if not chosen:
         return None

@@ -38,11 +38,13 @@ def record(item: Received) -> dict[str, Any]:
         "validTo": b["validTo"],
         "receivedAt": item.received_at,
         "applied": item.applied,
-        "persons": [mask(p["personCode"]) for p in b["persons"]],
-        "roles": [p["role"] for p in b["persons"]],
+        "persons": [mask(p["personCode"]) for p in b.get("persons", [])],
+        "roles": [p["role"] for p in b.get("persons", [])],
     }
     if "addressCode" in b:
         out["addressCode"] = b["addressCode"]
+    if "household" in b:  # KIM: size and ages, no personal data
+        out["household"] = b["household"]
     return out
 
 

@@ -5,9 +5,10 @@
   error is a 400 ``INVALID_REQUEST`` naming the JSON path (never echoing the value: it may be a
   personal code). ``maxItems`` of ``persons`` is the gateway's batch limit (413).
 * :data:`ALLOWANCES` and :func:`minimisation_problem` — the table of ``spec/outbound.md``
-  ("What each recipient gets"): allowed roles, age rules on ``decisionDate`` from the synthetic
-  population's birth dates, fields beyond the envelope. A refusal is 422 ``NOT_ALLOWED`` naming
-  the field (``$.addressCode``, ``$.persons[1].role``, ``$.persons[0]``).
+  ("What each recipient gets", and property.md §9 for BRIDZIS and KIM): allowed roles, age
+  rules on ``decisionDate`` from the synthetic population's birth dates, fields beyond the
+  envelope. A refusal is 422 ``NOT_ALLOWED`` naming the field (``$.addressCode``,
+  ``$.persons[1].role``, ``$.persons[0]``, KIM's ``$.persons``).
 
 Ages (:func:`age_on`, :func:`is_adult`, :func:`is_child`, :func:`is_working_age`) are whole years
 on ``decisionDate``; someone born on 29 February has a birthday on 1 March in common years.
@@ -82,12 +83,15 @@ class Allowance:
         required_role: a role every notification must include (BARIS: ``CHILD``).
         exclusive_role: a role that excludes every other one and comes once (BVKB: the
             ``CONTRACT_HOLDER``, else adult ``MEMBER``s).
+        persons: whether it receives persons at all (KIM: no, the ``household``'s size and
+            ages instead; property.md §9).
     """
 
     roles: Mapping[str, AgeRule | None]
     extra_fields: frozenset[str] = field(default_factory=frozenset)
     required_role: str | None = None
     exclusive_role: str | None = None
+    persons: bool = True
 
 
 ALLOWANCES: dict[str, Allowance] = {
@@ -101,7 +105,13 @@ ALLOWANCES: dict[str, Allowance] = {
         {"CHILD": AgeRule("a child (under 18)", is_child), "LEGAL_REPRESENTATIVE": None},
         required_role="CHILD",
     ),
+    # property.md §9: the whole household; KIM no persons, the household's size and ages
+    "bridzis": Allowance({"MEMBER": ADULT, "CHILD": AgeRule("a child (under 18)", is_child)}),
+    "kim": Allowance({}, frozenset({"household"}), persons=False),
 }
+HOUSEHOLD_FIELDS: frozenset[str] = frozenset(
+    openapi.resolve(DOC, "#/components/schemas/KimHousehold")["properties"]
+)
 
 
 @dataclass(frozen=True)
@@ -132,11 +142,21 @@ def shape_check(recipient: str) -> Callable[[dict[str, Any]], Problem | None]:
 
 
 def semantic_problem(body: Mapping[str, Any]) -> Problem | None:
-    """What the schema cannot say: ``validFrom`` after ``validTo``, a person listed twice."""
+    """What the schema cannot say: ``validFrom`` after ``validTo``, a person listed twice, more
+    ages than members (KIM)."""
     if dt.date.fromisoformat(body["validFrom"]) > dt.date.fromisoformat(body["validTo"]):
         return Problem(400, "INVALID_REQUEST", "$.validTo: is before validFrom", "$.validTo")
+    household = body.get("household")
+    if isinstance(household, dict) and len(household["memberAges"]) > household["size"]:
+        where = "$.household.memberAges"
+        return Problem(400, "INVALID_REQUEST", f"{where}: more ages than size", where)
+    persons = body.get("persons")
+    if not isinstance(persons, list) or not all(
+        isinstance(p, dict) and "personCode" in p for p in persons
+    ):
+        return None  # KIM's schema has no persons: the allowance refuses them by name
     seen: set[str] = set()
-    for i, person in enumerate(body["persons"]):
+    for i, person in enumerate(persons):
         if person["personCode"] in seen:
             where = f"$.persons[{i}].personCode"
             return Problem(400, "INVALID_REQUEST", f"{where}: the person is listed twice", where)
@@ -158,9 +178,16 @@ def minimisation_problem(
     required and the exclusive role.
     """
     allowance = ALLOWANCES[recipient]
-    extra = sorted(set(body) - ENVELOPE - allowance.extra_fields)
+    envelope = ENVELOPE if allowance.persons else ENVELOPE - {"persons"}
+    extra = sorted(set(body) - envelope - allowance.extra_fields)
     if extra:
         return _not_allowed(f"$.{extra[0]}", f"{recipient} does not receive {extra[0]}"), []
+    if not allowance.persons:
+        extra = sorted(set(body["household"]) - HOUSEHOLD_FIELDS)
+        if extra:
+            where = f"$.household.{extra[0]}"
+            return _not_allowed(where, f"{recipient} does not receive {extra[0]}"), []
+        return None, []
     day = dt.date.fromisoformat(body["decisionDate"])
     slots: list[int] = []
     roles: list[str] = []

@@ -1,7 +1,9 @@
-"""The five status recipients of ``spec/outbound.md``: NINO, JPA, BVKB, NVA and BARIS.
+"""The status recipients of ``spec/outbound.md`` (NINO, JPA, BVKB, NVA and BARIS) and of
+property.md §9 (BRIDZIS, KIM).
 
 ``POST /recipients/{recipient}/api/v1/status-notifications`` for ``recipient`` in ``nino``,
-``jpa``, ``bvkb``, ``nva``, ``baris``; one :class:`~mocks.gateway.specs.ServiceSpec` each, named
+``jpa``, ``bvkb``, ``nva``, ``baris``, ``bridzis``, ``kim``; one
+:class:`~mocks.gateway.specs.ServiceSpec` each, named
 ``recipient-<recipient>`` (journal and fault rules: ``recipient-nino``, …; the prefix keeps
 ``nva`` free for the NVA registry), scope ``recipients.notify``, X-Road identity
 ``LV/GOV/<NINO|JPA|BVKB|NVA|BARIS>/NOTIFY``, operation ``status-notifications``. The committed
@@ -76,7 +78,10 @@ from tilts.mocks.recipients.rules import (
 )
 from tilts.mocks.recipients.store import Recipient, RecipientStore
 
-RECIPIENTS = ("nino", "jpa", "bvkb", "nva", "baris")
+RECIPIENTS = ("nino", "jpa", "bvkb", "nva", "baris", "bridzis", "kim")
+#: X-Road identities other than ``LV/GOV/<RECIPIENT>/NOTIFY`` (property.md §9; BRIDZIS's member
+#: is each municipality: the REST call names no provider, so the mock shows a placeholder)
+XROAD = {"bridzis": ("GOV", "MUNICIPALITY", "BRIDZIS"), "kim": ("GOV", "LM", "KIM")}
 TITLES = {400: "Bad request", 403: "Forbidden", 409: "Conflict", 422: "Unprocessable content"}
 
 
@@ -87,7 +92,7 @@ def _spec(recipient: str) -> ServiceSpec:
         scope="recipients.notify",
         path=path,
         protocol="rest",
-        xroad=("GOV", recipient.upper(), "NOTIFY"),
+        xroad=XROAD.get(recipient, ("GOV", recipient.upper(), "NOTIFY")),
         operations=(openapi.operation_spec(DOC, path, OPERATION, "persons"),),
     )
 

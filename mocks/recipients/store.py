@@ -39,6 +39,8 @@ class RecipientStore:
     received: list[Received] = field(default_factory=list)
     by_key: dict[tuple[str, str], Received] = field(default_factory=dict)
     last_sequence: dict[tuple[str, int], int] = field(default_factory=dict)
+    #: KIM's ordering, which has no persons: per (municipality, household reference)
+    household_sequence: dict[tuple[str, str], int] = field(default_factory=dict)
     beliefs: dict[int, dict[str, dict[str, Any]]] = field(default_factory=dict)
     latest: dict[int, str] = field(default_factory=dict)
 
@@ -46,21 +48,28 @@ class RecipientStore:
         self.received.clear()
         self.by_key.clear()
         self.last_sequence.clear()
+        self.household_sequence.clear()
         self.beliefs.clear()
         self.latest.clear()
 
     def accept(
         self, client_id: str, body: dict[str, Any], slots: list[int], fingerprint: str
     ) -> Received:
-        """Store ``body``; apply it unless a person's last applied sequence is not older."""
+        """Store ``body``; apply it unless a person's (KIM: the household reference's) last
+        applied sequence is not older."""
         muni, seq = body["municipality"], body["sequence"]
         applied = all(self.last_sequence.get((muni, s), -1) < seq for s in slots)
+        ref = body["household"]["reference"] if "household" in body else None
+        if ref is not None:
+            applied = applied and self.household_sequence.get((muni, ref), -1) < seq
+            if applied:
+                self.household_sequence[(muni, ref)] = seq
         now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
         item = Received(str(uuid.uuid4()), client_id, fingerprint, body, tuple(slots), now, applied)
         self.received.append(item)
         self.by_key[(client_id, body["notificationId"])] = item
         if applied:
-            for slot, person in zip(slots, body["persons"], strict=True):
+            for slot, person in zip(slots, body.get("persons", []), strict=True):
                 self.last_sequence[(muni, slot)] = seq
                 self.beliefs.setdefault(slot, {})[muni] = {
                     "municipality": muni,

@@ -42,6 +42,7 @@ def test_nightly_stores_every_registry_and_refills_late_months(
         "VID.EMPLOYMENT",
         "NVA.REGISTRATION",
         "VZD.PROPERTY_RIGHT",
+        "CSDD.VEHICLE",
     ):
         assert counts.get(kind, 0) > 0, (kind, counts)
     factory = _factory(config)

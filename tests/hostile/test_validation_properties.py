@@ -1,6 +1,7 @@
 """Property tests of the one validation step and of personal codes, on generated hostile input.
 
-For each registry model in ``schemas/`` (PMLP persons and changes, VDEĀVK, VSAA, VID, NVA, VZD),
+For each registry model in ``schemas/`` (PMLP persons and changes, VDEĀVK, VSAA, VID, NVA, VZD,
+CSDD, VTUA),
 hypothesis generates a batch of valid records and spoils some of them — a three-decimal or
 non-string amount, a month 13, an impossible or out-of-range date, a value outside its list,
 a wrong type, a personal code with a bad check digit or an impossible birth date, digits that
@@ -33,10 +34,12 @@ from tilts.kernel.personal_code import (
     normalise,
     old_format_check_digit,
 )
+from tilts.schemas import csdd, vtua
 from tilts.schemas.nva import END_REASONS, NvaRegistrationSchema
 from tilts.schemas.pmlp import PmlpChangeSchema, PmlpPersonSchema, flatten_person
 from tilts.schemas.validate import validate_records
 from tilts.schemas.vdeavk import DisabilityDecisionSchema
+from tilts.schemas.vehicles import REGISTRATION_STATUSES, ROLES
 from tilts.schemas.vid import VidRowSchema
 from tilts.schemas.vsaa import BENEFIT_TYPES, VsaaPaymentSchema
 from tilts.schemas.vzd import BUILDING_USES, PROPERTY_KINDS, RIGHT_KINDS, PropertyRightSchema
@@ -227,6 +230,46 @@ def _vdeavk(draw: st.DrawFn) -> Row:
     return row
 
 
+def _vehicle(categories: list[str]) -> Callable[[], st.SearchStrategy[Row]]:
+    """A CSDD or VTUA vehicle row (property.md §3) of ``categories``."""
+
+    @st.composite
+    def draw_row(draw: st.DrawFn) -> Row:
+        start = draw(days)
+        end = draw(st.one_of(st.none(), st.dates(start, dt.date(2199, 12, 31))))
+        return {
+            "requestedCode": draw(codes),
+            "registrationNumber": draw(st.from_regex(r"[A-Z0-9]{1,8}", fullmatch=True)),
+            "category": draw(st.sampled_from(categories)),
+            "make": draw(st.one_of(st.none(), st.text(min_size=1, max_size=60))),
+            "model": draw(st.one_of(st.none(), st.text(min_size=1, max_size=60))),
+            "firstRegistrationDate": draw(st.dates(dt.date(1900, 1, 1), start)).isoformat(),
+            "role": draw(st.sampled_from(ROLES)),
+            "from": start.isoformat(),
+            "to": None if end is None else end.isoformat(),
+            "registrationStatus": draw(st.sampled_from(REGISTRATION_STATUSES)),
+        }
+
+    return draw_row
+
+
+PLATES = ["ka1234", "ＫＡ１２", "AB-1234", "AB 1234", "AB1234\n", "", "ABCDEFGHI", "ĀB1234"]
+
+
+def _vehicle_bad(categories: list[str]) -> dict[tuple[str, ...], tuple[str, Any]]:
+    return {
+        ("registrationNumber",): ("registrationNumber",
+                                  st.one_of(st.sampled_from(PLATES), not_strings)),
+        ("category",): ("category", bad_choice(categories)),
+        ("role",): ("role", bad_choice(ROLES)),
+        ("registrationStatus",): ("registrationStatus", bad_choice(REGISTRATION_STATUSES)),
+        ("make",): ("make", st.one_of(st.just(""), st.text(min_size=61, max_size=70))),
+        ("firstRegistrationDate",): ("firstRegistrationDate", bad_dates),
+        ("from",): ("from", bad_dates),
+        ("to",): ("to", bad_dates),
+    }  # fmt: skip
+
+
 @st.composite
 def _vzd(draw: st.DrawFn) -> Row:
     start = draw(days)
@@ -343,6 +386,10 @@ MODELS = {
         ("address", "addressCode"): ("addressCode", st.one_of(digits(8), st.just("1234567890"))),
         ("address", "validFrom"): ("addressValidFrom", bad_dates),
     }, flatten_person),
+    "csdd": Model(csdd.CsddVehicleSchema, _vehicle(csdd.CATEGORIES),
+                  _vehicle_bad(csdd.CATEGORIES)),
+    "vtua": Model(vtua.VtuaMachineSchema, _vehicle(vtua.CATEGORIES),
+                  _vehicle_bad(vtua.CATEGORIES)),
     "pmlp-change": Model(PmlpChangeSchema, _change, {
         ("personCode",): ("personCode", st.one_of(bad_codes, not_strings).filter(eleven)),
         ("kind",): ("kind", bad_choice(["ADDRESS", "DEATH", "NAME", "CODE", "RELATIONS", "STATUS"])),
@@ -448,6 +495,15 @@ def test_vzd_rules_across_fields_name_the_rule() -> None:
     ] * len(spoiled), invalid
     for _, reason in invalid:
         assert "04123456789" not in reason and "32123456789" not in reason
+@given(batches("csdd"))
+def test_csdd_vehicles(batch: tuple[list[Row], dict[int, str]]) -> None:
+    _check("csdd", batch)
+
+
+@EXAMPLES
+@given(batches("vtua"))
+def test_vtua_machines(batch: tuple[list[Row], dict[int, str]]) -> None:
+    _check("vtua", batch)
 
 
 @EXAMPLES
@@ -471,6 +527,8 @@ SWEEP: dict[str, dict[tuple[str, ...], str]] = {
     "vdeavk": {("decisionDate",): "date", ("validFrom",): "date"},
     "vzd": {("cadastralValue",): "money", ("valueDate",): "date", ("validFrom",): "date"},
     "pmlp": {("birthDate",): "date", ("address", "validFrom"): "date"},
+    "csdd": {("firstRegistrationDate",): "date", ("from",): "date", ("to",): "date"},
+    "vtua": {("from",): "date"},
 }
 
 

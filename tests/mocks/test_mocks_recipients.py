@@ -1,4 +1,5 @@
-"""The five mock status recipients (spec/outbound.md) over a real mock server."""
+"""The mock status recipients (spec/outbound.md; BRIDZIS and KIM: property.md §9) over a real
+mock server."""
 
 from __future__ import annotations
 
@@ -108,10 +109,12 @@ def valid(recipient: str, g: dict[str, list[str]]) -> dict[str, Any]:
         return body([(adult, "CONTRACT_HOLDER")])
     if recipient == "baris":
         return body([(child, "CHILD"), (adult, "LEGAL_REPRESENTATIVE")])
+    if recipient == "bridzis":
+        return body([(adult, "MEMBER"), (child, "CHILD")])
     return body([(adult, "MEMBER"), (g["adult"][1], "MEMBER")])
 
 
-@pytest.mark.parametrize("recipient", ["nino", "jpa", "bvkb", "nva", "baris"])
+@pytest.mark.parametrize("recipient", ["nino", "jpa", "bvkb", "nva", "baris", "bridzis"])
 def test_valid_notification_is_accepted_and_held(
     mocks: MockHandle, people: dict[str, list[str]], recipient: str
 ) -> None:
@@ -159,6 +162,10 @@ REFUSALS = [
     ("baris", [("adult", 0, "CHILD")], {}, (422, "$.persons[0]")),
     ("baris", [("adult", 0, "LEGAL_REPRESENTATIVE")], {}, (422, "$.persons")),
     ("baris", [("child", 0, "CHILD"), ("adult", 0, "MEMBER")], {}, (422, "$.persons[1].role")),
+    ("bridzis", [("child", 0, "MEMBER")], {}, (422, "$.persons[0]")),
+    ("bridzis", [("adult", 0, "MEMBER"), ("adult", 1, "CHILD")], {}, (422, "$.persons[1]")),
+    ("bridzis", [("adult", 0, "OWNER")], {}, (422, "$.persons[0].role")),
+    ("bridzis", [("adult", 0, "MEMBER")], {"addressCode": "100012345"}, (422, "$.addressCode")),
 ]
 
 
@@ -369,3 +376,65 @@ def test_nino_schema_is_the_envelope_plus_address_code() -> None:
         "addressCode": nino["properties"]["addressCode"],
     }
     assert nino["required"] == [*base["required"], "addressCode"]
+
+
+# ------------------------------------------------------------- KIM (property.md §9): no persons
+def kim(reference: str = "17", sequence: int = 1, **household: Any) -> dict[str, Any]:
+    payload = body([], sequence)
+    del payload["persons"]
+    payload["household"] = {"reference": reference, "size": 3, "memberAges": [41, 39, 7],
+                            **household}  # fmt: skip
+    return payload
+
+
+def test_kim_receives_the_household_s_size_and_ages_and_no_person(mocks: MockHandle) -> None:
+    payload = kim()
+    r = notify(mocks, "kim", payload)
+    assert r.status_code == 202, r.text
+    held = mocks.admin_get("recipients/kim")
+    [n] = held["notifications"]
+    assert n["applied"] is True and n["persons"] == [] and n["roles"] == []
+    assert n["household"] == {"reference": "17", "size": 3, "memberAges": [41, 39, 7]}
+    assert held["state"]["persons"] == 0 and held["state"]["lastSequence"] == []
+    [entry] = mocks.journal(service="recipient-kim")
+    assert (entry["status"], entry["outcome"]) == (202, "OK")
+    doc = openapi.document("recipients")["paths"]["/recipients/kim/api/v1/status-notifications"]
+    assert "LV/GOV/LM/KIM" in doc["post"]["description"]
+
+
+def test_kim_refuses_persons_and_anything_beyond_size_and_ages(
+    mocks: MockHandle, people: dict[str, list[str]]
+) -> None:
+    adult = people["adult"][0]
+    with_persons = {**kim(), "persons": [{"personCode": adult, "role": "MEMBER"}]}
+    r = notify(mocks, "kim", with_persons)
+    assert problem(r) == (422, "NOT_ALLOWED", "$.persons") and adult not in r.text
+    names = kim(names=["Jānis"])
+    assert problem(notify(mocks, "kim", names)) == (422, "NOT_ALLOWED", "$.household.names")
+    no_household = {k: v for k, v in kim().items() if k != "household"}
+    assert problem(notify(mocks, "kim", no_household))[:2] == (400, "INVALID_REQUEST")
+    too_many = kim(size=2)
+    assert problem(notify(mocks, "kim", too_many)) == (
+        400, "INVALID_REQUEST", "$.household.memberAges",
+    )  # fmt: skip
+    assert problem(notify(mocks, "kim", kim(memberAges=[41, "39"])))[2] == (
+        "$.household.memberAges[1]"
+    )
+    assert problem(notify(mocks, "kim", kim(reference="17 Main St")))[2] == (
+        "$.household.reference"
+    )
+    assert mocks.admin_get("recipients/kim")["notifications"] == []
+    # a person recipient still needs persons
+    jpa = {k: v for k, v in body([(adult, "MEMBER")]).items() if k != "persons"}
+    assert problem(notify(mocks, "jpa", jpa))[2] == "$.persons"
+
+
+def test_kim_orders_by_household_reference(mocks: MockHandle) -> None:
+    assert notify(mocks, "kim", kim("17", 5)).status_code == 202
+    assert notify(mocks, "kim", kim("17", 3, memberAges=[41])).status_code == 202  # stale
+    assert notify(mocks, "kim", kim("18", 3)).status_code == 202  # another household
+    assert notify(mocks, "kim", kim("17", 6, size=4)).status_code == 202
+    held = mocks.admin_get("recipients/kim")
+    assert [n["applied"] for n in held["notifications"]] == [True, False, True, True]
+    outcomes = [e["outcome"] for e in mocks.journal(service="recipient-kim")]
+    assert outcomes == ["OK", "STALE", "OK", "OK"]

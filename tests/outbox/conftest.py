@@ -30,7 +30,8 @@ SEED, PERSONS = 29, 2500
 OGRE = "0040000"
 DECIDED = date(2026, 10, 9)
 # every recipient with every status and event, but JPA gets no low-income statuses
-RECIPIENTS = {"nino": "", "jpa": 'statuses = ["POOR"]', "bvkb": "", "nva": "", "baris": ""}
+RECIPIENTS = {"nino": "", "jpa": 'statuses = ["POOR"]', "bvkb": "", "nva": "", "baris": "",
+              "bridzis": "", "kim": ""}  # fmt: skip
 
 
 @pytest.fixture(scope="package")

@@ -35,7 +35,15 @@ def test_concurrent_deliverers_deliver_each_notification_once_and_in_order(
     world.record(decisions)
     rows = world.rows()
     assert len(rows) > 150
-    for recipient in ("nino", "jpa", "bvkb", "nva", "baris"):  # uneven answer times
+    for recipient in (
+        "nino",
+        "jpa",
+        "bvkb",
+        "nva",
+        "baris",
+        "bridzis",
+        "kim",
+    ):  # uneven answer times
         outbox_mock.add_fault(
             service=f"recipient-{recipient}", kind="delay", delaySeconds=0.02, rate=0.3
         )
@@ -71,7 +79,7 @@ def test_concurrent_deliverers_deliver_each_notification_once_and_in_order(
     assert sum(1 for n in delivered.values() if n) > 1  # they really shared the work
     stored = {r.notification_id: r for r in world.rows()}
     assert {r.state for r in stored.values()} == {"DELIVERED"}
-    for recipient in ("nino", "jpa", "bvkb", "nva", "baris"):
+    for recipient in ("nino", "jpa", "bvkb", "nva", "baris", "bridzis", "kim"):
         got = world.received(recipient)
         ids = [n["notificationId"] for n in got]
         assert len(ids) == len(set(ids))  # nothing arrived twice …

@@ -23,7 +23,7 @@ from tilts.shell.status import collect, render
 from tilts.store.db import transaction
 from tilts.store.models_outbox import Notification
 
-RECIPIENTS = ("nino", "jpa", "bvkb", "nva", "baris")
+RECIPIENTS = ("nino", "jpa", "bvkb", "nva", "baris", "bridzis", "kim")
 
 
 def _history(world: World) -> None:
@@ -77,7 +77,7 @@ def test_delivery_minimised_in_order_once(
         for got in world.received(recipient):
             row = stored[got["notificationId"]]
             assert got["applied"] and got["receiptId"] == row.receipt_id
-            sent = row.payload["persons"]
+            sent = row.payload.get("persons", [])
             assert got["persons"] == [mask(p["personCode"]) for p in sent]
             assert got["roles"] == [p["role"] for p in sent]
             assert ("addressCode" in got) == (recipient == "nino")
@@ -97,6 +97,19 @@ def test_delivery_minimised_in_order_once(
                 assert set(got["roles"]) <= {"CHILD", "LEGAL_REPRESENTATIVE"}
             if recipient in ("nino", "bvkb"):
                 assert set(got["roles"]) <= {"OWNER", "CONTRACT_HOLDER", "MEMBER"}
+            if recipient == "bridzis":  # property.md §9: the whole household
+                assert set(got["persons"]) == set(ages)
+                assert got["roles"] == [
+                    "MEMBER" if ages[c] >= 18 else "CHILD" for c in got["persons"]
+                ]
+            if recipient == "kim":  # the household's size and ages: no person, no name
+                assert got["persons"] == [] and "persons" not in row.payload
+                assert got["household"] == {
+                    "reference": str(row.household_id), "size": len(ages),
+                    "memberAges": sorted(ages.values(), reverse=True),
+                }  # fmt: skip
+            else:
+                assert "household" not in got
     # nothing left to do: a second run delivers nothing and sends nothing again
     again = _deliver(world)
     assert again["notifications_delivered"] == 0 and again["registry_calls"] == 0

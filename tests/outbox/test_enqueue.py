@@ -83,8 +83,13 @@ def test_events_config_and_sequences(world: World) -> None:
         assert r.payload["sequence"] == r.sequence and r.payload["municipality"] == OGRE
         allowed = {"notificationId", "sequence", "municipality", "event", "status",
                    "decisionDate", "validFrom", "validTo", "persons"}  # fmt: skip
-        assert set(r.payload) - allowed == ({"addressCode"} if r.recipient == "nino" else set())
-        assert all(set(p) == {"personCode", "role"} for p in r.payload["persons"])
+        beyond = {"nino": {"addressCode"}, "kim": {"household"}}.get(r.recipient, set())
+        if r.recipient == "kim":  # property.md §9: no persons, the household's size and ages
+            allowed -= {"persons"}
+            assert set(r.payload["household"]) == {"reference", "size", "memberAges"}
+            assert r.payload["household"]["reference"] == str(r.household_id)
+        assert set(r.payload) - allowed == beyond and allowed - set(r.payload) == set()
+        assert all(set(p) == {"personCode", "role"} for p in r.payload.get("persons", []))
 
 
 @pytest.mark.postgres
@@ -139,6 +144,17 @@ def test_minimisation_table() -> None:
     assert persons("nva") == [(1, "MEMBER"), (2, "MEMBER"), (4, "MEMBER")]
     assert persons("baris") == [(3, "CHILD"), (5, "LEGAL_REPRESENTATIVE")]
     assert content_for("baris", [owner, pensioner], day, None) is None  # no children
+    # property.md §9: BRIDZIS the whole household (present on the day, age known) …
+    assert persons("bridzis") == [(1, "MEMBER"), (2, "MEMBER"), (3, "CHILD"), (4, "MEMBER"),
+                                  (5, "MEMBER")]  # fmt: skip
+    # … KIM no person: six present (gone and dead are not), five ages known (1970-01-01: 56,
+    # 1990-05-05: 36, 2015-01-01: 11, 2008-10-09: 18, 1950-01-01: 76), oldest first
+    assert content_for("kim", everyone, day, None, "17") == {
+        "household": {"reference": "17", "size": 6, "memberAges": [76, 56, 36, 18, 11]}
+    }
+    assert content_for("kim", [gone, dead], day, None, "17") is None  # nobody left
+    with pytest.raises(ValueError, match="reference"):
+        content_for("kim", everyone, day, None)
 
 
 def test_nva_hears_of_members_until_they_reached_pension_age() -> None:
@@ -153,7 +169,9 @@ def test_nva_hears_of_members_until_they_reached_pension_age() -> None:
 
 def test_recipient_rules_from_configuration(tmp_path) -> None:  # type: ignore[no-untyped-def]
     muni = {"atvk": OGRE, "name": "O", "member_code": "90000000040", "client_id": "x"}
-    assert set(rules_for(MunicipalitySettings(**muni))) == {"nino", "jpa", "bvkb", "nva", "baris"}
+    assert set(rules_for(MunicipalitySettings(**muni))) == {
+        "nino", "jpa", "bvkb", "nva", "baris", "bridzis", "kim",
+    }  # fmt: skip
     assert rules_for(MunicipalitySettings(**muni, recipients={})) == {}
     bad = tmp_path / "bad.toml"
     bad.write_text(

@@ -104,7 +104,7 @@ backoff.
 |---|---|
 | `sync_population` (two nights, a fortnight of population changes between), Ogre | PMLP |
 | `sync_disability`, `sync_income`, `sync_employment`, Ogre | VDEĀVK, VSAA and VID, NVA |
-| the nightly engine, the `vzd` lane alone (`matrix.py` `sync_lane`), Ogre | VZD |
+| the nightly's lane alone (`tests/lanes.py` `sync_lane`: no per-topic flow), Ogre | VZD, CSDD, VTUA |
 | `spolis_daily` (decisions, then payments) | SPOLIS |
 | `deliver_notifications` | the five recipients |
 

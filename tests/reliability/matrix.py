@@ -16,20 +16,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from prefect import flow
 from sqlalchemy import update
 
+from tests.lanes import sync_lane
 from tests.reliability_crash.conftest import Store
 from tilts.flows.notify import deliver_notifications
-from tilts.flows.runtime import close_runtime, open_runtime
 from tilts.flows.spolis import spolis_daily
 from tilts.flows.sync_population import sync_population
-from tilts.flows.sync_registries import (
-    run_services,
-    sync_disability,
-    sync_employment,
-    sync_income,
-)
+from tilts.flows.sync_registries import sync_disability, sync_employment, sync_income
 from tilts.mocks.harness import MockHandle
 from tilts.store.db import transaction
 from tilts.store.models_outbox import Notification
@@ -53,7 +47,7 @@ GATEWAY_ENV = {
     "TILTS_GATEWAY__BACKOFF_BASE_S": "0.02",
     "TILTS_GATEWAY__BACKOFF_MAX_S": "0.1",
     **{f"TILTS_GATEWAY__SERVICES__{s}__BATCH_SIZE": str(BATCH)
-       for s in ("PMLP", "VDEAVK", "VSAA", "VID", "NVA", "VZD")},
+       for s in ("PMLP", "VDEAVK", "VSAA", "VID", "NVA", "VZD", "CSDD", "VTUA")},
 }  # fmt: skip
 
 Figures = list[dict[str, Any]]
@@ -97,21 +91,9 @@ def _sync(flow: Any) -> Callable[[Path], Figures]:
     return lambda c: [flow(municipality=OGRE, chunk_size=CHUNK, config_path=str(c), as_of=TODAY)]
 
 
-@flow(name="sync_lane")
-def sync_lane(
-    service: str, config_path: str, full: bool = False, chunk_size: int = CHUNK
-) -> dict[str, Any]:
-    """A registry without a per-topic flow (VZD, property.md §2): the nightly engine with its
-    lane alone, as ``flows/sync_registries.py`` runs the others'."""
-    rt = open_runtime("sync_lane", config_path, lock=True)
-    try:
-        return run_services(rt, OGRE, (service,), chunk_size, TODAY, full)
-    finally:
-        close_runtime(rt)
-
-
 def _lane(service: str) -> Callable[[Path], Figures]:
-    return lambda c: [sync_lane(service, str(c))]
+    """A registry without a per-topic flow (VZD, CSDD, VTUA): its nightly lane alone."""
+    return lambda c: [sync_lane(service, str(c), municipality=OGRE, as_of=TODAY, chunk_size=CHUNK)]
 
 
 def _population(mock: MockHandle) -> Callable[[Path], Figures]:
@@ -156,14 +138,16 @@ class Row:
         return self.services[0] if self.world == "sync" else None
 
 
-RECIPIENTS = ("nino", "jpa", "bvkb", "nva", "baris")
+RECIPIENTS = ("nino", "jpa", "bvkb", "nva", "baris", "bridzis", "kim")
 ROWS = (
     Row("PMLP", "PMLP", ("pmlp",), "sync", "sync_population", _population, "getPersons"),
     Row("VDEĀVK", "VDEAVK", ("vdeavk",), "sync", "sync_disability", lambda m: _sync(sync_disability)),
     Row("VSAA", "VSAA", ("vsaa",), "sync", "sync_income", lambda m: _sync(sync_income)),
     Row("VID", "VID", ("vid",), "sync", "sync_income", lambda m: _sync(sync_income)),
     Row("NVA", "NVA", ("nva",), "sync", "sync_employment", lambda m: _sync(sync_employment)),
-    Row("VZD", "VZD", ("vzd",), "sync", "sync_lane vzd", lambda m: _lane("vzd")),
+    Row("VZD", "VZD", ("vzd",), "sync", "lane_vzd", lambda m: _lane("vzd")),
+    Row("CSDD", "CSDD", ("csdd",), "sync", "lane_csdd", lambda m: _lane("csdd")),
+    Row("VTUA", "VTUA", ("vtua",), "sync", "lane_vtua", lambda m: _lane("vtua")),
     Row("SPOLIS", "SPOLIS", ("spolis",), "spolis", "spolis_daily", lambda m: _daily,
         done="accepted"),
     Row("recipients", "recipients", tuple(f"recipient-{r}" for r in RECIPIENTS), "notify",

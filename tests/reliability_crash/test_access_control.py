@@ -287,5 +287,5 @@ def test_tukums_s_client_cannot_submit_or_notify_for_ogre(
     world.engine.dispose()
     assert "DELIVERED" not in states and states["PARKED"] == delivered["notifications_parked"]
     assert accepted == 0
-    for r in ("nino", "jpa", "bvkb", "nva", "baris"):
+    for r in ("nino", "jpa", "bvkb", "nva", "baris", "bridzis", "kim"):
         assert mock.admin_get(f"recipients/{r}")["notifications"] == []

@@ -2,7 +2,7 @@
 purpose and user; a query without a purpose is refused before it leaves the process.
 
 The mock gateway journals every request that reached a service (``/_admin/journal``); the
-store's ``audit_log`` is what Tilts recorded. A nightly sync (five registries, then the
+store's ``audit_log`` is what Tilts recorded. A nightly sync (every registry, then the
 re-assessment and the notification delivery), a further delivery run and the SPOLIS daily
 submissions run against the mocks; then both sides are matched message by message.
 """
@@ -31,7 +31,7 @@ from tilts.store.db import make_engine, session_factory
 from tilts.store.models import AuditLog, RegistryFact
 from tilts.store.models_outbox import Notification
 
-REGISTRY_SERVICES = set(services())  # every registry of the table, VZD's cadastre too
+REGISTRY_SERVICES = set(services())  # every registry of the table
 ISSUE, USER = "MK809-test", "LVsvc-test"  # tests/outbox/conftest.py's configuration
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.reliability.matrix import sync_lane
+from tests.lanes import sync_lane
 from tests.reliability_crash import worlds
 from tests.reliability_crash.conftest import TILTS, Store, clone, python_flow, run_flow_process
 from tilts.flows.nightly import nightly_sync
@@ -65,7 +65,7 @@ FLOWS: dict[str, Flow] = {
                             lambda c: sync_employment(chunk_size=CHUNK, config_path=str(c))),
     # VZD has no verb of its own: the nightly engine with its lane alone, Ogre (property.md §2)
     "sync_lane_vzd": Flow("sync", lambda c: python_flow(
-        "import sys; from tests.reliability.matrix import sync_lane; "
+        "import sys; from tests.lanes import sync_lane; "
         f"sync_lane('vzd', sys.argv[1], chunk_size={CHUNK})") + [str(c)],
         lambda c: sync_lane("vzd", str(c), chunk_size=CHUNK)),
     "nightly_sync": Flow("sync", _sync("all"),

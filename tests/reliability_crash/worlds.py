@@ -36,7 +36,7 @@ from tilts.store.models_spolis import SpolisBatch, SpolisLease, SpolisSubmission
 from tilts.store.ops import ensure_municipality, now
 
 OGRE, TUKUMS = "0040000", "0051000"
-RECIPIENTS = ("nino", "jpa", "bvkb", "nva", "baris")
+RECIPIENTS = ("nino", "jpa", "bvkb", "nva", "baris", "bridzis", "kim")
 # run-specific cursors (a timestamp and the run key); the re-assessment's day is compared
 RUN_CURSORS = ("reassess.last_run", "reassess.last_run_key")
 CRAFTED = ("craft", "later")  # run ids of the facts the templates write directly

@@ -228,7 +228,7 @@ class ThresholdRow(_Strict):
     other: Decimal = Field(description="EUR/month for each other person of the household")
 
 
-RecipientName = Literal["nino", "jpa", "bvkb", "nva", "baris"]
+RecipientName = Literal["nino", "jpa", "bvkb", "nva", "baris", "bridzis", "kim"]
 StatusName = Literal["POOR", "LOW_INCOME"]
 EventName = Literal["GRANTED", "EXTENDED", "REVOKED", "EXPIRED"]
 

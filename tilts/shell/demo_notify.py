@@ -14,7 +14,7 @@ from tilts.kernel.config import load_settings
 from tilts.mocks.harness import MockHandle
 from tilts.store.models_outbox import Notification
 
-RECIPIENTS = ("nino", "jpa", "bvkb", "nva", "baris")
+RECIPIENTS = ("nino", "jpa", "bvkb", "nva", "baris", "bridzis", "kim")
 
 
 def print_notifications(config: Path, mocks: MockHandle, console: Console) -> bool:
