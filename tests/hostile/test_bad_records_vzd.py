@@ -21,7 +21,9 @@ from .test_bad_records import _codes, _factory, _facts, _payloads, _quarantined
 
 
 def _run(config: Path) -> dict[str, Any]:
-    figures = sync_lane("vzd", str(config), municipality=OGRE, as_of=TODAY, full=True)  # every person, due or not
+    figures = sync_lane(
+        "vzd", str(config), municipality=OGRE, as_of=TODAY, full=True
+    )  # every person, due or not
     assert figures["failures"] == [], figures["failures"]
     return figures
 
