@@ -497,6 +497,7 @@ def test_vzd_rules_across_fields_name_the_rule() -> None:
         assert "04123456789" not in reason and "32123456789" not in reason
 
 
+@EXAMPLES
 @given(batches("csdd"))
 def test_csdd_vehicles(batch: tuple[list[Row], dict[int, str]]) -> None:
     _check("csdd", batch)
