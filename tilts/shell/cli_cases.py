@@ -173,10 +173,11 @@ def cases_property_override(
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Override the computed property test of a household, with the reason
-    (docs/contracts/property.md §8):
-    it beats the computed result for the property held on the day decided; property acquired
-    later is tested again. The latest override of a household is the one in force."""
+    """Override a household's property test, with the reason (docs/contracts/property.md §8).
+
+    The override beats the computed result for the property held on the day decided;
+    property acquired later is tested again. The latest override of a household is in force.
+    """
     day = guard(_day, decided_on)
     figures = guard(record_property_override, config, household, result, reason, day, municipality)
     echo_json(figures) if as_json else _echo_figures(figures)
