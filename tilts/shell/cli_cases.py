@@ -146,6 +146,9 @@ def record_property_override(
     from tilts.store.property_overrides import record_override
 
     settings = load_settings(config)
+    if municipality is None and len(settings.municipalities) > 1:
+        valid = ", ".join(f"{k} ({m.atvk})" for k, m in settings.municipalities.items())
+        raise ConfigError(f"--municipality: name the household's municipality; valid: {valid}")
     muni = pick(settings, municipality)
     day = decided_on or riga_today()
     _, factory = open_store(settings.store.url)
