@@ -51,6 +51,8 @@ from tilts.assessment.model import (
     VsaaPayment,
 )
 from tilts.assessment.output import property_test_to_json, result_to_json, schedule_to_json
+from tilts.assessment.parsing import case_from_data, parse_case
+from tilts.assessment.periods import Month
 from tilts.assessment.property_check import property_test
 from tilts.assessment.property_model import (
     EnterpriseRole,
@@ -63,8 +65,6 @@ from tilts.assessment.property_model import (
     PropertyTest,
     Vehicle,
 )
-from tilts.assessment.parsing import case_from_data, parse_case
-from tilts.assessment.periods import Month
 from tilts.assessment.rules import (
     HouseholdType,
     HousingCoefficientRow,
@@ -80,19 +80,6 @@ from tilts.assessment.rules import (
 )
 
 __all__ = [
-    "parse_property_rows",
-    "property_test_to_json",
-    "property_test",
-    "Vehicle",
-    "PropertyTest",
-    "PropertyRules",
-    "PropertyRight",
-    "PropertyResult",
-    "PropertyOverride",
-    "PropertyItem",
-    "PropertyFacts",
-    "ItemOutcome",
-    "EnterpriseRole",
     "CATEGORY_ORDER",
     "AssessmentResult",
     "BenefitSchedule",
@@ -100,20 +87,30 @@ __all__ = [
     "DeclaredIncome",
     "Disability",
     "Employment",
+    "EnterpriseRole",
     "HouseholdType",
     "HousingCoefficientRow",
     "HousingNormRow",
+    "ItemOutcome",
     "Month",
     "MunicipalityThresholdRow",
     "NvaMeasure",
     "NvaStatus",
     "Person",
     "PersonCategory",
+    "PropertyFacts",
+    "PropertyItem",
+    "PropertyOverride",
+    "PropertyResult",
+    "PropertyRight",
+    "PropertyRules",
+    "PropertyTest",
     "Rate",
     "Rules",
     "ScheduledMonth",
     "Status",
     "Stipend",
+    "Vehicle",
     "VidIncome",
     "VsaaPayment",
     "assess",
@@ -131,8 +128,11 @@ __all__ = [
     "load_rules",
     "parse_case",
     "parse_municipality_rows",
+    "parse_property_rows",
     "pension_age_reached",
     "person_category",
+    "property_test",
+    "property_test_to_json",
     "render",
     "result_to_json",
     "savings_limit",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from tilts.assessment.rules.property_tables import (
     DwellingRow,
@@ -79,7 +79,10 @@ def _vehicles(reader: TomlReader, row: Table, key: str) -> VehicleRow:
         limit_with_children=reader.integer(
             reader.required(row, "limit_with_children", key), f"{key}.limit_with_children"
         ),
-        **sets,
+        counted_categories=sets["counted_categories"],
+        review_categories=sets["review_categories"],
+        counted_roles=sets["counted_roles"],
+        counted_statuses=sets["counted_statuses"],
         **_meta(reader, row, key),  # type: ignore[arg-type]
     )
 
@@ -157,10 +160,13 @@ def with_municipal_property_rows(
     """``rules`` with a municipality's own rows merged in (a row for the same rule and date
     replaces the one there)."""
     current = rules.municipal.get(atvk, PropertyRules())
-    merged = {}
+    merged: dict[str, Any] = {}
     for rule in _RULES:
         by_date = {row.in_force_from: row for row in getattr(current, rule)}
         by_date.update({row.in_force_from: row for row in getattr(own, rule)})
         merged[rule] = tuple(by_date[day] for day in sorted(by_date))
-    municipal = {**rules.municipal, atvk: PropertyRules(**merged)}
+    own_rules = PropertyRules(
+        merged["dwelling"], merged["other_real_estate"], merged["vehicles"], merged["enterprises"]
+    )
+    municipal = {**rules.municipal, atvk: own_rules}
     return dataclasses.replace(rules, municipal=municipal)

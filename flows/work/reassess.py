@@ -33,7 +33,6 @@ from typing import Any
 
 from tilts.assessment import (
     AssessmentResult,
-    PropertyResult,
     Case,
     DeclaredIncome,
     Disability,
@@ -43,6 +42,7 @@ from tilts.assessment import (
     NvaMeasure,
     NvaStatus,
     Person,
+    PropertyResult,
     Rules,
     Status,
     Stipend,
@@ -55,6 +55,7 @@ from tilts.assessment import (
 )
 from tilts.flows.context import NightContext
 from tilts.flows.runtime import Runtime
+from tilts.flows.work.property_case import property_detail, property_facts
 from tilts.kernel.config import TiltsSettings
 from tilts.kernel.crashpoints import crash_point
 from tilts.kernel.errors import InputError
@@ -62,7 +63,6 @@ from tilts.store.db import transaction
 from tilts.store.decisions import Declaration
 from tilts.store.models import STATUS_KINDS, Decision
 from tilts.store.ops import get_cursor, now, set_cursor
-from tilts.flows.work.property_case import property_detail, property_facts
 from tilts.store.property_overrides import Override, latest_overrides
 from tilts.store.reassess import (
     HouseholdFacts,

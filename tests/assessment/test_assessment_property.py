@@ -129,7 +129,9 @@ def test_two_parcels_at_the_dwelling_address_are_added_up() -> None:
 
 def test_without_a_declared_address_a_residential_property_goes_to_the_worker() -> None:
     result, test = _test(PropertyFacts((_home(property_kind="APARTMENT"),)))
-    assert test.result is PropertyResult.NEEDS_REVIEW and _outcomes(test) == [("DWELLING", "REVIEW")]
+    assert test.result is PropertyResult.NEEDS_REVIEW and _outcomes(test) == [
+        ("DWELLING", "REVIEW")
+    ]
     assert result.status is Status.POOR  # NEEDS_REVIEW keeps the computed status
     # land without a residential building is other real estate, address or not
     _, test = _test(PropertyFacts((_home(building_use=("AGRICULTURAL",)),)))
@@ -321,7 +323,9 @@ def test_with_property_the_test_decides_not_the_old_flag() -> None:
 
 def test_the_workers_override_beats_the_computed_result_and_says_so() -> None:
     two_cars = (_car(), _car("KB5678", from_date=dt.date(2026, 9, 1)))
-    override = PropertyOverride(PropertyResult.MET, "the second car is a wreck", dt.date(2026, 10, 1))
+    override = PropertyOverride(
+        PropertyResult.MET, "the second car is a wreck", dt.date(2026, 10, 1)
+    )
     result, test = _test(PropertyFacts(vehicles=two_cars, override=override))
     assert test.computed is PropertyResult.NOT_MET and test.result is PropertyResult.MET
     assert test.override_applied and result.status is Status.POOR

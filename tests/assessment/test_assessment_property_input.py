@@ -217,5 +217,5 @@ def test_a_bad_rule_row_is_refused_naming_the_key(data: dict[str, Any], message:
 
 
 def test_the_national_file_needs_every_rule() -> None:
-    with pytest.raises(ConfigError, match="property.toml: dwelling: needs at least one row"):
+    with pytest.raises(ConfigError, match=r"property\.toml: dwelling: needs at least one row"):
         parse_property_file({"dwelling": [], "other_real_estate": []}, "property.toml")

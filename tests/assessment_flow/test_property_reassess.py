@@ -188,9 +188,13 @@ def test_reassessment_flags_property_acquired_after_a_sync(
     assert done.returncode == 0, done.stderr
     bad = _override(config, "HH-NOBODY", "--result", "MET", "--reason", "x")
     assert bad.returncode == 2 and "--municipality: name the household's municip" in bad.stderr
-    bad = _override(config, "HH-NOBODY", "--result", "MET", "--reason", "x", "--municipality", "ogre")
+    bad = _override(
+        config, "HH-NOBODY", "--result", "MET", "--reason", "x", "--municipality", "ogre"
+    )
     assert bad.returncode == 2 and "--household: no household" in bad.stderr
-    bad = _override(config, "HH-CAR", "--result", "PERHAPS", "--reason", "x", "--municipality", "ogre")
+    bad = _override(
+        config, "HH-CAR", "--result", "PERHAPS", "--reason", "x", "--municipality", "ogre"
+    )
     assert bad.returncode == 2 and "--result: expected one of MET, NOT_MET" in bad.stderr
     with factory() as s:
         row = s.scalars(select(PropertyOverride)).one()
@@ -222,13 +226,21 @@ def test_reassessment_flags_property_acquired_after_a_sync(
         "HH-SHARE": "PROPERTY_ACQUIRED",
         "HH-OVERRIDE": "PROPERTY_ACQUIRED",
     }
-    assert flags["HH-CAR"][1].startswith("property test NOT_MET for a household of 1: 2 VEHICLES FAIL")
+    assert flags["HH-CAR"][1].startswith(
+        "property test NOT_MET for a household of 1: 2 VEHICLES FAIL"
+    )
     assert "1 OTHER_REAL_ESTATE FAIL" in flags["HH-HOUSE"][1]
     assert "property test NEEDS_REVIEW" in flags["HH-SHARE"][1]
     assert "1 ENTERPRISES REVIEW" in flags["HH-SHARE"][1]
     assert "3 VEHICLES FAIL" in flags["HH-OVERRIDE"][1]
     details = " ".join(d for _, d in flags.values())
-    for secret in ("KA20", "0100002", "4000300", "wreck", *(m.code for ms in HOUSEHOLDS.values() for m in ms)):
+    for secret in (
+        "KA20",
+        "0100002",
+        "4000300",
+        "wreck",
+        *(m.code for ms in HOUSEHOLDS.values() for m in ms),
+    ):
         assert secret not in details
     # no INCOME_ABOVE_THRESHOLD for a refusal that is the property's
     with factory() as s:
