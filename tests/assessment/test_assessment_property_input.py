@@ -219,3 +219,14 @@ def test_a_bad_rule_row_is_refused_naming_the_key(data: dict[str, Any], message:
 def test_the_national_file_needs_every_rule() -> None:
     with pytest.raises(ConfigError, match=r"property\.toml: dwelling: needs at least one row"):
         parse_property_file({"dwelling": [], "other_real_estate": []}, "property.toml")
+
+
+def test_explain_lists_the_property_items(tmp_path: Path) -> None:
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(CASE), encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert run(path, out, err, explain=True) == 0, err.getvalue()
+    text = out.getvalue()
+    assert "Property test NOT_MET:" in text
+    assert "- member b, VZD 01*******99: OTHER_REAL_ESTATE FAIL: OWNER (1/2)" in text
+    assert "KA1234" not in text and "01000099999" not in text
