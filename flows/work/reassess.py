@@ -52,6 +52,7 @@ from tilts.assessment import (
     income_months,
     load_rules,
     parse_municipality_rows,
+    parse_property_rows,
 )
 from tilts.flows.context import NightContext
 from tilts.flows.runtime import Runtime
@@ -89,7 +90,8 @@ _GRANTED = {"STATUS_POOR": Status.POOR, "STATUS_LOW_INCOME": Status.LOW_INCOME}
 
 
 def rules_for(settings: TiltsSettings) -> Rules:
-    """The packaged rules with the configured municipalities' low-income thresholds merged in.
+    """The packaged rules with the configured municipalities' low-income thresholds and their
+    own property-test rows (``property_rules``, property.md §8) merged in.
 
     Raises:
         ConfigError: a configured row is malformed or outside the national bounds.
@@ -108,7 +110,14 @@ def rules_for(settings: TiltsSettings) -> Rules:
                 key=f"municipalities.{key}.low_income_thresholds",
                 name=muni.name,
             )
-    return load_rules(rows, origin="configuration")
+    own_property = {
+        muni.atvk: parse_property_rows(
+            muni.property_rules, "configuration", prefix=f"municipalities.{key}.property_rules."
+        )
+        for key, muni in settings.municipalities.items()
+        if muni.property_rules
+    }
+    return load_rules(rows, origin="configuration", extra_property_rows=own_property)
 
 
 # --- the case, from the store ------------------------------------------------------------------

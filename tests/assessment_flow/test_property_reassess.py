@@ -248,3 +248,33 @@ def test_reassessment_flags_property_acquired_after_a_sync(
     # the same facts again: nothing flagged twice
     third = reassess(municipality=OGRE, config_path=str(config), as_of=TODAY.isoformat())
     assert third["households_flagged"] == 0
+
+
+def test_a_municipality_sets_its_own_property_rows_in_the_configuration(tmp_path: Path) -> None:
+    from tilts.flows.work.reassess import rules_for
+    from tilts.kernel.config import load_settings
+    from tilts.kernel.errors import ConfigError
+    from tilts.shell.demo import write_config
+
+    path = tmp_path / "tilts.toml"
+    write_config(path, "http://127.0.0.1:9", f"sqlite:///{tmp_path / 'store.db'}")
+    base = path.read_text(encoding="utf-8")
+    path.write_text(base + (
+        "\n[[municipalities.ogre.property_rules.other_real_estate]]\n"
+        'from = 2026-01-01\nminimum_value = "3000.00"\n'
+        'right_kinds = ["OWNER", "LEGAL_POSSESSOR"]\nsource = "Ogre binding regulations"\n'
+    ), encoding="utf-8")  # fmt: skip
+    rules = rules_for(load_settings(path))
+    ogre = rules.property.rows_on(OGRE, TODAY)
+    assert ogre is not None and str(ogre.other_real_estate.minimum_value) == "3000.00"
+    assert ogre.other_real_estate.source == "Ogre binding regulations"
+    tukums = rules.property.rows_on("0051000", TODAY)
+    assert tukums is not None and str(tukums.other_real_estate.minimum_value) == "0.00"
+    path.write_text(base + (
+        "\n[[municipalities.ogre.property_rules.vehicles]]\nfrom = 2026-01-01\nlimit = 2\n"
+    ), encoding="utf-8")  # fmt: skip
+    with pytest.raises(ConfigError) as caught:
+        rules_for(load_settings(path))
+    assert "municipalities.ogre.property_rules.vehicles[0].counted_categories: is required" in str(
+        caught.value
+    )
