@@ -8,7 +8,9 @@ Public API (no I/O, no database; flows, the SPOLIS reporting and ``tilts assess`
 * :func:`household_thresholds`, :func:`income_months`, :func:`housing_coefficient`;
 * :func:`load_rules` / :func:`default_rules` — the rules as data (``assessment/rules/*.toml``),
   with an operator's municipality rows merged in;
-* :func:`parse_case`, :func:`result_to_json` — the JSON formats of §7.
+* :func:`parse_case`, :func:`result_to_json` — the JSON formats of §7;
+* :func:`property_test` — the property test of ``property.md`` §8 (``assess`` runs it when the
+  case carries ``property``).
 
 See ``assessment/README.md`` for where each rule lives.
 """
@@ -48,19 +50,33 @@ from tilts.assessment.model import (
     VidIncome,
     VsaaPayment,
 )
-from tilts.assessment.output import result_to_json, schedule_to_json
+from tilts.assessment.output import property_test_to_json, result_to_json, schedule_to_json
 from tilts.assessment.parsing import case_from_data, parse_case
 from tilts.assessment.periods import Month
+from tilts.assessment.property_check import property_test
+from tilts.assessment.property_model import (
+    EnterpriseRole,
+    ItemOutcome,
+    PropertyFacts,
+    PropertyItem,
+    PropertyOverride,
+    PropertyResult,
+    PropertyRight,
+    PropertyTest,
+    Vehicle,
+)
 from tilts.assessment.rules import (
     HouseholdType,
     HousingCoefficientRow,
     HousingNormRow,
     MunicipalityThresholdRow,
+    PropertyRules,
     Rate,
     Rules,
     default_rules,
     load_rules,
     parse_municipality_rows,
+    parse_property_rows,
 )
 
 __all__ = [
@@ -71,20 +87,30 @@ __all__ = [
     "DeclaredIncome",
     "Disability",
     "Employment",
+    "EnterpriseRole",
     "HouseholdType",
     "HousingCoefficientRow",
     "HousingNormRow",
+    "ItemOutcome",
     "Month",
     "MunicipalityThresholdRow",
     "NvaMeasure",
     "NvaStatus",
     "Person",
     "PersonCategory",
+    "PropertyFacts",
+    "PropertyItem",
+    "PropertyOverride",
+    "PropertyResult",
+    "PropertyRight",
+    "PropertyRules",
+    "PropertyTest",
     "Rate",
     "Rules",
     "ScheduledMonth",
     "Status",
     "Stipend",
+    "Vehicle",
     "VidIncome",
     "VsaaPayment",
     "assess",
@@ -102,8 +128,11 @@ __all__ = [
     "load_rules",
     "parse_case",
     "parse_municipality_rows",
+    "parse_property_rows",
     "pension_age_reached",
     "person_category",
+    "property_test",
+    "property_test_to_json",
     "render",
     "result_to_json",
     "savings_limit",

@@ -53,6 +53,8 @@ from tilts.assessment.model import (
 )
 from tilts.assessment.money import ZERO, format_amount, to_cents
 from tilts.assessment.periods import Month, add_months, months_before
+from tilts.assessment.property_check import property_test
+from tilts.assessment.property_model import PropertyResult, PropertyTest
 from tilts.assessment.rules import Rules, default_rules
 from tilts.assessment.validation import validate_case
 from tilts.kernel.errors import InputError
@@ -147,8 +149,15 @@ def savings_limit(case: Case, thresholds: Thresholds, rules: Rules) -> tuple[Dec
     return row.amount, f"row from {row.in_force_from}: {row.source}"
 
 
-def _conditions(case: Case, thresholds: Thresholds, rules: Rules) -> tuple[list[str], str]:
-    """Problems with the savings and property conditions of §3, and the limit explained."""
+def _conditions(
+    case: Case, thresholds: Thresholds, rules: Rules, test: PropertyTest | None
+) -> tuple[list[str], str]:
+    """Problems with the savings and property conditions of §3, and the limit explained.
+
+    With the case's ``property`` facts the property test decides (``property.md`` §8:
+    ``NOT_MET`` refuses, ``NEEDS_REVIEW`` keeps the status and flags the case), else the
+    worker's ``propertyConditionsMet``.
+    """
     limit, how = savings_limit(case, thresholds, rules)
     blockers = []
     if case.savings > limit:
@@ -156,11 +165,20 @@ def _conditions(case: Case, thresholds: Thresholds, rules: Rules) -> tuple[list[
             f"savings {format_amount(case.savings)} exceed the limit {format_amount(limit)} "
             f"({how}; §3)"
         )
-    if not case.property_conditions_met:
+    prop = "property conditions met"
+    if test is None and not case.property_conditions_met:
         blockers.append("the property conditions of the law are not met (§3)")
+    elif test is not None and test.result is PropertyResult.NOT_MET:
+        blockers.append("the property test is NOT_MET (property.md §8)")
+    elif test is not None:
+        prop = f"property test {test.result}" + (
+            " (the case is flagged for the social worker's review)"
+            if test.result is PropertyResult.NEEDS_REVIEW
+            else ""
+        )
     met = (
         f"savings {format_amount(case.savings)} within the limit {format_amount(limit)} "
-        f"({how}); property conditions met"
+        f"({how}); {prop}"
     )
     return blockers, met
 
@@ -232,7 +250,12 @@ def _assessed(case: Case, rules: Rules) -> _Basis:
     total = sum((income.counted_total for income in incomes), ZERO)
     average = to_cents(total / len(months))
     thresholds, notes = household_thresholds(rules, case.municipality, day, len(case.members))
-    blockers, met = _conditions(case, thresholds, rules)
+    test = (
+        None
+        if case.property is None
+        else property_test(case.property, case.members, day, case.municipality, rules)
+    )
+    blockers, met = _conditions(case, thresholds, rules, test)
     name = rules.municipality_name(case.municipality)
     status, status_reasons = _status(average, thresholds, blockers, met, name)
     none_able = not any(is_able_to_work(person, day, rules) for person in case.members)
@@ -247,6 +270,7 @@ def _assessed(case: Case, rules: Rules) -> _Basis:
         status,
         status_reasons,
         none_able,
+        test,
     )
 
 
@@ -261,6 +285,7 @@ class _Basis(NamedTuple):
     status: Status
     status_reasons: list[str]
     none_able: bool
+    property_test: PropertyTest | None
 
 
 def benefit_schedule(
@@ -338,6 +363,7 @@ def assess(case: Case, rules: Rules | None = None) -> AssessmentResult:
         f"{format_amount(thresholds.low_income)} ({name} row from "
         f"{thresholds.municipality_row_from}: {municipal.source if municipal else ''}) (§3).",
         *basis.threshold_notes,
+        *(basis.property_test.reasons if basis.property_test else ()),
         *basis.status_reasons,
         *_pension_age_reasons(members, day, rules),
     ]
@@ -391,7 +417,23 @@ def assess(case: Case, rules: Rules | None = None) -> AssessmentResult:
         member_income=basis.incomes,
         housing_expenses=expenses,
         counted_income_total=total,
+        property_test=basis.property_test,
+        refusal_reason=_refusal(basis),
     )
+
+
+def _refusal(basis: _Basis) -> str | None:
+    """Why a household gets no status: the property test first (``property.md`` §8), then
+    income; savings above the limit or the worker's ``propertyConditionsMet`` = false are
+    ``PROPERTY_ABOVE_LIMIT`` too (the means conditions of §3)."""
+    if basis.status is not Status.NONE:
+        return None
+    test = basis.property_test
+    if test is not None and test.result is PropertyResult.NOT_MET:
+        return "PROPERTY_ABOVE_LIMIT"
+    if basis.average > basis.thresholds.low_income:
+        return "INCOME_ABOVE_THRESHOLD"
+    return "PROPERTY_ABOVE_LIMIT"
 
 
 def _pension_age_reasons(members: Sequence[Person], day: dt.date, rules: Rules) -> list[str]:

@@ -44,7 +44,15 @@ def computations(result: AssessmentResult) -> list[str]:
 
 
 def render(result: AssessmentResult) -> str:
-    """The plain-text explanation: the sums, then the reasons (rule, dated row, source)."""
+    """The plain-text explanation: the sums, then the reasons (rule, dated row, source), then
+    the property test's items when the case had ``property`` (``property.md`` §8)."""
     text = "\n".join(computations(result))
     reasons = "\n".join(f"- {reason}" for reason in result.reasons)
-    return f"{text}\n\nWhy:\n{reasons}\n"
+    test = result.property_test
+    if test is None:
+        return f"{text}\n\nWhy:\n{reasons}\n"
+    items = "\n".join(
+        f"- member {i.member_id}, {i.source} {i.item}: {i.rule} {i.outcome}: {i.reason}"
+        for i in test.items
+    )
+    return f"{text}\n\nWhy:\n{reasons}\n\nProperty test {test.result}:\n{items or '- none'}\n"

@@ -14,6 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from tilts.assessment.periods import Month
+from tilts.assessment.property_model import PropertyFacts, PropertyTest
 
 
 class Status(StrEnum):
@@ -171,6 +172,8 @@ class Case:
     members: tuple[Person, ...]
     declared_income: tuple[DeclaredIncome, ...] = ()
     housing_expenses: Mapping[str, Decimal] = field(default_factory=dict)
+    #: The property facts (``property.md`` §8); ``None``: ``property_conditions_met`` decides.
+    property: PropertyFacts | None = None
 
 
 @dataclass(frozen=True)
@@ -294,3 +297,7 @@ class AssessmentResult:
     member_income: tuple[MemberIncome, ...]
     housing_expenses: tuple[HousingExpense, ...]
     counted_income_total: Decimal
+    #: The property test when the case carried ``property`` (``property.md`` §8).
+    property_test: PropertyTest | None = None
+    #: Why there is no status (``PROPERTY_ABOVE_LIMIT``, ``INCOME_ABOVE_THRESHOLD``), if none.
+    refusal_reason: str | None = None

@@ -20,6 +20,12 @@ One key is added, ``explanation`` (Tilts' extension, the per-member breakdown):
 * ``childrenWithDisability``: ids of members counted there for SPOLIS (§6);
 * ``computations``: the sums as a social worker writes them (:mod:`assessment.explain`).
 
+With ``property`` in the case (``property.md`` §8) two keys follow ``categories``:
+``propertyTest`` = ``{result, computedResult, override, items}`` (``override`` is ``null`` or
+``{result, reason, decidedOn, applied}``; each item ``{memberId, source, item, rule, outcome,
+reason}``) and ``refusalReason`` (``PROPERTY_ABOVE_LIMIT``, ``INCOME_ABOVE_THRESHOLD`` or
+``null`` when there is a status). Without ``property`` neither key is written.
+
 Benefits (§5): ``gmiBenefit`` = ``{monthlyAmount, months, validFrom, validTo, schedule}``,
 ``housingBenefit`` = ``{monthlyAmount, coefficient, householdType, validFrom, validTo,
 schedule}``; ``monthlyAmount`` and ``coefficient`` are the first month's; ``schedule`` is one
@@ -38,6 +44,7 @@ from typing import Any
 from tilts.assessment.explain import computations
 from tilts.assessment.model import AssessmentResult, IncomeLine, MemberIncome, ScheduledMonth
 from tilts.assessment.money import ZERO, format_amount, format_factor
+from tilts.assessment.property_model import PropertyTest
 
 
 def _date(value: dt.date | None) -> str | None:
@@ -76,8 +83,50 @@ def _member(income: MemberIncome) -> dict[str, Any]:
     }
 
 
+def property_test_to_json(test: PropertyTest) -> dict[str, Any]:
+    """``propertyTest`` (``property.md`` §8): the result, what the rules gave, the override
+    and one item per right, vehicle and enterprise role."""
+    override = test.override
+    return {
+        "result": str(test.result),
+        "computedResult": str(test.computed),
+        "override": {
+            "result": str(override.result),
+            "reason": override.reason,
+            "decidedOn": _date(override.decided_on),
+            "applied": test.override_applied,
+        }
+        if override
+        else None,
+        "items": [
+            {
+                "memberId": i.member_id,
+                "source": i.source,
+                "item": i.item,
+                "rule": i.rule,
+                "outcome": str(i.outcome),
+                "reason": i.reason,
+            }
+            for i in test.items
+        ],
+    }
+
+
 def result_to_json(result: AssessmentResult) -> dict[str, Any]:
     """The JSON-ready dict of ``result`` (``assessment.md`` §7 plus ``explanation``)."""
+    document = _result_to_json(result)
+    if result.property_test is None:
+        return document
+    ordered: dict[str, Any] = {}
+    for key, value in document.items():
+        ordered[key] = value
+        if key == "categories":
+            ordered["propertyTest"] = property_test_to_json(result.property_test)
+            ordered["refusalReason"] = result.refusal_reason
+    return ordered
+
+
+def _result_to_json(result: AssessmentResult) -> dict[str, Any]:
     gmi = result.gmi_benefit
     housing = result.housing_benefit
     return {

@@ -11,7 +11,10 @@ Input decisions (where §7 is silent):
   is refused (a float cannot carry cents exactly);
 * dates are ``YYYY-MM-DD`` strings, months ``YYYY-MM``; booleans are JSON ``true``/``false``;
 * ``savings``, ``propertyConditionsMet`` and ``cooperationAgreement`` are required (a missing
-  fact is not guessed); ``housingExpenses``, ``declaredIncome``, a member's ``disability``,
+  fact is not guessed), except that ``propertyConditionsMet`` may be left out when the case
+  gives ``property`` (``property.md`` §8; :mod:`assessment.property_parsing`): then the
+  computed property test (or the worker's override in it) decides and the flag is not read;
+  ``housingExpenses``, ``declaredIncome``, a member's ``disability``,
   ``vid``, ``vsaa``, ``nva``, ``employments`` (``[{startDate, endDate}]``, Tilts'
   extension for "an open employment" of §6) and ``inEducation`` (``true`` for a young person
   in general, vocational or higher education: a child for the housing coefficient up to 24,
@@ -29,15 +32,19 @@ Input decisions (where §7 is silent):
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import re
 from decimal import Decimal
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError
-from pydantic_core import ErrorDetails, PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
 
+from tilts.assessment.fields import (
+    Amount,
+    DateField,
+    Flag,
+    MonthField,
+    Text,
+)
 from tilts.assessment.model import (
     Case,
     DeclaredIncome,
@@ -50,86 +57,8 @@ from tilts.assessment.model import (
     VidIncome,
     VsaaPayment,
 )
-from tilts.assessment.money import parse_amount
-from tilts.assessment.periods import Month
+from tilts.assessment.property_parsing import PropertyIn, property_from
 from tilts.kernel.errors import InputError
-
-# ASCII digits only (money and dates on the wire are ASCII): ``\d`` takes "٢٠٢٦" and
-# "２０２６" too, and ``$`` a trailing newline
-_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
-
-
-def _kind(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return "a string"
-
-
-def _amount(value: object) -> Decimal:
-    if not isinstance(value, str):
-        raise PydanticCustomError(
-            "amount_type",
-            'must be an amount written as a string such as "12.34", not ' + _kind(value),
-        )
-    try:
-        return parse_amount(value)
-    except ValueError as exc:
-        raise PydanticCustomError("amount_format", str(exc)) from None
-
-
-# Dates a case can hold: beyond these a date is a typo or an attack (9999-12-31 overflowed the
-# month arithmetic of the calculator; issue 18).
-FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
-
-
-def _date(value: object) -> dt.date:
-    if not isinstance(value, str) or not _DATE.match(value):
-        raise PydanticCustomError("date_format", "must be a date string YYYY-MM-DD")
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        raise PydanticCustomError("date_value", "is not a calendar date") from None
-    if not FIRST_DATE <= day <= LAST_DATE:
-        raise PydanticCustomError(
-            "date_range", f"must be between {FIRST_DATE.isoformat()} and {LAST_DATE.isoformat()}"
-        )
-    return day
-
-
-def _month(value: object) -> Month:
-    if not isinstance(value, str):
-        raise PydanticCustomError("month_format", "must be a month string YYYY-MM")
-    try:
-        return Month.parse(value)
-    except ValueError:
-        raise PydanticCustomError("month_format", "must be a month string YYYY-MM") from None
-
-
-def _text(value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise PydanticCustomError("text", "must be a non-empty string")
-    return value
-
-
-def _flag(value: object) -> bool:
-    if not isinstance(value, bool):
-        raise PydanticCustomError("flag", "must be true or false")
-    return value
-
-
-Amount = Annotated[Decimal, PlainValidator(_amount)]
-DateField = Annotated[dt.date, PlainValidator(_date)]
-MonthField = Annotated[Month, PlainValidator(_month)]
-Text = Annotated[str, PlainValidator(_text)]
-Flag = Annotated[bool, PlainValidator(_flag)]
 
 
 class _Strict(BaseModel):
@@ -205,11 +134,12 @@ class CaseIn(_Strict):
     municipality: Text
     applicationDate: DateField
     savings: Amount
-    propertyConditionsMet: Flag
+    propertyConditionsMet: Flag | None = None
     cooperationAgreement: Flag
     housingExpenses: dict[str, Amount] = Field(default_factory=dict)
     declaredIncome: list[DeclaredIn] = Field(default_factory=list)
     members: list[MemberIn]
+    property: PropertyIn | None = None
 
 
 _MESSAGES = {
@@ -290,13 +220,16 @@ def case_from_data(data: object) -> Case:
                 f"declaredIncome[{index}]: give either monthlyAmount or twelveMonthTotal "
                 "(twelveMonthTotal for IRREGULAR income only)"
             )
+    if parsed.propertyConditionsMet is None and parsed.property is None:
+        problems.append("propertyConditionsMet: is required (unless the case gives property)")
     if problems:
         raise InputError("\n".join(problems))
     return Case(
         municipality=parsed.municipality,
         application_date=parsed.applicationDate,
         savings=parsed.savings,
-        property_conditions_met=parsed.propertyConditionsMet,
+        # with ``property`` the property test decides; the flag is kept for a replayed case
+        property_conditions_met=parsed.propertyConditionsMet is not False,
         cooperation_agreement=parsed.cooperationAgreement,
         members=tuple(_person(member) for member in parsed.members),
         declared_income=tuple(
@@ -309,6 +242,7 @@ def case_from_data(data: object) -> Case:
             for line in parsed.declaredIncome
         ),
         housing_expenses=dict(parsed.housingExpenses),
+        property=property_from(parsed.property) if parsed.property else None,
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tilts.assessment.model import Case, Person
+from tilts.assessment.property_parsing import property_problems
 from tilts.assessment.rules import Rules
 from tilts.kernel.errors import InputError
 
@@ -111,6 +112,8 @@ def _case_problems(case: Case, rules: Rules) -> list[str]:
             problems.append(f"housingExpenses.{kind}: must not be negative")
     if _negative(case.savings):
         problems.append("savings: must not be negative")
+    if case.property is not None:
+        problems.extend(property_problems(case.property, set(first_index)))
     return problems
 
 

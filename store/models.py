@@ -264,8 +264,9 @@ REFUSAL_REASONS = (
 PAYMENT_FORMS = ("CASH", "IN_KIND")
 FLAG_REASONS = (
     "INCOME_ABOVE_THRESHOLD", "MEMBER_DIED", "MEMBER_MOVED_OUT", "DISABILITY_ENDED",
-    "RECALCULATION_DUE",
+    "RECALCULATION_DUE", "PROPERTY_ACQUIRED",
 )  # fmt: skip
+PROPERTY_OVERRIDE_RESULTS = ("MET", "NOT_MET")
 FLAG_STATUSES = ("OPEN", "RESOLVED")
 
 # Money: exact decimals in the database (NUMERIC) and in Python (Decimal), never floats.
@@ -406,4 +407,24 @@ class HouseholdFlag(Base):
         Index("ix_household_flag_decision", "decision_id"),
         CheckConstraint(_one_of("reason", FLAG_REASONS), name="reason"),
         CheckConstraint(_one_of("status", FLAG_STATUSES), name="status"),
+    )
+
+
+class PropertyOverride(Base):
+    """The social worker's decision on a household's property conditions, with the reason
+    (``property.md`` §8): it beats the computed property test. Rows are only added; the
+    latest (highest id) of a household is the one in force. ``reason`` is the worker's words
+    (what the case file says), never read into logs or flags.
+    """
+
+    __tablename__ = "property_override"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id", ondelete="CASCADE"))
+    result: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(Text)
+    decided_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        Index("ix_property_override_household", "household_id", "id"),
+        CheckConstraint(_one_of("result", PROPERTY_OVERRIDE_RESULTS), name="result"),
     )

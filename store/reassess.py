@@ -42,6 +42,10 @@ from tilts.store.models import (
 
 #: The registry facts the assessment reads (source, kind): each descriptor's assessed kinds.
 ASSESSED_FACTS = tuple((r.source, kind) for r in REGISTRIES for kind in r.assessed_kinds)
+#: The property test's facts (property.md §8), read by kind whichever registry stated them
+#: (VZD rights, CSDD and VTUA vehicles, UR roles): the property test does not depend on a
+#: registry's descriptor listing them.
+PROPERTY_KINDS = ("PROPERTY_RIGHT", "VEHICLE", "ENTERPRISE_ROLE")
 _IN = 1000
 
 
@@ -221,6 +225,10 @@ class MemberFacts:
         """The member's facts of one source and kind."""
         return [x for x in self.facts if x.source == source and x.kind == kind]
 
+    def of_kind(self, kind: str) -> list[FactRow]:
+        """The member's facts of one kind, from whichever source (the property facts)."""
+        return [x for x in self.facts if x.kind == kind]
+
 
 @dataclass
 class HouseholdFacts:
@@ -239,7 +247,8 @@ def household_facts(
     periods: Sequence[str] | None = None,
     known_at: datetime | None = None,
 ) -> dict[int, HouseholdFacts]:
-    """The members of each household on ``day`` with the facts the assessment reads.
+    """The members of each household on ``day`` with the facts the assessment reads: the
+    registries' assessed kinds and the property kinds (:data:`PROPERTY_KINDS`).
 
     Args:
         periods: monthly facts of these months only (``None``: every month).
@@ -270,7 +279,9 @@ def household_facts(
             members[pid].append(member)
             out[hid].members.append(member)
     f = RegistryFact
-    cond: list[ColumnElement[bool]] = [tuple_(f.source, f.kind).in_(ASSESSED_FACTS)]
+    cond: list[ColumnElement[bool]] = [
+        or_(tuple_(f.source, f.kind).in_(ASSESSED_FACTS), f.kind.in_(PROPERTY_KINDS))
+    ]
     if known_at is None:
         cond.append(f.superseded_at.is_(None))
     else:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from importlib import resources
 
@@ -21,6 +21,19 @@ from tilts.assessment.rules.loading import (
     parse_municipalities,
     parse_municipality_rows,
     parse_national,
+)
+from tilts.assessment.rules.property_loading import (
+    parse_property_file,
+    parse_property_rows,
+    with_municipal_property_rows,
+)
+from tilts.assessment.rules.property_tables import (
+    DwellingRow,
+    EnterpriseRow,
+    OtherRealEstateRow,
+    PropertyRowsInForce,
+    PropertyRules,
+    VehicleRow,
 )
 from tilts.assessment.rules.tables import (
     CategoryRules,
@@ -43,6 +56,8 @@ from tilts.kernel.errors import ConfigError
 
 __all__ = [
     "CategoryRules",
+    "DwellingRow",
+    "EnterpriseRow",
     "GmiBenefitRules",
     "HouseholdType",
     "HousingBenefitRules",
@@ -52,14 +67,19 @@ __all__ = [
     "MinimumWageRow",
     "MunicipalityThresholdRow",
     "NationalThresholdRow",
+    "OtherRealEstateRow",
     "PensionAgeRow",
+    "PropertyRowsInForce",
+    "PropertyRules",
     "Rate",
     "Rules",
     "SavingsLimitRow",
     "StatusRules",
+    "VehicleRow",
     "default_rules",
     "load_rules",
     "parse_municipality_rows",
+    "parse_property_rows",
 ]
 
 
@@ -147,7 +167,11 @@ def _packaged_rules() -> Rules:
     origin = "assessment/rules/municipalities.toml"
     packaged, coefficients = parse_municipalities(_read_packaged("municipalities.toml"), origin)
     rules = _with_municipality_rows(base, packaged, origin, replace=False)
-    return _with_coefficient_rows(rules, coefficients, origin)
+    rules = _with_coefficient_rows(rules, coefficients, origin)
+    property_rules = parse_property_file(
+        _read_packaged("property.toml"), "assessment/rules/property.toml"
+    )
+    return dataclasses.replace(rules, property=property_rules)
 
 
 def default_rules() -> Rules:
@@ -161,6 +185,7 @@ def load_rules(
     origin: str = "municipality configuration",
     extra_coefficient_rows: Iterable[HousingCoefficientRow] = (),
     housing_norm_rows: Iterable[HousingNormRow] = (),
+    extra_property_rows: Mapping[str, PropertyRules] | None = None,
 ) -> Rules:
     """The packaged rules with an operator's municipality rows merged over them.
 
@@ -176,6 +201,10 @@ def load_rules(
             the larger of the national and the municipal K applies (§5).
         housing_norm_rows: national housing-expense norm rows (MK 809 annex 3) replacing the
             packaged ones (none are packaged).
+        extra_property_rows: municipalities' own property-test rows by ATVK (parsed with
+            :func:`parse_property_rows`); a row for the same rule and date replaces the
+            packaged one, and a municipality's row in force replaces the national one
+            (``property.md`` §8).
 
     Returns:
         The merged rules.
@@ -198,4 +227,9 @@ def load_rules(
         if unknown:
             raise ConfigError(f"{origin}: housing_norms: unknown housing expense type {unknown[0]}")
         rules = dataclasses.replace(rules, housing_norms=norms)
+    property_rules = rules.property
+    for atvk, own in (extra_property_rows or {}).items():
+        property_rules = with_municipal_property_rows(property_rules, atvk, own)
+    if property_rules is not rules.property:
+        rules = dataclasses.replace(rules, property=property_rules)
     return rules

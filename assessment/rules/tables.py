@@ -14,6 +14,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol, TypeVar
 
+from tilts.assessment.rules.property_tables import PropertyRules
+
 
 @dataclass(frozen=True)
 class Rate:
@@ -264,6 +266,8 @@ class Rules:
     municipal_coefficients: Mapping[str, tuple[HousingCoefficientRow, ...]] = field(
         default_factory=dict
     )
+    #: The property test's rules (``property.md`` §8), national and municipal rows.
+    property: PropertyRules = field(default_factory=PropertyRules)
 
     def national_row_on(self, day: dt.date) -> NationalThresholdRow | None:
         """The national threshold row in force on ``day``, if any."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tilts.assessment import Case, Person
+from tilts.assessment import Case, Person, PropertyFacts
 
 
 def _person(p: Person) -> dict[str, Any]:
@@ -51,6 +51,44 @@ def _person(p: Person) -> dict[str, Any]:
     return out
 
 
+def _iso(day: Any) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def property_json(facts: PropertyFacts) -> dict[str, Any]:
+    """The case's ``property`` (property.md §8) as the calculator reads it back."""
+    override = facts.override
+    return {
+        "dwellingAddressCode": facts.dwelling_address_code,
+        "realEstate": [
+            {"memberId": r.member_id, "propertyNumber": r.property_number,
+             "propertyKind": r.property_kind, "rightKind": r.right_kind,
+             "shareNumerator": r.share_numerator, "shareDenominator": r.share_denominator,
+             "addressCode": r.address_code, "parcelAreaM2": r.parcel_area_m2,
+             "buildingUse": list(r.building_use),
+             "cadastralValue": str(r.cadastral_value) if r.cadastral_value is not None else None,
+             "validFrom": _iso(r.valid_from), "validTo": _iso(r.valid_to)}
+            for r in facts.real_estate
+        ],
+        "vehicles": [
+            {"memberId": v.member_id, "source": v.source,
+             "registrationNumber": v.registration_number, "category": v.category,
+             "role": v.role, "registrationStatus": v.registration_status,
+             "from": _iso(v.from_date), "to": _iso(v.to_date)}
+            for v in facts.vehicles
+        ],
+        "enterprises": [
+            {"memberId": e.member_id, "registrationNumber": e.registration_number,
+             "legalForm": e.legal_form, "entityStatus": e.entity_status, "role": e.role,
+             "sharePercent": str(e.share_percent) if e.share_percent is not None else None,
+             "from": _iso(e.from_date), "to": _iso(e.to_date)}
+            for e in facts.enterprises
+        ],
+        "override": {"result": str(override.result), "reason": override.reason,
+                     "decidedOn": _iso(override.decided_on)} if override else None,
+    }  # fmt: skip
+
+
 def case_json(case: Case) -> dict[str, Any]:
     """The case as the calculator's input JSON."""
     declared = []
@@ -70,4 +108,5 @@ def case_json(case: Case) -> dict[str, Any]:
         "housingExpenses": {k: str(v) for k, v in case.housing_expenses.items()},
         "declaredIncome": declared,
         "members": [_person(p) for p in case.members],
+        **({"property": property_json(case.property)} if case.property else {}),
     }

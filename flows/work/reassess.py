@@ -13,7 +13,10 @@ reason, when
 * ``MEMBER_MOVED_OUT``: a member's declared address is outside the municipality (or the
   member has no declared address any more and is deregistered);
 * ``DISABILITY_ENDED``: a member's disability decision in force on the status's request date
-  is in force no longer.
+  is in force no longer;
+* ``PROPERTY_ACQUIRED``: the property test on the members' property facts (and the worker's
+  override, if any) is ``NOT_MET`` or ``NEEDS_REVIEW`` (property.md §8: a second car, a
+  second property, a new active enterprise share).
 
 Nothing here revokes or changes a decision: a social worker reviews the flag and decides.
 Flags say what changed in words and counts, never whose personal code or name.
@@ -39,6 +42,7 @@ from tilts.assessment import (
     NvaMeasure,
     NvaStatus,
     Person,
+    PropertyResult,
     Rules,
     Status,
     Stipend,
@@ -48,9 +52,11 @@ from tilts.assessment import (
     income_months,
     load_rules,
     parse_municipality_rows,
+    parse_property_rows,
 )
 from tilts.flows.context import NightContext
 from tilts.flows.runtime import Runtime
+from tilts.flows.work.property_case import property_detail, property_facts
 from tilts.kernel.config import TiltsSettings
 from tilts.kernel.crashpoints import crash_point
 from tilts.kernel.errors import InputError
@@ -58,6 +64,7 @@ from tilts.store.db import transaction
 from tilts.store.decisions import Declaration
 from tilts.store.models import STATUS_KINDS, Decision
 from tilts.store.ops import get_cursor, now, set_cursor
+from tilts.store.property_overrides import Override, latest_overrides
 from tilts.store.reassess import (
     HouseholdFacts,
     MemberFacts,
@@ -83,7 +90,8 @@ _GRANTED = {"STATUS_POOR": Status.POOR, "STATUS_LOW_INCOME": Status.LOW_INCOME}
 
 
 def rules_for(settings: TiltsSettings) -> Rules:
-    """The packaged rules with the configured municipalities' low-income thresholds merged in.
+    """The packaged rules with the configured municipalities' low-income thresholds and their
+    own property-test rows (``property_rules``, property.md §8) merged in.
 
     Raises:
         ConfigError: a configured row is malformed or outside the national bounds.
@@ -102,7 +110,14 @@ def rules_for(settings: TiltsSettings) -> Rules:
                 key=f"municipalities.{key}.low_income_thresholds",
                 name=muni.name,
             )
-    return load_rules(rows, origin="configuration")
+    own_property = {
+        muni.atvk: parse_property_rows(
+            muni.property_rules, "configuration", prefix=f"municipalities.{key}.property_rules."
+        )
+        for key, muni in settings.municipalities.items()
+        if muni.property_rules
+    }
+    return load_rules(rows, origin="configuration", extra_property_rows=own_property)
 
 
 # --- the case, from the store ------------------------------------------------------------------
@@ -197,12 +212,18 @@ def _person(m: MemberFacts, born: date, day: date) -> Person:
 
 
 def build_case(
-    hh: HouseholdFacts, day: date, declaration: Declaration | None, municipality: str
+    hh: HouseholdFacts,
+    day: date,
+    declaration: Declaration | None,
+    municipality: str,
+    override: Override | None = None,
 ) -> Case:
     """The assessment case of a household applying on ``day``, from the store.
 
     Without a declaration the conditions a social worker confirms are taken as met and the
-    savings as nil: the re-assessment then judges the registry facts alone.
+    savings as nil: the re-assessment then judges the registry facts alone. The members'
+    property facts, the household's declared address and the worker's ``override`` make the
+    case's ``property`` (:func:`property_case.property_facts`; property.md §8).
 
     Raises:
         InputError: a member has no known birth date (the calculator never guesses).
@@ -228,6 +249,7 @@ def build_case(
             if str(x.person_id) in ids
         ),
         housing_expenses=dict(d.housing_expenses),
+        property=property_facts(hh, override),
     )
 
 
@@ -283,6 +305,10 @@ def review(
         )
     if result is None:
         return flags
+    test = result.property_test
+    property_fails = test is not None and test.result is PropertyResult.NOT_MET
+    if test is not None and test.result is not PropertyResult.MET:
+        flag(status, "PROPERTY_ACQUIRED", property_detail(test, size))
     granted = _GRANTED[status.kind]
     average = result.average_monthly_income
     months = f"{result.months[0]}..{result.months[-1]}"
@@ -298,6 +324,8 @@ def review(
             )
     new_gmi = result.gmi_benefit.monthly_amount if result.gmi_benefit else Decimal("0.00")
     for decision in gmi:
+        if property_fails:
+            break  # no GMI because of the property test: PROPERTY_ACQUIRED says why
         if decision.monthly_amount is not None and new_gmi < decision.monthly_amount:
             flag(
                 decision,
@@ -369,6 +397,7 @@ def reassess_chunk(
         gmi = valid_decisions(s, mid, day, ("BENEFIT_GMI",), household_ids)
         facts = household_facts(s, household_ids, day, periods=months)
         declarations = latest_declarations(s, household_ids, day)
+        overrides = latest_overrides(s, household_ids)
     gmi_of: dict[int, list[Decision]] = defaultdict(list)
     for d in gmi:
         gmi_of[d.household_id].append(d)
@@ -382,7 +411,9 @@ def reassess_chunk(
         persons += len(hh.members)
         result = None
         try:
-            case = build_case(hh, day, declarations.get(hh.household_id), atvk)
+            declaration = declarations.get(hh.household_id)
+            override = overrides.get(hh.household_id)
+            case = build_case(hh, day, declaration, atvk, override)
             result = assess(case, rules)
         except InputError as exc:
             unassessable += 1  # the fact-based checks below still apply

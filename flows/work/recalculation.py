@@ -44,6 +44,7 @@ from tilts.kernel.errors import InputError
 from tilts.store.db import transaction
 from tilts.store.models import BenefitPayment, Decision
 from tilts.store.ops import get_cursor, now, set_cursor
+from tilts.store.property_overrides import latest_overrides
 from tilts.store.reassess import (
     NewFlag,
     household_facts,
@@ -121,8 +122,10 @@ def differences(
     known_at: datetime = decision.updated_at
     facts = household_facts(session, [decision.household_id], day, known_at=known_at)
     declaration = latest_declarations(session, [decision.household_id], day)
+    # the worker's property override (property.md §8) stands for the granted months too
+    override = latest_overrides(session, [decision.household_id]).get(decision.household_id)
     case = build_case(
-        facts[decision.household_id], day, declaration.get(decision.household_id), atvk
+        facts[decision.household_id], day, declaration.get(decision.household_id), atvk, override
     )
     result = assess(case, rules)
     benefit = result.gmi_benefit if decision.kind == "BENEFIT_GMI" else result.housing_benefit

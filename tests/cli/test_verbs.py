@@ -26,7 +26,7 @@ VERBS = [
     ["quarantine", "retry"], ["quarantine", "discard"], ["config", "check"],
     ["config", "example"], ["automation", "create"], ["spolis", "decisions"],
     ["spolis", "payments"], ["spolis", "monthly"], ["spolis", "annual"], ["cases", "import"],
-    ["cases", "export"], ["cursor", "show"], ["cursor", "reset"],
+    ["cases", "export"], ["cases", "property-override"], ["cursor", "show"], ["cursor", "reset"],
 ]  # fmt: skip
 GROUPS = [[], ["db"], ["mocks"], ["quarantine"], ["config"], ["automation"], ["spolis"],
           ["cases"], ["cursor"]]  # fmt: skip

@@ -265,6 +265,12 @@ class MunicipalitySettings(_Strict):
         description="the municipality's own low-income thresholds "
         "(docs/contracts/assessment.md §3), EUR/month, each from a date",
     )
+    property_rules: dict[str, Any] = Field(
+        default_factory=dict,
+        description="the municipality's own property-test rows (docs/contracts/property.md §8): "
+        "arrays dwelling, other_real_estate, vehicles, enterprises shaped as in "
+        "tilts/assessment/rules/property.toml, each row from a date with its source",
+    )
     # not given: every recipient (store/outbox_rules.py); given, even empty: exactly these
     recipients: dict[RecipientName, RecipientRule] = Field(
         default_factory=dict,

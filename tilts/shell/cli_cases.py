@@ -14,7 +14,9 @@ from tilts.kernel.config import MunicipalitySettings, TiltsSettings, load_settin
 from tilts.kernel.errors import ConfigError
 from tilts.shell.cli_common import ConfigOpt, JsonOpt, MunicipalityOpt, echo_json, group, guard
 
-cases_app = group("The caseload: households, members, cases (docs/caseload-format.md).")
+cases_app = group(
+    "The caseload: households, members, cases (docs/caseload-format.md); property overrides."
+)
 
 FormatOpt = Annotated[
     str | None, typer.Option("--format", help="csv or jsonl (default: from the file's name).")
@@ -127,3 +129,69 @@ def cases_export(
         typer.echo(json.dumps(summary, indent=2), err=file is None)
     else:
         _echo_figures(summary, err=file is None)
+
+
+def record_property_override(
+    config: Path | None,
+    household: str,
+    result: str,
+    reason: str,
+    decided_on: date | None = None,
+    municipality: str | None = None,
+) -> dict[str, Any]:
+    """Store the social worker's property override with its reason (``property.md`` §8)."""
+    from tilts.flows.runtime import open_store
+    from tilts.store.db import transaction
+    from tilts.store.ops import ensure_municipality, now
+    from tilts.store.property_overrides import record_override
+
+    settings = load_settings(config)
+    if municipality is None and len(settings.municipalities) > 1:
+        valid = ", ".join(f"{k} ({m.atvk})" for k, m in settings.municipalities.items())
+        raise ConfigError(f"--municipality: name the household's municipality; valid: {valid}")
+    muni = pick(settings, municipality)
+    day = decided_on or riga_today()
+    _, factory = open_store(settings.store.url)
+    with transaction(factory) as s:
+        mid = ensure_municipality(s, muni.atvk, muni.name)
+        row = record_override(s, mid, household, result, reason, day, now())
+    return {
+        "municipality": muni.atvk,
+        "household": household,
+        "result": result,
+        "decided_on": day.isoformat(),
+        "override": row,
+    }
+
+
+@cases_app.command("property-override")
+def cases_property_override(
+    household: Annotated[str, typer.Argument(help="The household's id in the caseload.")],
+    result: Annotated[str, typer.Option("--result", help="MET or NOT_MET: the worker's decision.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (recorded in the case).")],
+    decided_on: Annotated[
+        str | None, typer.Option("--decided-on", help="YYYY-MM-DD (default: today).")
+    ] = None,
+    municipality: MunicipalityOpt = None,
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Override a household's property test, with the reason (docs/contracts/property.md §8).
+
+    The override beats the computed result for the property held on the day decided;
+    property acquired later is tested again. The latest override of a household is in force.
+    """
+    day = guard(_day, decided_on)
+    figures = guard(record_property_override, config, household, result, reason, day, municipality)
+    echo_json(figures) if as_json else _echo_figures(figures)
+
+
+def _day(value: str | None) -> date | None:
+    from tilts.kernel.errors import InputError
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError("--decided-on: must be a date YYYY-MM-DD") from None
