@@ -11,12 +11,13 @@ from __future__ import annotations
 from tilts.registries.descriptor import NIGHTLY, Family, Limits, Registry
 from tilts.registries.nva import NVA
 from tilts.registries.pmlp import PMLP
+from tilts.registries.ur import UR
 from tilts.registries.vdeavk import VDEAVK
 from tilts.registries.vid import VID
 from tilts.registries.vsaa import VSAA
 
 #: The inbound registries, in the order the nightly starts their lanes (PMLP first).
-REGISTRIES: tuple[Registry, ...] = (PMLP, VDEAVK, VSAA, VID, NVA)
+REGISTRIES: tuple[Registry, ...] = (PMLP, VDEAVK, VSAA, VID, NVA, UR)
 
 __all__ = [
     "NIGHTLY",

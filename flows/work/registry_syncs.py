@@ -18,7 +18,7 @@ from typing import Any
 import pandera.pandas as pa
 
 from tilts.connectors.base import RegistryClient
-from tilts.connectors.batch import BatchFetch, Query, batch_fetch, client_class
+from tilts.connectors.batch import Batch, BatchFetch, Query, batch_fetch, client_class
 from tilts.registries import REGISTRIES, Registry
 from tilts.registries.loading import resolve
 from tilts.schemas.facts import FactsOf, NaturalKey
@@ -61,7 +61,7 @@ class Window:
         )
 
 
-Fetch = Callable[[Any, list[str], Window], tuple[list[Row], str | None]]
+Fetch = Callable[[Any, list[str], Window], Batch]
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,8 @@ class RegistrySync:
     natural_key: Callable[[Row], tuple[Any, ...] | None] | None = None
     # the quarantine reason of a conflicting duplicate: names the key's fields, never a value
     duplicate_reason: str = "record: stated twice with different values"
+    # one person per call (UR): ``fetch`` takes the whole chunk and runs the calls itself
+    one_per_call: bool = False
 
 
 # --- duplicates within one answer (issue 18) ----------------------------------------------------
@@ -120,9 +122,8 @@ def split_duplicates(
 
 
 def _fetch_of(fetch: BatchFetch) -> Fetch:
-    def ask(client: Any, codes: list[str], w: Window) -> tuple[list[Row], str | None]:
-        batch = fetch(client, codes, Query(w.as_of, w.months))
-        return batch.results, batch.complete_through
+    def ask(client: Any, codes: list[str], w: Window) -> Batch:
+        return fetch(client, codes, Query(w.as_of, w.months))
 
     return ask
 
@@ -152,6 +153,7 @@ def sync_of(registry: Registry) -> RegistrySync:
         _fetch_of(batch_fetch(registry)), registry.status_key, _callable(registry.rows),
         _schema(registry.schema or ""), facts, registry.kinds, monthly=registry.monthly,
         natural_key=key, duplicate_reason=registry.duplicate_reason,
+        one_per_call=registry.one_per_call,
     )  # fmt: skip
 
 
