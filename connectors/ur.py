@@ -18,8 +18,12 @@ from tilts.connectors.each import ask_each
 from tilts.connectors.rest import RestRegistryClient
 from tilts.connectors.statuses import DEFAULT_STATUS_ACTIONS, StatusTable
 from tilts.connectors.xroad import CallHeaders
+from tilts.kernel import logsafe
 from tilts.kernel.errors import ContractError
 from tilts.registries.ur import UR
+
+# urllib3 logs each request line at DEBUG, and UR's holds the personal code
+logsafe.guard("urllib3.connectionpool")
 
 #: the problem codes that are a person's result rather than a refusal (property.md §4)
 PERSON_OUTCOMES = {"NOT_FOUND": "NOT_FOUND", "INVALID_CODE": "INVALID_CODE"}
