@@ -43,12 +43,12 @@ class EnterpriseRoleSchema(pa.DataFrameModel):
     def share_range(cls, series: Series[object]) -> Series[bool]:
         return series.map(lambda v: v is None or _share_ok(v)).astype(bool)
 
-    @pa.dataframe_check(name="share_for_members_only")
+    @pa.dataframe_check(name="sharePercent_for_members_only")
     @classmethod
     def share_members_only(cls, df: pd.DataFrame) -> Series[bool]:
         return (df["role"] == "MEMBER") | df["sharePercent"].isna()
 
-    @pa.dataframe_check(name="role_ends_after_it_begins")
+    @pa.dataframe_check(name="to_not_before_from")
     @classmethod
     def ends_after_start(cls, df: pd.DataFrame) -> Series[bool]:
         ok = df["to"].isna() | (df["to"].astype(str) >= df["from"].astype(str))

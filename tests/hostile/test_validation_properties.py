@@ -35,6 +35,7 @@ from tilts.kernel.personal_code import (
 )
 from tilts.schemas.nva import END_REASONS, NvaRegistrationSchema
 from tilts.schemas.pmlp import PmlpChangeSchema, PmlpPersonSchema, flatten_person
+from tilts.schemas.ur import ENTITY_STATUSES, LEGAL_FORMS, ROLES, EnterpriseRoleSchema
 from tilts.schemas.validate import validate_records
 from tilts.schemas.vdeavk import DisabilityDecisionSchema
 from tilts.schemas.vid import VidRowSchema
@@ -243,6 +244,24 @@ def _pmlp(draw: st.DrawFn) -> Row:
     return row
 
 
+@st.composite
+def _ur(draw: st.DrawFn) -> Row:
+    start = draw(days)
+    role = draw(st.sampled_from(ROLES))
+    share = st.integers(0, 10000).map(lambda c: f"{c // 100}.{c % 100:02d}")
+    return {
+        "requestedCode": draw(codes), "registrationNumber": draw(digits(11)),
+        "legalName": draw(names.filter(bool)), "legalForm": draw(st.sampled_from(LEGAL_FORMS)),
+        "entityStatus": draw(st.sampled_from(ENTITY_STATUSES)), "role": role,
+        "sharePercent": draw(share) if role == "MEMBER" else None,
+        "from": start.isoformat(),
+        "to": draw(st.one_of(st.none(), st.dates(start, dt.date(2099, 12, 31)).map(str))),
+    }  # fmt: skip
+
+
+SHARES = ["100.01", "-1", "-0.5", "1e2", "50%", "５０", "50.", ".5", "50.123", "", " 50", "NaN"]
+
+
 def _change() -> st.SearchStrategy[Row]:
     stamp = st.datetimes(dt.datetime(1990, 1, 1), dt.datetime(2099, 1, 1)).map(
         dt.datetime.isoformat
@@ -298,6 +317,17 @@ MODELS = {
         ("address", "addressCode"): ("addressCode", st.one_of(digits(8), st.just("1234567890"))),
         ("address", "validFrom"): ("addressValidFrom", bad_dates),
     }, flatten_person),
+    "ur": Model(EnterpriseRoleSchema, _ur, {
+        ("registrationNumber",): ("registrationNumber",
+                                  st.one_of(bad_codes, not_strings).filter(eleven)),
+        ("legalForm",): ("legalForm", bad_choice(LEGAL_FORMS)),
+        ("entityStatus",): ("entityStatus", bad_choice(ENTITY_STATUSES)),
+        ("role",): ("role", bad_choice(ROLES)),
+        ("sharePercent",): ("sharePercent", st.one_of(st.sampled_from(SHARES), not_strings)),
+        ("from",): ("from", bad_dates),
+        ("to",): ("to", bad_dates),
+        ("legalName",): ("legalName", st.one_of(st.just(""), st.text(min_size=201))),
+    }),
     "pmlp-change": Model(PmlpChangeSchema, _change, {
         ("personCode",): ("personCode", st.one_of(bad_codes, not_strings).filter(eleven)),
         ("kind",): ("kind", bad_choice(["ADDRESS", "DEATH", "NAME", "CODE", "RELATIONS", "STATUS"])),
@@ -371,6 +401,12 @@ def test_vdeavk_decisions(batch: tuple[list[Row], dict[int, str]]) -> None:
 
 
 @EXAMPLES
+@given(batches("ur"))
+def test_ur_enterprise_roles(batch: tuple[list[Row], dict[int, str]]) -> None:
+    _check("ur", batch)
+
+
+@EXAMPLES
 @given(batches("pmlp"))
 def test_pmlp_persons(batch: tuple[list[Row], dict[int, str]]) -> None:
     _check("pmlp", batch)
@@ -390,6 +426,7 @@ SWEEP: dict[str, dict[tuple[str, ...], str]] = {
     "nva": {("since",): "date", ("measureTo",): "date"},
     "vdeavk": {("decisionDate",): "date", ("validFrom",): "date"},
     "pmlp": {("birthDate",): "date", ("address", "validFrom"): "date"},
+    "ur": {("from",): "date", ("to",): "date", ("sharePercent",): "money"},
 }
 
 
