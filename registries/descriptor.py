@@ -67,12 +67,12 @@ class Registry:
 
     Policy: ``limits`` (the first entry is the batch query's own family, named ``service``);
     ``monthly`` sources are asked for months and say how far they are complete;
-    ``change_feed`` (PMLP) tells which persons changed; ``one_per_call`` registries answer one
-    person per call (UR's GET, property.md §4): their ``fetch`` takes a whole chunk and runs the
-    calls concurrently within the rate limit (``connectors/each.py``); ``per_person`` registries are the
-    generic per-person syncs (``flows/work/registry_syncs.py`` ``SYNCS``) — PMLP is the
-    population lane instead; ``flows`` the Prefect flows that sync it (deployments run flows,
-    ``prefect.yaml``).
+    ``change_feed`` (PMLP) tells which persons changed; ``one_per_call`` registries answer
+    one person per call (UR's GET, property.md §4): their ``fetch`` takes a whole chunk and
+    runs the calls concurrently within the rate limit (``connectors/each.py``);
+    ``per_person`` registries are the generic per-person syncs
+    (``flows/work/registry_syncs.py`` ``SYNCS``) — PMLP is the population lane instead;
+    ``flows`` the Prefect flows that sync it (deployments run flows, ``prefect.yaml``).
 
     Code (dotted paths, resolved by the layer that uses them): ``client`` the connector class,
     ``fetch`` the function asking one batch (``connectors/batch.py`` ``BatchFetch``),

@@ -94,12 +94,13 @@ def role_facts(pid: int, rows: list[Row]) -> list[Fact]:
     """One ENTERPRISE_ROLE fact per role, keyed ``<registrationNumber>:<role>``, valid over the
     role's ``from``–``to``."""
     return [
-        Fact(
-            pid, "ENTERPRISE_ROLE", f"{r['registrationNumber']}:{r['role']}", payload(r),
-            day(r, "from"), day(r, "to"),
-        )  # fmt: skip
+        Fact(pid, "ENTERPRISE_ROLE", _key(r), payload(r), day(r, "from"), day(r, "to"))
         for r in rows
     ]
+
+
+def _key(row: Row) -> str:
+    return f"{row['registrationNumber']}:{row['role']}"
 
 
 def role_key(row: Row) -> tuple[Any, ...] | None:

@@ -31,6 +31,10 @@ Row = dict[str, Any]
 class Window:
     """What a run asks for: the as-of date, for monthly sources the months, and whom
     (everyone when ``full``; else the persons due by ``store/fetches.py``, ``changed`` always).
+
+    ``budget``: the night budget's cutoff (``store/budget.py``; ``None``: no limit tonight) —
+    only the due persons ranked up to it are asked; ``deferred`` how many due persons it leaves
+    for the next nights (the run summary's figure).
     """
 
     as_of: str
@@ -38,6 +42,8 @@ class Window:
     full: bool = True
     refresh_days: int = 1
     changed: tuple[int, ...] = ()
+    budget: tuple[str, int] | None = None
+    deferred: int = 0
 
     def to_param(self) -> dict[str, Any]:
         """A plain dict for a Prefect task parameter."""
@@ -47,17 +53,22 @@ class Window:
             "full": self.full,
             "refresh_days": self.refresh_days,
             "changed": list(self.changed),
+            "budget": None if self.budget is None else list(self.budget),
+            "deferred": self.deferred,
         }
 
     @classmethod
     def from_param(cls, raw: dict[str, Any]) -> Window:
         """Inverse of :meth:`to_param`."""
+        budget = raw.get("budget")
         return cls(
             raw["as_of"],
             tuple(raw["months"]),
             raw.get("full", True),
             raw.get("refresh_days", 1),
             tuple(raw.get("changed", ())),
+            None if budget is None else (str(budget[0]), int(budget[1])),
+            int(raw.get("deferred", 0)),
         )
 
 

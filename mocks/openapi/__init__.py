@@ -160,7 +160,9 @@ def path_validator(name: str, path: str) -> Validator:
         for param, validator in checks:
             error = best_match(validator.iter_errors(values.get(param)))
             if error is not None:
-                return f"$.{param}: {_MESSAGES.get(str(error.validator), str)(error.validator_value)}"
+                return (
+                    f"$.{param}: {_MESSAGES.get(str(error.validator), str)(error.validator_value)}"
+                )
         return None
 
     return validate

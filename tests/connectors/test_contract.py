@@ -67,9 +67,9 @@ def test_batches_answer_every_code_in_order(
     if entry.one_per_call:  # a call, and an audit row, per person; its answer is the outcome
         assert outcomes[5] == "INVALID_CODE"  # its check digit fails: 400 INVALID_CODE
         assert sorted(r.batch_size for r in audit.records) == [1] * len(codes)
-        assert sorted(r.outcome for r in audit.records) == ["HTTP 400 INVALID_CODE"] * 2 + [
-            "OK"
-        ] * 5
+        assert (
+            sorted(r.outcome for r in audit.records) == ["HTTP 400 INVALID_CODE"] * 2 + ["OK"] * 5
+        )
     else:
         assert len(audit.records) == 1
         assert (audit.records[0].batch_size, audit.records[0].outcome) == (7, "OK")

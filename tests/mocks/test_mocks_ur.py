@@ -146,7 +146,12 @@ def test_variety_of_the_world(local: Population) -> None:
     assert 0.01 < share < 0.06
     roles = [r for _, rs in everyone for r in rs]
     assert {r["entityStatus"] for r in roles} == {"ACTIVE", "LIQUIDATION", "EXCLUDED", "INSOLVENT"}
-    assert {r["role"] for r in roles} == {"MEMBER", "OFFICER", "BENEFICIAL_OWNER", "SOLE_PROPRIETOR"}
+    assert {r["role"] for r in roles} == {
+        "MEMBER",
+        "OFFICER",
+        "BENEFICIAL_OWNER",
+        "SOLE_PROPRIETOR",
+    }
     assert any(all(r["role"] == "OFFICER" for r in rs) for _, rs in everyone)
     assert all(r["legalForm"] == "IK" for r in roles if r["role"] == "SOLE_PROPRIETOR")
     assert all((r["sharePercent"] is None) == (r["role"] != "MEMBER") for r in roles)
@@ -178,9 +183,7 @@ def test_n_persons_are_asked_concurrently_within_20_calls_a_second(
     limiter: the mock never refuses one (its own bucket is 20/s) and the observed rate over the
     run is at most 20/s beyond the client's burst. Each answer takes 0.2 s: one after another
     the 60 calls would take 12 s."""
-    codes = [c for c, _ in with_roles(local, 20)] + [
-        local.base_code(s) for s in range(0, 200, 5)
-    ]
+    codes = [c for c, _ in with_roles(local, 20)] + [local.base_code(s) for s in range(0, 200, 5)]
     audit = MemoryAuditSink()
     gw = make_gateway(mocks.base_url, audit, rate_burst_s=0.25)
     client = UrClient(gw, Purpose("svc-test", "MK809-test"))
