@@ -15,12 +15,20 @@ import pytest
 from sqlalchemy import func, select
 
 from tilts.flows.nightly import nightly_sync
+from tilts.kernel.personal_code import mask
 from tilts.mocks.harness import MockHandle
 from tilts.mocks.world import enterprises
 from tilts.mocks.world.population import Population
 from tilts.shell.status import collect, render
 from tilts.store.budget import fetch_progress
-from tilts.store.models import AuditLog, Municipality, Person, RegistryFact, RegistryFetch
+from tilts.store.models import (
+    AuditLog,
+    Municipality,
+    Person,
+    Quarantine,
+    RegistryFact,
+    RegistryFetch,
+)
 
 from .test_sync_population import _factory
 
@@ -136,3 +144,38 @@ def test_roles_are_stored_as_enterprise_role_facts(config: Path, flow_mock: Mock
         assert payload == role
         assert start == date.fromisoformat(role["from"])
         assert end == (None if role["to"] is None else date.fromisoformat(role["to"]))
+
+
+@pytest.mark.postgres
+def test_a_bad_role_is_quarantined_and_the_person_keeps_what_was_stored(
+    config: Path, flow_mock: MockHandle
+) -> None:
+    """Hostile values in one person's GET answer (a share over 100 on an officer's role, a
+    registration number in full-width digits): that person's rows are quarantined naming the
+    fields, masked; their facts stay as before; everyone else is stored."""
+    today = flow_mock.admin_get("clock")["today"]
+    assert nightly_sync(municipality="ogre", config_path=str(config), as_of=today)["failures"] == []
+    with _factory(config)() as s:
+        holders = dict(
+            s.execute(
+                select(Person.person_code, Person.id)
+                .join(RegistryFact, RegistryFact.person_id == Person.id)
+                .where(RegistryFact.source == "UR", RegistryFact.superseded_at.is_(None))
+            ).all()
+        )
+        before = s.execute(select(RegistryFact.id).where(RegistryFact.source == "UR")).all()
+    code = sorted(holders)[0]
+    bad = {"registrationNumber": "４０００１２３４５６７", "legalName": "SIA x", "legalForm": "SIA",
+           "entityStatus": "ACTIVE", "role": "OFFICER", "sharePercent": "100.5",
+           "from": "2020-01-01", "to": None}  # fmt: skip
+    flow_mock.add_fault(service="ur", kind="record", records={code: {"roles": [bad]}})
+    figures = nightly_sync(municipality="ogre", config_path=str(config), as_of=today, full=True)
+    assert figures["failures"] == [] and figures["quarantined"] == 1
+    with _factory(config)() as s:
+        after = s.execute(select(RegistryFact.id).where(RegistryFact.source == "UR")).all()
+        [(ref, reason)] = s.execute(
+            select(Quarantine.record_ref, Quarantine.reason).where(Quarantine.service == "ur")
+        ).all()
+    assert sorted(after) == sorted(before)  # nothing of the bad answer, nobody else changed
+    assert ref == mask(code) and code not in reason
+    assert "registrationNumber" in reason and "sharePercent" in reason
