@@ -180,10 +180,14 @@ class RegistryClient:
         parse: Callable[[RawResponse, CallHeaders], T],
         url: str | None = None,
         method: str = "POST",
+        where: str | None = None,
     ) -> T:
         """Run one logical call with retries; ``build`` makes the body, ``parse`` reads it.
 
-        ``method`` is ``POST`` for every registry; SPOLIS also ``PUT``s and ``GET``s reports.
+        ``method`` is ``POST`` for most registries; UR ``GET``s a person (property.md §4),
+        SPOLIS also ``PUT``s and ``GET``s reports. ``where`` is the address messages name when
+        the URL itself holds a personal code (UR's path template): the transport error is then
+        not chained to the library's exception, whose text repeats the URL.
         """
         limit = self.gateway.batch_size(family)
         if batch_size > limit:
@@ -195,10 +199,10 @@ class RegistryClient:
         def attempt(n: int) -> T:
             self.gateway.check_budget(family)
             raw, headers = self._exchange(
-                operation, batch_size, build, limiter, n, url or self.url, method
+                operation, batch_size, build, limiter, n, url or self.url, method, where
             )
             action = self.STATUS_ACTIONS.action(raw.status)
-            if action is Action.OK:
+            if action is Action.OK or action is Action.ANSWER:
                 return parse(raw, headers)
             raise self.refusal(operation, action, raw, headers)
 
@@ -230,6 +234,7 @@ class RegistryClient:
         attempt: int,
         url: str,
         method: str = "POST",
+        where: str | None = None,
     ) -> tuple[RawResponse, CallHeaders]:
         """One message (and one repeat after a token refresh on 401)."""
         headers = self._headers(operation)
@@ -237,7 +242,7 @@ class RegistryClient:
         limiter.acquire()
         token = self.gateway.tokens.get()
         raw = self._post(
-            operation, url, body, http_headers, token, headers, batch_size, attempt, method
+            operation, url, body, http_headers, token, headers, batch_size, attempt, method, where
         )
         if self.STATUS_ACTIONS.action(raw.status) is Action.REAUTH:
             self.gateway.tokens.invalidate(token)
@@ -245,8 +250,9 @@ class RegistryClient:
             body, http_headers = build(headers)
             token = self.gateway.tokens.get()
             raw = self._post(
-                operation, url, body, http_headers, token, headers, batch_size, attempt, method
-            )
+                operation, url, body, http_headers, token, headers, batch_size, attempt, method,
+                where,
+            )  # fmt: skip
         return raw, headers
 
     def _headers(self, operation: str) -> CallHeaders:
@@ -265,13 +271,14 @@ class RegistryClient:
         batch_size: int,
         attempt: int,
         method: str = "POST",
+        where: str | None = None,
     ) -> RawResponse:
         started = time.monotonic()
         status: int | None = None
         outcome = "OK"
         try:
             raw = self._send(
-                url, body, {**http_headers, "Authorization": f"Bearer {token}"}, method
+                url, body, {**http_headers, "Authorization": f"Bearer {token}"}, method, where
             )
             status = raw.status
             ok = self.STATUS_ACTIONS.action(raw.status) is Action.OK
@@ -313,7 +320,12 @@ class RegistryClient:
                 )
 
     def _send(
-        self, url: str, body: bytes, headers: dict[str, str], method: str = "POST"
+        self,
+        url: str,
+        body: bytes,
+        headers: dict[str, str],
+        method: str = "POST",
+        where: str | None = None,
     ) -> RawResponse:
         """Send within the timeouts, the call deadline and the response-size cap; a transport
         failure is a row of the status table like any status."""
@@ -324,9 +336,12 @@ class RegistryClient:
             )
         except (requests.RequestException, DeadlineExceeded) as exc:
             kind = transport_failure(exc)
-            what = describe(kind, _where(url), exc)
+            what = describe(kind, _where(where or url), exc)
             message = what if kind is Transport.DEADLINE else f"{self.SPEC.name}: {what}"
-            raise error_of(self.STATUS_ACTIONS.action(kind), message) from exc
+            error = error_of(self.STATUS_ACTIONS.action(kind), message)
+            if where is not None:  # the library's text repeats the URL, a personal code in it
+                raise error from None
+            raise error from exc
 
     def _receive(self, url: str, body: bytes, headers: dict[str, str], method: str) -> RawResponse:
         cap = self.gateway.settings.max_response_bytes

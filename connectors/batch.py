@@ -30,10 +30,13 @@ class Query:
 @dataclass(frozen=True)
 class Batch:
     """Per-person results in request order, and for monthly sources the month the source is
-    complete through."""
+    complete through; for a one-person-per-call registry the persons whose call failed."""
 
     results: list[dict[str, Any]]
     complete_through: str | None = None
+    # one-person-per-call registries (UR, connectors/each.py): the codes whose own call failed
+    # for a contract or record reason, with the error; the others' results are in ``results``
+    failed: tuple[tuple[str, Exception], ...] = ()
 
 
 BatchFetch = Callable[[Any, list[str], Query], Batch]

@@ -29,10 +29,20 @@ class RegistryEntry:
     family: str
     batch_query: Callable[[Any, list[str]], list[dict[str, Any]]]
     status_key: str  # the per-person outcome field of a record
+    one_per_call: bool = False  # a call per person (UR): a batch query makes one call per code
 
 
 def _probe(fetch: BatchFetch) -> Callable[[Any, list[str]], list[dict[str, Any]]]:
-    return lambda client, codes: fetch(client, codes, PROBE).results
+    """The probe's batch query; a person whose own call broke the contract (one call per
+    person, ``Batch.failed``) raises its error, as a batch service's broken answer does."""
+
+    def ask(client: Any, codes: list[str]) -> list[dict[str, Any]]:
+        batch = fetch(client, codes, PROBE)
+        if batch.failed:
+            raise batch.failed[0][1]
+        return batch.results
+
+    return ask
 
 
 def entry_of(registry: Registry) -> RegistryEntry:
@@ -42,6 +52,7 @@ def entry_of(registry: Registry) -> RegistryEntry:
         registry.limits[0].name,
         _probe(batch_fetch(registry)),
         registry.status_key,
+        registry.one_per_call,
     )
 
 

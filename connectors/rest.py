@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from typing import Any, ClassVar
+from urllib.parse import quote
 
-from tilts.connectors.base import RawResponse, RegistryClient
+from tilts.connectors.base import Action, RawResponse, RegistryClient
 from tilts.connectors.xroad import CallHeaders, rest_headers
 from tilts.kernel.errors import ContractError
 
@@ -14,6 +15,8 @@ class RestRegistryClient(RegistryClient):
     """A registry spoken to in JSON over HTTPS with ``X-Road-*`` headers."""
 
     OPERATION_PATHS: ClassVar[dict[str, str]]
+    #: the path parameters hold a personal code (UR): messages name the path template instead
+    PERSONAL_PATH: ClassVar[bool] = False
 
     def post_json(
         self, operation: str, family: str, batch_size: int, payload: dict[str, Any]
@@ -35,7 +38,8 @@ class RestRegistryClient(RegistryClient):
         """Send ``payload`` (``None``: no body) with ``method`` to the operation's path, whose
         ``{name}`` placeholders ``path_params`` fill, and return the checked JSON answer."""
         body = b"" if payload is None else json.dumps(payload, separators=(",", ":")).encode()
-        url = self.url + self.OPERATION_PATHS[operation].format(**(path_params or {}))
+        template = self.url + self.OPERATION_PATHS[operation]
+        url = template.format(**{k: quote(v, safe="") for k, v in (path_params or {}).items()})
 
         def build(headers: CallHeaders) -> tuple[bytes, dict[str, str]]:
             return body, {
@@ -56,9 +60,21 @@ class RestRegistryClient(RegistryClient):
                 raise ContractError(f"{self.SPEC.name}.{operation}: answer is not JSON") from None
             if not isinstance(answer, dict):
                 raise ContractError(f"{self.SPEC.name}.{operation}: answer is not a JSON object")
+            if self.STATUS_ACTIONS.action(raw.status) is Action.ANSWER:
+                return self.contract_answer(operation, raw, headers, answer)
             return answer
 
-        return self.execute(operation, family, batch_size, build, read, url=url, method=method)
+        where = template if self.PERSONAL_PATH else None  # a personal code is never in a message
+        return self.execute(
+            operation, family, batch_size, build, read, url=url, method=method, where=where
+        )
+
+    def contract_answer(
+        self, operation: str, raw: RawResponse, headers: CallHeaders, answer: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A problem+json answer whose status row is :data:`Action.ANSWER`: the client's reading
+        (UR's NOT_FOUND and INVALID_CODE); by default refused like any error status."""
+        raise self.refusal(operation, Action.FATAL, raw, headers)
 
     def problem_code(self, raw: RawResponse) -> str:
         """``HTTP <status> <code>`` from a problem+json body (``code`` only, never ``detail``)."""

@@ -35,6 +35,10 @@ class Action(Enum):
     FATAL = "fatal"  # FatalError: cannot succeed as sent
     FAULT = "fault"  # the body says what went wrong (SOAP Fault, problem+json): the client's hook
     CONFLICT = "conflict"  # another body is held under this Idempotency-Key: the client's hook
+    ANSWER = (
+        "answer"  # an error status the contract uses as a per-person answer (UR's 404 NOT_FOUND
+    )
+    # and 400 INVALID_CODE, property.md §4): parsed by the client, audited with its code
 
 
 class Transport(Enum):

@@ -12,6 +12,7 @@ from tilts.registries.csdd import CSDD
 from tilts.registries.descriptor import NIGHTLY, Family, Limits, Registry
 from tilts.registries.nva import NVA
 from tilts.registries.pmlp import PMLP
+from tilts.registries.ur import UR
 from tilts.registries.vdeavk import VDEAVK
 from tilts.registries.vid import VID
 from tilts.registries.vsaa import VSAA
@@ -19,7 +20,7 @@ from tilts.registries.vtua import VTUA
 from tilts.registries.vzd import VZD
 
 #: The inbound registries, in the order the nightly starts their lanes (PMLP first).
-REGISTRIES: tuple[Registry, ...] = (PMLP, VDEAVK, VSAA, VID, NVA, VZD, CSDD, VTUA)
+REGISTRIES: tuple[Registry, ...] = (PMLP, VDEAVK, VSAA, VID, NVA, VZD, CSDD, VTUA, UR)
 
 __all__ = [
     "NIGHTLY",

@@ -16,7 +16,12 @@ CSDD = Registry(
     operation_path="/vehicles/query",
     source="CSDD",
     kinds=("VEHICLE",),
-    limits=(Limits("csdd", batch_size=200, rate_per_s=10, concurrency=4, refresh_days=28),),
+    assessed_kinds=("VEHICLE",),  # the property test (property.md §8)
+    limits=(
+        Limits(
+            "csdd", batch_size=200, rate_per_s=10, concurrency=4, refresh_days=28, night_minutes=30
+        ),
+    ),
     flows=NIGHTLY,
     client="tilts.connectors.csdd:CsddClient",
     fetch="tilts.connectors.vehicles:fetch",

@@ -29,6 +29,11 @@ class Limits:
     ``max_batch`` is the contract's limit, which ``tilts config check`` holds a configured
     batch size to (default: ``batch_size``); ``refresh_days`` is how often a registry without a
     change feed asks about each person (docs/decisions.md, ``store/fetches.py``).
+
+    ``night_minutes`` and ``night_calls`` are the per-night budget of a per-person registry
+    (``None``: none): a night asks at most as many persons as that many calls (or minutes at
+    ``rate_per_s``) carry, never-fetched first, then the most overdue; the rest are due the next
+    night (``flows/work/budget.py``, docs/decisions.md "A nightly that can afford it").
     """
 
     name: str
@@ -37,6 +42,8 @@ class Limits:
     concurrency: int = 4
     refresh_days: int = 1
     max_batch: int | None = None
+    night_minutes: float | None = None
+    night_calls: int | None = None
 
     @property
     def contract_batch(self) -> int:
@@ -60,10 +67,12 @@ class Registry:
 
     Policy: ``limits`` (the first entry is the batch query's own family, named ``service``);
     ``monthly`` sources are asked for months and say how far they are complete;
-    ``change_feed`` (PMLP) tells which persons changed; ``per_person`` registries are the
-    generic per-person syncs (``flows/work/registry_syncs.py`` ``SYNCS``) — PMLP is the
-    population lane instead; ``flows`` the Prefect flows that sync it (deployments run flows,
-    ``prefect.yaml``).
+    ``change_feed`` (PMLP) tells which persons changed; ``one_per_call`` registries answer
+    one person per call (UR's GET, property.md §4): their ``fetch`` takes a whole chunk and
+    runs the calls concurrently within the rate limit (``connectors/each.py``);
+    ``per_person`` registries are the generic per-person syncs
+    (``flows/work/registry_syncs.py`` ``SYNCS``) — PMLP is the population lane instead;
+    ``flows`` the Prefect flows that sync it (deployments run flows, ``prefect.yaml``).
 
     Code (dotted paths, resolved by the layer that uses them): ``client`` the connector class,
     ``fetch`` the function asking one batch (``connectors/batch.py`` ``BatchFetch``),
@@ -91,6 +100,7 @@ class Registry:
     assessed_kinds: tuple[str, ...] = ()
     monthly: bool = False
     change_feed: bool = False
+    one_per_call: bool = False
     per_person: bool = True
     flows: tuple[str, ...] = field(default=NIGHTLY)
     rows: str | None = None
@@ -112,6 +122,8 @@ class Registry:
             raise ValueError(f"{self.service}: a per-person registry names rows, schema, facts")
         if not 0 < len(self.source) <= SOURCE_MAX:
             raise ValueError(f"{self.service}: a fact source has 1 to {SOURCE_MAX} characters")
+        if self.one_per_call and (self.family != "rest" or self.limits[0].contract_batch != 1):
+            raise ValueError(f"{self.service}: one person per call is a REST batch limit of 1")
         if not set(self.assessed_kinds) <= set(self.kinds):
             raise ValueError(f"{self.service}: assessed kinds must be among its kinds")
 

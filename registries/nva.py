@@ -16,7 +16,11 @@ NVA = Registry(
     source="NVA",
     kinds=("REGISTRATION",),
     assessed_kinds=("REGISTRATION",),
-    limits=(Limits("nva", batch_size=500, rate_per_s=10, concurrency=4, refresh_days=7),),
+    limits=(
+        Limits(
+            "nva", batch_size=500, rate_per_s=10, concurrency=4, refresh_days=7, night_minutes=30
+        ),
+    ),
     flows=(*NIGHTLY, "sync_employment"),
     client="tilts.connectors.nva:NvaClient",
     fetch="tilts.connectors.nva:fetch",

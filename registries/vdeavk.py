@@ -15,7 +15,16 @@ VDEAVK = Registry(
     kinds=("DISABILITY",),
     assessed_kinds=("DISABILITY",),
     # refresh_days: docs/decisions.md "Registries without a change feed"
-    limits=(Limits("vdeavk", batch_size=100, rate_per_s=20, concurrency=8, refresh_days=28),),
+    limits=(
+        Limits(
+            "vdeavk",
+            batch_size=100,
+            rate_per_s=20,
+            concurrency=8,
+            refresh_days=28,
+            night_minutes=30,
+        ),
+    ),
     flows=(*NIGHTLY, "sync_disability"),
     status_key="result",
     client="tilts.connectors.vdeavk:VdeavkClient",

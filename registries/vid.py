@@ -17,7 +17,11 @@ VID = Registry(
     source="VID",
     kinds=("INCOME", "EMPLOYMENT"),
     assessed_kinds=("INCOME", "EMPLOYMENT"),
-    limits=(Limits("vid", batch_size=200, rate_per_s=10, concurrency=4, refresh_days=28),),
+    limits=(
+        Limits(
+            "vid", batch_size=200, rate_per_s=10, concurrency=4, refresh_days=28, night_minutes=30
+        ),
+    ),
     monthly=True,
     flows=(*NIGHTLY, "sync_income"),
     client="tilts.connectors.vid:VidClient",

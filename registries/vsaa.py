@@ -13,7 +13,11 @@ VSAA = Registry(
     source="VSAA",
     kinds=("PAYMENT",),
     assessed_kinds=("PAYMENT",),
-    limits=(Limits("vsaa", batch_size=500, rate_per_s=10, concurrency=4, refresh_days=28),),
+    limits=(
+        Limits(
+            "vsaa", batch_size=500, rate_per_s=10, concurrency=4, refresh_days=28, night_minutes=30
+        ),
+    ),
     monthly=True,
     flows=(*NIGHTLY, "sync_income"),
     client="tilts.connectors.vsaa:VsaaClient",

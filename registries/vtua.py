@@ -14,7 +14,12 @@ VTUA = Registry(
     operation_path="/machines/query",
     source="VTUA",
     kinds=("VEHICLE",),
-    limits=(Limits("vtua", batch_size=200, rate_per_s=5, concurrency=2, refresh_days=28),),
+    assessed_kinds=("VEHICLE",),  # the property test (property.md §8)
+    limits=(
+        Limits(
+            "vtua", batch_size=200, rate_per_s=5, concurrency=2, refresh_days=28, night_minutes=30
+        ),
+    ),
     flows=NIGHTLY,
     client="tilts.connectors.vtua:VtuaClient",
     fetch="tilts.connectors.vehicles:fetch",

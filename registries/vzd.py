@@ -13,8 +13,13 @@ VZD = Registry(
     namespace="urn:lv:vzd:cadastre:v1",
     source="VZD",
     kinds=("PROPERTY_RIGHT",),
+    assessed_kinds=("PROPERTY_RIGHT",),  # the property test (property.md §8)
     # refresh_days: docs/decisions.md "Registries without a change feed"
-    limits=(Limits("vzd", batch_size=100, rate_per_s=10, concurrency=4, refresh_days=28),),
+    limits=(
+        Limits(
+            "vzd", batch_size=100, rate_per_s=10, concurrency=4, refresh_days=28, night_minutes=30
+        ),
+    ),
     flows=NIGHTLY,
     status_key="result",
     client="tilts.connectors.vzd:VzdClient",

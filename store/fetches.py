@@ -18,11 +18,22 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import date, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from tilts.store.bulk import among, upsert
 from tilts.store.models import Person, RegistryFetch
+
+
+def due_clause(day: date, refresh_days: int) -> ColumnElement[bool]:
+    """The refresh policy's test of ``store/fetches.py`` as one condition (``registry_fetch``
+    outer-joined): never fetched, too old, or the person's turn."""
+    seen = RegistryFetch.fetched_on
+    return or_(
+        seen.is_(None),
+        seen <= day - timedelta(days=refresh_days),
+        and_(Person.id % refresh_days == day.toordinal() % refresh_days, seen < day),
+    )
 
 
 def due_persons(
@@ -42,19 +53,11 @@ def due_persons(
     if refresh_days <= 1 or not person_ids:
         return list(person_ids)
     fetch = RegistryFetch
-    seen = fetch.fetched_on
     due = set(
         session.scalars(
             select(Person.id)
             .outerjoin(fetch, and_(fetch.person_id == Person.id, fetch.source == source))
-            .where(
-                among(Person.id, person_ids),
-                or_(
-                    seen.is_(None),
-                    seen <= day - timedelta(days=refresh_days),
-                    and_(Person.id % refresh_days == day.toordinal() % refresh_days, seen < day),
-                ),
-            )
+            .where(among(Person.id, person_ids), due_clause(day, refresh_days))
         )
     )
     return [pid for pid in person_ids if pid in due or pid in always]

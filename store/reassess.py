@@ -42,10 +42,6 @@ from tilts.store.models import (
 
 #: The registry facts the assessment reads (source, kind): each descriptor's assessed kinds.
 ASSESSED_FACTS = tuple((r.source, kind) for r in REGISTRIES for kind in r.assessed_kinds)
-#: The property test's facts (property.md §8), read by kind whichever registry stated them
-#: (VZD rights, CSDD and VTUA vehicles, UR roles): the property test does not depend on a
-#: registry's descriptor listing them.
-PROPERTY_KINDS = ("PROPERTY_RIGHT", "VEHICLE", "ENTERPRISE_ROLE")
 _IN = 1000
 
 
@@ -248,7 +244,7 @@ def household_facts(
     known_at: datetime | None = None,
 ) -> dict[int, HouseholdFacts]:
     """The members of each household on ``day`` with the facts the assessment reads: the
-    registries' assessed kinds and the property kinds (:data:`PROPERTY_KINDS`).
+    registries' assessed kinds (the property test's among them: property.md §8).
 
     Args:
         periods: monthly facts of these months only (``None``: every month).
@@ -279,9 +275,7 @@ def household_facts(
             members[pid].append(member)
             out[hid].members.append(member)
     f = RegistryFact
-    cond: list[ColumnElement[bool]] = [
-        or_(tuple_(f.source, f.kind).in_(ASSESSED_FACTS), f.kind.in_(PROPERTY_KINDS))
-    ]
+    cond: list[ColumnElement[bool]] = [tuple_(f.source, f.kind).in_(ASSESSED_FACTS)]
     if known_at is None:
         cond.append(f.superseded_at.is_(None))
     else:

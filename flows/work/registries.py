@@ -1,4 +1,4 @@
-"""Per-person registries (VDEĀVK, VSAA, VID, NVA): one generic chunk worker
+"""Per-person registries (VDEĀVK, VSAA, VID, NVA, UR): one generic chunk worker
 (:func:`fetch_and_store`) for every entry of the table ``SYNCS``
 (``flows/work/registry_syncs.py``), the months a run asks for, and what is remembered after
 a run (whom a night asks: ``flows/work/tonight.py``).
@@ -10,6 +10,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
+from tilts.connectors.batch import Batch
 from tilts.flows.context import NightContext
 from tilts.flows.runtime import Runtime
 from tilts.flows.work.batching import run_batches
@@ -64,19 +65,27 @@ def fetch_and_store(
     complete: set[str] = set()
     bad: list[tuple[str, Row, str]] = []
 
-    def call(batch: list[str]) -> tuple[list[Row], str | None]:
+    def call(batch: list[str]) -> Batch:
         return sync.fetch(client, batch, w)
 
-    for batch, answer in run_batches(codes, gw.batch_size(service), gw.concurrency(service), call):
+    # a one-person-per-call registry's fetch takes the whole chunk and runs its calls itself
+    size, parallel = (
+        (max(1, len(codes)), 1)
+        if sync.one_per_call
+        else (gw.batch_size(service), gw.concurrency(service))
+    )
+    for batch, answer in run_batches(codes, size, parallel, call):
         if isinstance(answer, ContractError | RecordError):
             bad += [(mask(c), {"requestedCode": c}, str(answer)) for c in batch]
             unanswered.update(batch)
         elif isinstance(answer, BaseException):
             raise answer
         else:
-            results += answer[0]
-            if answer[1]:
-                complete.add(answer[1])
+            results += answer.results
+            bad += [(mask(c), {"requestedCode": c}, str(e)) for c, e in answer.failed]
+            unanswered.update(c for c, _ in answer.failed)
+            if answer.complete_through:
+                complete.add(answer.complete_through)
     outcome: dict[str, int] = defaultdict(int)
     rows: list[Row] = []
     found: list[str] = []

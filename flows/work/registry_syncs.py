@@ -18,7 +18,7 @@ from typing import Any
 import pandera.pandas as pa
 
 from tilts.connectors.base import RegistryClient
-from tilts.connectors.batch import BatchFetch, Query, batch_fetch, client_class
+from tilts.connectors.batch import Batch, BatchFetch, Query, batch_fetch, client_class
 from tilts.registries import REGISTRIES, Registry
 from tilts.registries.loading import resolve
 from tilts.schemas.facts import FactsOf, NaturalKey
@@ -31,6 +31,10 @@ Row = dict[str, Any]
 class Window:
     """What a run asks for: the as-of date, for monthly sources the months, and whom
     (everyone when ``full``; else the persons due by ``store/fetches.py``, ``changed`` always).
+
+    ``budget``: the night budget's cutoff (``store/budget.py``; ``None``: no limit tonight) —
+    only the due persons ranked up to it are asked; ``deferred`` how many due persons it leaves
+    for the next nights (the run summary's figure).
     """
 
     as_of: str
@@ -38,6 +42,8 @@ class Window:
     full: bool = True
     refresh_days: int = 1
     changed: tuple[int, ...] = ()
+    budget: tuple[str, int] | None = None
+    deferred: int = 0
 
     def to_param(self) -> dict[str, Any]:
         """A plain dict for a Prefect task parameter."""
@@ -47,21 +53,26 @@ class Window:
             "full": self.full,
             "refresh_days": self.refresh_days,
             "changed": list(self.changed),
+            "budget": None if self.budget is None else list(self.budget),
+            "deferred": self.deferred,
         }
 
     @classmethod
     def from_param(cls, raw: dict[str, Any]) -> Window:
         """Inverse of :meth:`to_param`."""
+        budget = raw.get("budget")
         return cls(
             raw["as_of"],
             tuple(raw["months"]),
             raw.get("full", True),
             raw.get("refresh_days", 1),
             tuple(raw.get("changed", ())),
+            None if budget is None else (str(budget[0]), int(budget[1])),
+            int(raw.get("deferred", 0)),
         )
 
 
-Fetch = Callable[[Any, list[str], Window], tuple[list[Row], str | None]]
+Fetch = Callable[[Any, list[str], Window], Batch]
 
 
 @dataclass(frozen=True)
@@ -82,6 +93,8 @@ class RegistrySync:
     natural_key: Callable[[Row], tuple[Any, ...] | None] | None = None
     # the quarantine reason of a conflicting duplicate: names the key's fields, never a value
     duplicate_reason: str = "record: stated twice with different values"
+    # one person per call (UR): ``fetch`` takes the whole chunk and runs the calls itself
+    one_per_call: bool = False
 
 
 # --- duplicates within one answer (issue 18) ----------------------------------------------------
@@ -120,9 +133,8 @@ def split_duplicates(
 
 
 def _fetch_of(fetch: BatchFetch) -> Fetch:
-    def ask(client: Any, codes: list[str], w: Window) -> tuple[list[Row], str | None]:
-        batch = fetch(client, codes, Query(w.as_of, w.months))
-        return batch.results, batch.complete_through
+    def ask(client: Any, codes: list[str], w: Window) -> Batch:
+        return fetch(client, codes, Query(w.as_of, w.months))
 
     return ask
 
@@ -152,6 +164,7 @@ def sync_of(registry: Registry) -> RegistrySync:
         _fetch_of(batch_fetch(registry)), registry.status_key, _callable(registry.rows),
         _schema(registry.schema or ""), facts, registry.kinds, monthly=registry.monthly,
         natural_key=key, duplicate_reason=registry.duplicate_reason,
+        one_per_call=registry.one_per_call,
     )  # fmt: skip
 
 

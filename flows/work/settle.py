@@ -94,4 +94,5 @@ class Settlement:
                 continue
             months = self.complete.get(lane)
             month = min(months) if months else None
-            registries.commit_complete_through(rt, night, lane, month, w.full)
+            # everyone was asked only if the night budget deferred nobody
+            registries.commit_complete_through(rt, night, lane, month, w.full and not w.deferred)

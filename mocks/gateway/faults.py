@@ -219,7 +219,10 @@ def override_results(rule: FaultRule | None, answer: dict[str, Any]) -> dict[str
     """A REST answer with the ``record`` rule's fields set on the named persons' results."""
     if rule is None or rule.kind != "record" or not rule.records:
         return answer
-    for result in answer.get("results") or []:
+    # a one-person answer (UR's GET) is its own result
+    single = "results" not in answer and "personCode" in answer
+    results = [answer] if single else answer.get("results")
+    for result in results or []:
         fields = rule.records.get(str(result.get("personCode")))
         for name, value in (fields or {}).items():
             if value is None:

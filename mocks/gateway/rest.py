@@ -10,6 +10,7 @@
    must be ``LV/GOV/<the OAuth client's member code>/SOC`` (403 ``FORBIDDEN``);
 5. the operation's own ``validate`` (400 ``INVALID_REQUEST``) and batch limit on
    ``batch_field`` (413 ``BATCH_TOO_LARGE``);
+   (a ``GET`` has no body: the handler gets the path parameters, a batch of one);
 6. the handler's dict is answered as JSON with ``X-Road-Id`` echoed (another id under the
    ``wrong_message_id`` fault; persons' results overridden under the ``record`` fault). A
    handler raises :class:`RestError` for a problem of its own.
@@ -138,6 +139,7 @@ class RestOperation:
     op: OperationSpec
     handler: RestHandler
     validate: Validator | None
+    method: str = "POST"
 
 
 async def endpoint(route: RestOperation, request: Request) -> Response:
@@ -149,7 +151,11 @@ async def endpoint(route: RestOperation, request: Request) -> Response:
         return refusal.response
     ctx.operation = op.name
     try:
-        body = await json_object(request)
+        # a GET names its one subject in the path (UR, property.md §4): the handler's "body" is
+        # the path parameters, and the call counts as a batch of one
+        body = dict(request.path_params) if route.method == "GET" else await json_object(request)
+        if route.method == "GET":
+            ctx.batch_size = 1
         injected = await gateway_checks(ctx, request)
         if injected is not None:
             return injected
@@ -195,5 +201,5 @@ def rest_route(
     if op is None:
         raise ValueError(f"{spec.name} has no operation {operation!r}")
 
-    route = RestOperation(state, spec, op, handler, validate)
+    route = RestOperation(state, spec, op, handler, validate, method)
     return Route(f"{spec.path}/{operation}", partial(endpoint, route), methods=[method])

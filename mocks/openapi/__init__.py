@@ -136,6 +136,38 @@ def operation_spec(name: str, spec_path: str, operation: str, batch_field: str) 
     )
 
 
+def path_operation_spec(name: str, spec_path: str, operation: str) -> OperationSpec:
+    """The gateway limits of ``GET <spec_path>/<operation>``, one subject named in the path
+    (UR, property.md §4): a batch of one, the rate the operation's
+    ``x-tilts-rateLimitPerSecond``."""
+    rate = _operation(name, f"{spec_path}/{operation}", "get").get("x-tilts-rateLimitPerSecond")
+    return OperationSpec(
+        operation, max_batch=1, rate_per_s=None if rate is None else float(rate), batch_field=None
+    )
+
+
+def path_validator(name: str, path: str) -> Validator:
+    """The check of ``GET path``'s path parameters (``{"personCode": …}``) against their schemas
+    in document ``name``: ``None`` when valid, else ``$.<name>: <what is wrong>``."""
+    params = [p for p in _operation(name, path, "get").get("parameters", []) if "$ref" not in p]
+    checks = [
+        (p["name"], Draft202012Validator(inline(name, p["schema"])))
+        for p in params
+        if p.get("in") == "path"
+    ]
+
+    def validate(values: dict[str, Any]) -> str | None:
+        for param, validator in checks:
+            error = best_match(validator.iter_errors(values.get(param)))
+            if error is not None:
+                return (
+                    f"$.{param}: {_MESSAGES.get(str(error.validator), str)(error.validator_value)}"
+                )
+        return None
+
+    return validate
+
+
 # ------------------------------------------------------------------------- request validation
 _MESSAGES: dict[str, Callable[[Any], str]] = {
     "type": lambda v: f"must be of type {v if isinstance(v, str) else ' or '.join(v)}",

@@ -15,6 +15,8 @@ from tilts.connectors.xroad import Purpose
 from tilts.kernel.audit import MemoryAuditSink
 from tilts.kernel.errors import ContractError, FatalError, MissingPurposeError, UnreachableError
 from tilts.mocks.harness import MockHandle
+from tilts.mocks.world import enterprises
+from tilts.mocks.world.population import Population
 
 from .conftest import OGRE, make_gateway
 
@@ -32,6 +34,21 @@ def _codes(mock: MockHandle, n: int) -> list[str]:
     return codes
 
 
+def _found(mock: MockHandle, name: str, n: int) -> list[str]:
+    """``n`` codes the registry has a record of: any person for a batch service; for UR (one
+    person per call, most persons have no record) persons the mock's world gives a role."""
+    if not REGISTRIES[name].one_per_call:
+        return _codes(mock, n)
+    world = Population(7, 2000)  # the package's mock (conftest.py)
+    codes = [
+        p["personCode"]
+        for p in mock.sample(None, 2000)
+        if (slot := world.resolve(p["personCode"])) is not None and enterprises.roles(world, slot)
+    ][:n]
+    assert len(codes) == n
+    return codes
+
+
 def _fault(mock: MockHandle, name: str, **rule: object) -> None:
     mock.admin_post("faults", {"service": name, **rule})
 
@@ -41,16 +58,23 @@ def test_batches_answer_every_code_in_order(
     name: str, gateway, clean_mock: MockHandle, audit: MemoryAuditSink
 ) -> None:
     entry = REGISTRIES[name]
-    codes = _codes(clean_mock, 5) + ["12345678901", "abc"]
+    codes = _found(clean_mock, name, 5) + ["12345678901", "abc"]
     records = entry.batch_query(_client(entry, gateway), codes)
     assert len(records) == len(codes)
     outcomes = [r[entry.status_key] for r in records]
     assert outcomes[:5] == ["FOUND"] * 5
     assert outcomes[-1] == "INVALID_CODE"
-    assert len(audit.records) == 1
-    row = audit.records[0]
-    assert (row.service, row.batch_size, row.outcome, row.purpose) == (name, 7, "OK", "MK809-test")
-    assert row.user_id == "LVsvc-test"
+    if entry.one_per_call:  # a call, and an audit row, per person; its answer is the outcome
+        assert outcomes[5] == "INVALID_CODE"  # its check digit fails: 400 INVALID_CODE
+        assert sorted(r.batch_size for r in audit.records) == [1] * len(codes)
+        assert (
+            sorted(r.outcome for r in audit.records) == ["HTTP 400 INVALID_CODE"] * 2 + ["OK"] * 5
+        )
+    else:
+        assert len(audit.records) == 1
+        assert (audit.records[0].batch_size, audit.records[0].outcome) == (7, "OK")
+    for row in audit.records:
+        assert (row.service, row.purpose, row.user_id) == (name, "MK809-test", "LVsvc-test")
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -59,6 +83,14 @@ def test_over_the_batch_limit_is_refused_locally(
 ) -> None:
     entry = REGISTRIES[name]
     limit = gateway.batch_size(entry.family)
+    if entry.one_per_call:  # limit + 1 codes are limit + 1 calls of one, none over the limit
+        entry.batch_query(_client(entry, gateway), ["32123456789"] * (limit + 1))
+        sizes = [e["batchSize"] for e in clean_mock.journal() if e.get("service") == name]
+        assert sizes == [1] * (limit + 1)
+        client = _client(entry, gateway)  # the base still refuses a call over the limit
+        with pytest.raises(FatalError, match="over limit"):
+            client.execute("getNaturalPerson", name, limit + 1, lambda h: (b"", {}), print)
+        return
     with pytest.raises(FatalError, match="over limit"):
         entry.batch_query(_client(entry, gateway), ["32123456789"] * (limit + 1))
 
@@ -89,7 +121,9 @@ def test_403_is_fatal_and_not_retried(
     entry = REGISTRIES[name]
     with pytest.raises(FatalError):
         entry.batch_query(_client(entry, gateway), _codes(clean_mock, 2))
-    assert len(audit.records) == 1
+    # one call (a batch), or at most the calls already in flight (one per person): none retried
+    assert 1 <= len(audit.records) <= (2 if entry.one_per_call else 1)
+    assert [r.attempt for r in audit.records] == [1] * len(audit.records)
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -1,7 +1,7 @@
 """Property tests of the one validation step and of personal codes, on generated hostile input.
 
 For each registry model in ``schemas/`` (PMLP persons and changes, VDEĀVK, VSAA, VID, NVA, VZD,
-CSDD, VTUA),
+CSDD, VTUA, UR),
 hypothesis generates a batch of valid records and spoils some of them — a three-decimal or
 non-string amount, a month 13, an impossible or out-of-range date, a value outside its list,
 a wrong type, a personal code with a bad check digit or an impossible birth date, digits that
@@ -37,9 +37,12 @@ from tilts.kernel.personal_code import (
 from tilts.schemas import csdd, vtua
 from tilts.schemas.nva import END_REASONS, NvaRegistrationSchema
 from tilts.schemas.pmlp import PmlpChangeSchema, PmlpPersonSchema, flatten_person
+from tilts.schemas.ur import ENTITY_STATUSES, LEGAL_FORMS, EnterpriseRoleSchema
+from tilts.schemas.ur import ROLES as UR_ROLES
 from tilts.schemas.validate import validate_records
 from tilts.schemas.vdeavk import DisabilityDecisionSchema
-from tilts.schemas.vehicles import REGISTRATION_STATUSES, ROLES
+from tilts.schemas.vehicles import REGISTRATION_STATUSES
+from tilts.schemas.vehicles import ROLES as VEHICLE_ROLES
 from tilts.schemas.vid import VidRowSchema
 from tilts.schemas.vsaa import BENEFIT_TYPES, VsaaPaymentSchema
 from tilts.schemas.vzd import BUILDING_USES, PROPERTY_KINDS, RIGHT_KINDS, PropertyRightSchema
@@ -244,7 +247,7 @@ def _vehicle(categories: list[str]) -> Callable[[], st.SearchStrategy[Row]]:
             "make": draw(st.one_of(st.none(), st.text(min_size=1, max_size=60))),
             "model": draw(st.one_of(st.none(), st.text(min_size=1, max_size=60))),
             "firstRegistrationDate": draw(st.dates(dt.date(1900, 1, 1), start)).isoformat(),
-            "role": draw(st.sampled_from(ROLES)),
+            "role": draw(st.sampled_from(VEHICLE_ROLES)),
             "from": start.isoformat(),
             "to": None if end is None else end.isoformat(),
             "registrationStatus": draw(st.sampled_from(REGISTRATION_STATUSES)),
@@ -261,7 +264,7 @@ def _vehicle_bad(categories: list[str]) -> dict[tuple[str, ...], tuple[str, Any]
         ("registrationNumber",): ("registrationNumber",
                                   st.one_of(st.sampled_from(PLATES), not_strings)),
         ("category",): ("category", bad_choice(categories)),
-        ("role",): ("role", bad_choice(ROLES)),
+        ("role",): ("role", bad_choice(VEHICLE_ROLES)),
         ("registrationStatus",): ("registrationStatus", bad_choice(REGISTRATION_STATUSES)),
         ("make",): ("make", st.one_of(st.just(""), st.text(min_size=61, max_size=70))),
         ("firstRegistrationDate",): ("firstRegistrationDate", bad_dates),
@@ -311,6 +314,24 @@ def _pmlp(draw: st.DrawFn) -> Row:
     if draw(st.booleans()):
         row["deathDate"] = draw(st.dates(born, max(born, dt.date.today()))).isoformat()
     return row
+
+
+@st.composite
+def _ur(draw: st.DrawFn) -> Row:
+    start = draw(days)
+    role = draw(st.sampled_from(UR_ROLES))
+    share = st.integers(0, 10000).map(lambda c: f"{c // 100}.{c % 100:02d}")
+    return {
+        "requestedCode": draw(codes), "registrationNumber": draw(digits(11)),
+        "legalName": draw(names.filter(bool)), "legalForm": draw(st.sampled_from(LEGAL_FORMS)),
+        "entityStatus": draw(st.sampled_from(ENTITY_STATUSES)), "role": role,
+        "sharePercent": draw(share) if role == "MEMBER" else None,
+        "from": start.isoformat(),
+        "to": draw(st.one_of(st.none(), st.dates(start, dt.date(2099, 12, 31)).map(str))),
+    }  # fmt: skip
+
+
+SHARES = ["100.01", "-1", "-0.5", "1e2", "50%", "５０", "50.", ".5", "50.123", "", " 50", "NaN"]
 
 
 def _change() -> st.SearchStrategy[Row]:
@@ -390,6 +411,17 @@ MODELS = {
                   _vehicle_bad(csdd.CATEGORIES)),
     "vtua": Model(vtua.VtuaMachineSchema, _vehicle(vtua.CATEGORIES),
                   _vehicle_bad(vtua.CATEGORIES)),
+    "ur": Model(EnterpriseRoleSchema, _ur, {
+        ("registrationNumber",): ("registrationNumber",
+                                  st.one_of(bad_codes, not_strings).filter(eleven)),
+        ("legalForm",): ("legalForm", bad_choice(LEGAL_FORMS)),
+        ("entityStatus",): ("entityStatus", bad_choice(ENTITY_STATUSES)),
+        ("role",): ("role", bad_choice(UR_ROLES)),
+        ("sharePercent",): ("sharePercent", st.one_of(st.sampled_from(SHARES), not_strings)),
+        ("from",): ("from", bad_dates),
+        ("to",): ("to", bad_dates),
+        ("legalName",): ("legalName", st.one_of(st.just(""), st.text(min_size=201))),
+    }),
     "pmlp-change": Model(PmlpChangeSchema, _change, {
         ("personCode",): ("personCode", st.one_of(bad_codes, not_strings).filter(eleven)),
         ("kind",): ("kind", bad_choice(["ADDRESS", "DEATH", "NAME", "CODE", "RELATIONS", "STATUS"])),
@@ -510,6 +542,12 @@ def test_vtua_machines(batch: tuple[list[Row], dict[int, str]]) -> None:
 
 
 @EXAMPLES
+@given(batches("ur"))
+def test_ur_enterprise_roles(batch: tuple[list[Row], dict[int, str]]) -> None:
+    _check("ur", batch)
+
+
+@EXAMPLES
 @given(batches("pmlp"))
 def test_pmlp_persons(batch: tuple[list[Row], dict[int, str]]) -> None:
     _check("pmlp", batch)
@@ -532,6 +570,7 @@ SWEEP: dict[str, dict[tuple[str, ...], str]] = {
     "pmlp": {("birthDate",): "date", ("address", "validFrom"): "date"},
     "csdd": {("firstRegistrationDate",): "date", ("from",): "date", ("to",): "date"},
     "vtua": {("from",): "date"},
+    "ur": {("from",): "date", ("to",): "date", ("sharePercent",): "money"},
 }
 
 

@@ -64,6 +64,28 @@ class ServiceLimits(_Strict):
         description="the run's budget for this service, seconds from its first call (per "
         "municipality); spent: further calls are refused, its lane stops and will retry",
     )
+    night_minutes: float | None = Field(
+        default=None,
+        gt=0,
+        le=24 * 60,
+        description="a per-person registry's night budget: at most as many persons as this many "
+        "minutes of calls at rate_per_s carry (never-fetched first); the rest are due tomorrow",
+    )
+    night_calls: int | None = Field(
+        default=None,
+        gt=0,
+        le=100_000_000,
+        description="a per-person registry's night budget in calls (with night_minutes: the "
+        "smaller of the two); persons not reached are due the next night",
+    )
+
+    def persons_per_night(self) -> int | None:
+        """The most persons one night asks (``None``: no budget): calls × persons per call,
+        the calls being ``night_calls`` or ``night_minutes`` at ``rate_per_s``, the smaller."""
+        calls = [self.night_calls] if self.night_calls is not None else []
+        if self.night_minutes is not None:
+            calls.append(int(self.night_minutes * 60 * self.rate_per_s))
+        return min(calls) * self.batch_size if calls else None
 
 
 def _default_services() -> dict[str, ServiceLimits]:
@@ -77,6 +99,8 @@ def _default_services() -> dict[str, ServiceLimits]:
                 rate_per_s=lim.rate_per_s,
                 concurrency=lim.concurrency,
                 refresh_days=lim.refresh_days,
+                night_minutes=lim.night_minutes,
+                night_calls=lim.night_calls,
             )
             for lim in registry_limits()
         },

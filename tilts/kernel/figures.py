@@ -13,7 +13,7 @@ CHUNK_COUNTERS = ("records_changed", "not_found", "invalid", "quarantined", "rek
                   "moved_out")  # fmt: skip
 # What the summary's municipality × service table counts per part (``"<atvk> <service>"``)
 PART_COUNTERS = ("persons", "changed", "not_found", "invalid", "quarantined", "failed_chunks")
-LISTS = ("failures", "will_retry", "parked", "parts")
+LISTS = ("failures", "will_retry", "parked", "parts", "deferred")
 
 
 @dataclass
@@ -40,12 +40,16 @@ class RunFigures:
     notifications_queued: int = 0  # EXPIRED notifications written by expire_statuses
     submissions_accepted: int = 0
     submissions_rejected: int = 0
+    # due persons a registry's night budget left for the next nights (flows/work/budget.py)
+    deferred_by_budget: int = 0
     duration_s: float = 0.0
     failures: list[str] = field(default_factory=list)
     will_retry: list[str] = field(default_factory=list)
     parked: list[str] = field(default_factory=list)  # parked notifications with reasons
     # per municipality and service ("<atvk> <service>"): PART_COUNTERS
     parts: dict[str, dict[str, int]] = field(default_factory=dict)
+    # per municipality and service: the persons its night budget deferred
+    deferred: dict[str, int] = field(default_factory=dict)
 
     def add_counts(self, counts: Mapping[str, Any]) -> None:
         """Add the chunk counters of ``counts``, keyed by figure name (absent ones count 0)."""
@@ -79,6 +83,12 @@ class RunFigures:
         self.failed(where, exc)
         if part is not None:
             self.add_part(part, {"failed_chunks": 1})
+
+    def defer(self, part: str, persons: int) -> None:
+        """Count ``persons`` a service's night budget left for later nights (``part``:
+        ``"<atvk> <service>"``); they are due the next night, nothing failed."""
+        self.deferred[part] = self.deferred.get(part, 0) + persons
+        self.deferred_by_budget += persons
 
     def add_part(self, part: str, counts: Mapping[str, Any]) -> None:
         """Add ``counts`` (PART_COUNTERS by name) to one municipality × service row."""
@@ -153,6 +163,12 @@ class RunFigures:
         idle = sorted(set(self.parts) - set(busy))
         if idle:
             lines += ["", f"Nothing to do: {', '.join(idle)}."]
+        if self.deferred:
+            lines += ["", "## Deferred by the night budget (due the next night)", "",
+                      "| municipality | service | persons |", "|---|---|---|"]  # fmt: skip
+            for part, persons in sorted(self.deferred.items()):
+                atvk, _, service = part.partition(" ")
+                lines.append(f"| {atvk} | {service} | {persons} |")
         rows = self.table()
         shown = [r for r in rows if r["value"] not in (0, 0.0)]
         lines += ["", "## Totals", "", "| figure | value |", "|---|---|"]

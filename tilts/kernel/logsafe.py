@@ -47,6 +47,15 @@ class MaskingFilter(logging.Filter):
         return True
 
 
+def guard(name: str) -> None:
+    """Mask the records of logger ``name`` where they are made, before any handler (a test's
+    capture included) sees them: for a library that logs a URL holding a personal code
+    (urllib3's request line of UR's ``GET natural-person/{personCode}``, property.md §4)."""
+    logger = logging.getLogger(name)
+    if not any(isinstance(f, MaskingFilter) for f in logger.filters):
+        logger.addFilter(MaskingFilter())
+
+
 def install() -> None:
     """Add the filter to every handler of the root, ``prefect`` and ``tilts`` loggers."""
     flt = MaskingFilter()

@@ -328,13 +328,17 @@ def demo(
 
 
 def _print_figures(figures: dict[str, Any]) -> None:
-    keys = [k for k in figures if k not in ("failures", "will_retry", "parked", "parts")]
+    keys = [
+        k for k in figures if k not in ("failures", "will_retry", "parked", "parts", "deferred")
+    ]
     width = max(len(k) for k in keys)
     for k in keys:
         typer.echo(f"{k:<{width}}  {figures[k]}")
     for label in ("failures", "will_retry", "parked"):
         for line in figures.get(label) or []:
             typer.echo(f"{label}: {line}")
+    for part, persons in sorted((figures.get("deferred") or {}).items()):
+        typer.echo(f"deferred by the night budget: {part} {persons} (due the next night)")
 
 
 def _finish(figures: dict[str, Any]) -> None:

@@ -388,7 +388,7 @@ def _summary(
     table.add_column("first run", justify="right")
     table.add_column("after 7 days", justify="right")
     for key in first:
-        if key in ("flow", "failures", "will_retry", "parts"):  # parts: the run's artifact
+        if key in ("flow", "failures", "will_retry", "parts", "deferred"):  # the run's artifact
             continue
         table.add_row(key, str(first[key]), str(second[key]))
     console.print(table)

@@ -11,6 +11,7 @@ from sqlalchemy import func, inspect, select
 
 from tilts.kernel.clock import riga_today
 from tilts.kernel.config import load_settings
+from tilts.shell.status_fetches import first_fetches, render_first_fetches
 from tilts.shell.status_outbox import outbox_status, render_outbox
 from tilts.shell.status_runs import shown_outcome
 from tilts.shell.status_spolis import render_reports, reports_due, with_crosscheck_flags
@@ -118,6 +119,7 @@ def collect(config: Path | None) -> dict[str, Any]:
         outbox = outbox_status(s)  # outbound.md: backlog and parked notifications
         names = {m.atvk: m.name for m in load_settings(config).municipalities.values()}
         reports = reports_due(s, names, riga_today())  # spolis.md §3-§4
+        first_fetch = first_fetches(s, load_settings(config))  # property.md §4: the budget
     state = "nothing has run yet" if not run_rows else "ok"
     return {
         "state": state,
@@ -127,6 +129,7 @@ def collect(config: Path | None) -> dict[str, Any]:
         "flags": flags,
         "outbox": outbox,
         "reports": reports,
+        "first_fetch": first_fetch,
     }
 
 
@@ -160,4 +163,5 @@ def render(report: dict[str, Any]) -> str:
         ]
     lines += render_outbox(report.get("outbox"))
     lines += render_reports(report.get("reports"))
+    lines += render_first_fetches(report.get("first_fetch"))
     return "\n".join(lines)
