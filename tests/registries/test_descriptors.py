@@ -30,6 +30,9 @@ ALLOWED = {
     # the assessment rules' [income] table keys (assessment.md §2): the calculator's income
     # sources, named like the registries they come from; the calculator has its own contract
     "assessment/rules/loading.py": ("nva", "vid", "vsaa"),
+    # ``tilts assess``'s property input (property.md §8): a vehicle's ``source`` is CSDD or
+    # VTUA, each with its own categories — the calculator's input contract, not a lane list
+    "assessment/property_parsing.py": ("csdd", "vtua"),
 }
 
 
