@@ -9,14 +9,16 @@ fails on a hand-written one). Adding a registry: ``docs/adding-a-registry.md``.
 from __future__ import annotations
 
 from tilts.registries.descriptor import NIGHTLY, Family, Limits, Registry
+from tilts.registries.lad import LAD
 from tilts.registries.nva import NVA
 from tilts.registries.pmlp import PMLP
+from tilts.registries.ugfa import UGFA
 from tilts.registries.vdeavk import VDEAVK
 from tilts.registries.vid import VID
 from tilts.registries.vsaa import VSAA
 
 #: The inbound registries, in the order the nightly starts their lanes (PMLP first).
-REGISTRIES: tuple[Registry, ...] = (PMLP, VDEAVK, VSAA, VID, NVA)
+REGISTRIES: tuple[Registry, ...] = (PMLP, VDEAVK, VSAA, VID, NVA, LAD, UGFA)
 
 __all__ = [
     "NIGHTLY",
