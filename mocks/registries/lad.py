@@ -21,6 +21,7 @@ from tilts.mocks.world import lad as lad_world
 from tilts.registries.lad import LAD
 
 DOC = "lad"
+PATH = LAD.path
 OPERATION = "payments/query"
 SPEC = ServiceSpec(
     name=LAD.service,

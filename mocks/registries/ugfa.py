@@ -22,6 +22,7 @@ from tilts.mocks.world import ugfa as ugfa_world
 from tilts.registries.ugfa import UGFA
 
 DOC = "ugfa"
+PATH = UGFA.path
 OPERATION = "maintenance/query"
 SPEC = ServiceSpec(
     name=UGFA.service,

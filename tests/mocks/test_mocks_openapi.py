@@ -33,12 +33,12 @@ from schemathesis.core import NOT_SET
 
 from tilts.mocks import openapi
 from tilts.mocks.harness import MockHandle
-from tilts.mocks.registries import nva, vid, vsaa
+from tilts.mocks.registries import lad, nva, ugfa, vid, vsaa
 
 pytest_plugins = ["tilts.mocks.pytest_plugin"]
 MOCK_SERVER_OPTIONS = {"persons": 500}
 
-SERVICES = {m.DOC: m for m in (vsaa, vid, nva)}
+SERVICES = {m.DOC: m for m in (vsaa, vid, nva, lad, ugfa)}
 PATHS = {name: f"{m.PATH}/{m.OPERATION}" for name, m in SERVICES.items()}
 MEMBER = {"demo-ogre": "90000000040", "demo-tukums": "90000000051"}
 
@@ -180,7 +180,13 @@ def test_document_matches_the_contract(service: str) -> None:
     assert headers == {"X-Road-Client", "X-Road-Id", "X-Road-UserId", "X-Road-Issue"}
     assert {"200", "400", "401", "403", "413", "429", "503"} <= set(op["responses"])
     # registries.md §1.4, taken from the document by the gateway
-    limits = {"vsaa": (500, 10.0), "vid": (200, 10.0), "nva": (500, 10.0)}[service]
+    limits = {
+        "vsaa": (500, 10.0),
+        "vid": (200, 10.0),
+        "nva": (500, 10.0),
+        "lad": (500, 5.0),
+        "ugfa": (500, 5.0),
+    }[service]
     spec_op = module.SPEC.operations[0]
     assert (spec_op.max_batch, spec_op.rate_per_s, spec_op.batch_field) == (*limits, "personCodes")
     assert doc["paths"][f"{module.PATH}/openapi.json"]["get"]["security"] == []
@@ -260,7 +266,7 @@ def test_problems_match_the_problem_schema(mocks: MockHandle, service: str) -> N
 
 
 # ------------------------------------------- what the services send against what is documented
-ALL_DOCS = ("vsaa", "vid", "nva", "spolis", "recipients")
+ALL_DOCS = ("vsaa", "vid", "nva", "lad", "ugfa", "spolis", "recipients")
 WATCHED = ("WWW-Authenticate", "Retry-After", "X-Road-Id", "Allow")
 CONFORMANCE = [
     status_code_conformance,
