@@ -356,6 +356,12 @@ def test_every_status_and_header_sent_is_documented(
                 )
             else:
                 answer = case.call(base_url=mocks.base_url, headers=headers)
+                for _ in range(3):  # a 5 calls/s service (LAD, UGFA) limits the run of conditions
+                    if answer.status_code != 429 or condition == 429:
+                        break
+                    time.sleep(float(answer.headers.get("Retry-After", "1")))
+                    headers["X-Road-Id"] = str(uuid.uuid4())
+                    answer = case.call(base_url=mocks.base_url, headers=headers)
             mocks.clear_faults()
             case.validate_response(answer, checks=CONFORMANCE)
             documented = _documented(doc, operation.path, case.method, answer.status_code)
