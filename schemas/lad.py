@@ -39,9 +39,14 @@ class LadPaymentSchema(pa.DataFrameModel):
     @pa.check("campaignYear", name="campaign_year_an_integer_from_1990_to_a_year_ahead")
     @classmethod
     def campaign_year(cls, series: Series[Any]) -> Series[bool]:
-        years = series.map(_year)
-        first_days = years.map(lambda y: None if y is None else f"{y:04d}-01-01")
-        known = years.notna() & years.map(lambda y: y is not None and y >= FIRST_CAMPAIGN)
+        # element by element: a mapped series of ints and None would turn into floats
+        years = [_year(v) for v in series]
+        first_days = pd.Series(
+            [None if y is None else f"{y:04d}-01-01" for y in years], index=series.index
+        )
+        known = pd.Series(
+            [y is not None and y >= FIRST_CAMPAIGN for y in years], index=series.index
+        )
         return known & dates_in_range(first_days, "start")
 
     @pa.check("amount", name="money_two_decimals")
