@@ -46,7 +46,7 @@ GATEWAY_ENV = {
     "TILTS_GATEWAY__BACKOFF_BASE_S": "0.02",
     "TILTS_GATEWAY__BACKOFF_MAX_S": "0.1",
     **{f"TILTS_GATEWAY__SERVICES__{s}__BATCH_SIZE": str(BATCH)
-       for s in ("PMLP", "VDEAVK", "VSAA", "VID", "NVA")},
+       for s in ("PMLP", "VDEAVK", "VSAA", "VID", "NVA", "LAD", "UGFA")},
 }  # fmt: skip
 
 Figures = list[dict[str, Any]]
@@ -139,6 +139,8 @@ ROWS = (
     Row("VSAA", "VSAA", ("vsaa",), "sync", "sync_income", lambda m: _sync(sync_income)),
     Row("VID", "VID", ("vid",), "sync", "sync_income", lambda m: _sync(sync_income)),
     Row("NVA", "NVA", ("nva",), "sync", "sync_employment", lambda m: _sync(sync_employment)),
+    Row("LAD", "LAD", ("lad",), "sync", "sync_income", lambda m: _sync(sync_income)),
+    Row("UGFA", "UGFA", ("ugfa",), "sync", "sync_income", lambda m: _sync(sync_income)),
     Row("SPOLIS", "SPOLIS", ("spolis",), "spolis", "spolis_daily", lambda m: _daily,
         done="accepted"),
     Row("recipients", "recipients", tuple(f"recipient-{r}" for r in RECIPIENTS), "notify",
