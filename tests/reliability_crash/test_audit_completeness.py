@@ -2,7 +2,7 @@
 purpose and user; a query without a purpose is refused before it leaves the process.
 
 The mock gateway journals every request that reached a service (``/_admin/journal``); the
-store's ``audit_log`` is what Tilts recorded. A nightly sync (five registries, then the
+store's ``audit_log`` is what Tilts recorded. A nightly sync (every registry, then the
 re-assessment and the notification delivery), a further delivery run and the SPOLIS daily
 submissions run against the mocks; then both sides are matched message by message.
 """
@@ -30,7 +30,7 @@ from tilts.store.db import make_engine, session_factory
 from tilts.store.models import AuditLog, RegistryFact
 from tilts.store.models_outbox import Notification
 
-REGISTRY_SERVICES = {"pmlp", "vdeavk", "vsaa", "vid", "nva"}
+REGISTRY_SERVICES = {"pmlp", "vdeavk", "vsaa", "vid", "nva", "lad", "ugfa"}
 ISSUE, USER = "MK809-test", "LVsvc-test"  # tests/outbox/conftest.py's configuration
 
 
@@ -48,6 +48,7 @@ def test_every_call_has_exactly_one_audit_row_with_purpose_and_user(
     config = str(world.config)
     # retried calls are calls too: each attempt is its own message with its own row
     rel_mock.add_fault(service="vsaa", kind="http_status", status=503, count=2)
+    rel_mock.add_fault(service="ugfa", kind="http_status", status=503, count=1)
     rel_mock.add_fault(service="spolis", kind="http_status", status=503, count=1)
     rel_mock.add_fault(service="recipient-jpa", kind="http_status", status=502, count=1)
 
@@ -64,7 +65,7 @@ def test_every_call_has_exactly_one_audit_row_with_purpose_and_user(
         delivered = s.scalar(
             select(func.count()).select_from(Notification).where(Notification.state == "DELIVERED")
         )
-    assert Counter(e["status"] for e in journal if e["status"] >= 500) == {503: 3, 502: 1}
+    assert Counter(e["status"] for e in journal if e["status"] >= 500) == {503: 4, 502: 1}
     services = Counter(e["service"] for e in journal)
     assert set(services) >= REGISTRY_SERVICES | {"spolis"}
     assert sum(n for s, n in services.items() if s.startswith("recipient-")) == delivered + 1
