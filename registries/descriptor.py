@@ -59,7 +59,9 @@ class Registry:
     (``store/reassess.py``).
 
     Policy: ``limits`` (the first entry is the batch query's own family, named ``service``);
-    ``monthly`` sources are asked for months and say how far they are complete;
+    ``monthly`` sources are asked for months and say how far they are complete, and every run
+    asks for at least the ``lookback_months`` full months before its as-of month (the income
+    months: 3; LAD's 12-month spread, property.md §5: 12);
     ``change_feed`` (PMLP) tells which persons changed; ``per_person`` registries are the
     generic per-person syncs (``flows/work/registry_syncs.py`` ``SYNCS``) — PMLP is the
     population lane instead; ``flows`` the Prefect flows that sync it (deployments run flows,
@@ -90,6 +92,7 @@ class Registry:
     namespace: str = ""
     assessed_kinds: tuple[str, ...] = ()
     monthly: bool = False
+    lookback_months: int = 3
     change_feed: bool = False
     per_person: bool = True
     flows: tuple[str, ...] = field(default=NIGHTLY)
@@ -112,6 +115,8 @@ class Registry:
             raise ValueError(f"{self.service}: a per-person registry names rows, schema, facts")
         if not 0 < len(self.source) <= SOURCE_MAX:
             raise ValueError(f"{self.service}: a fact source has 1 to {SOURCE_MAX} characters")
+        if not 1 <= self.lookback_months <= 12:
+            raise ValueError(f"{self.service}: a run looks back 1 to 12 months (one call's limit)")
         if not set(self.assessed_kinds) <= set(self.kinds):
             raise ValueError(f"{self.service}: assessed kinds must be among its kinds")
 

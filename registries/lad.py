@@ -15,6 +15,7 @@ LAD = Registry(
     assessed_kinds=("RURAL_PAYMENT",),
     limits=(Limits("lad", batch_size=500, rate_per_s=5, concurrency=4, refresh_days=28),),
     monthly=True,
+    lookback_months=12,  # the 12 months whose payments the assessment spreads (§5)
     flows=(*NIGHTLY, "sync_income"),
     client="tilts.connectors.lad:LadClient",
     fetch="tilts.connectors.lad:fetch",
