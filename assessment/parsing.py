@@ -13,7 +13,10 @@ Input decisions (where §7 is silent):
 * ``savings``, ``propertyConditionsMet`` and ``cooperationAgreement`` are required (a missing
   fact is not guessed); ``housingExpenses``, ``declaredIncome``, a member's ``disability``,
   ``vid``, ``vsaa``, ``nva``, ``employments`` (``[{startDate, endDate}]``, Tilts'
-  extension for "an open employment" of §6) and ``inEducation`` (``true`` for a young person
+  extension for "an open employment" of §6), ``lad`` (``[{paymentType, campaignYear, amount,
+  paymentDate}]``, LAD payments to the member, ``property.md`` §5; ``campaignYear`` a JSON
+  integer), ``ugfa`` (``[{month, amount, paymentDate, caseNumber}]``, maintenance paid for the
+  member, a child, ``property.md`` §6; the recipient's code is not read) and ``inEducation`` (``true`` for a young person
   in general, vocational or higher education: a child for the housing coefficient up to 24,
   §5; Tilts' extension, default ``false``) may be left out;
 * a declared income line gives ``monthlyAmount`` or, for ``IRREGULAR`` income, the
@@ -22,7 +25,7 @@ Input decisions (where §7 is silent):
   ``stipends`` (``[{month, amount}]``, ``registries.md`` §6);
 * unknown keys are refused at the top level, in members and in declared income (a typo must
   not change a decision); registry records (``disability``, ``vid``, ``vsaa``, ``nva``,
-  ``employments``) may carry the registries' other fields (``grossAmount``,
+  ``employments``, ``lad``, ``ugfa``) may carry the registries' other fields (``grossAmount``,
   ``employerRegNo``, ...), which are ignored;
 * a JSON object with the same key twice is refused.
 """
@@ -43,9 +46,11 @@ from tilts.assessment.model import (
     DeclaredIncome,
     Disability,
     Employment,
+    Maintenance,
     NvaMeasure,
     NvaStatus,
     Person,
+    RuralPayment,
     Stipend,
     VidIncome,
     VsaaPayment,
@@ -113,6 +118,16 @@ def _month(value: object) -> Month:
         raise PydanticCustomError("month_format", "must be a month string YYYY-MM") from None
 
 
+def _year(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PydanticCustomError("year_type", "must be a year written as a JSON integer")
+    if not FIRST_DATE.year <= value <= LAST_DATE.year:
+        raise PydanticCustomError(
+            "year_range", f"must be between {FIRST_DATE.year} and {LAST_DATE.year}"
+        )
+    return value
+
+
 def _text(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise PydanticCustomError("text", "must be a non-empty string")
@@ -129,6 +144,7 @@ Amount = Annotated[Decimal, PlainValidator(_amount)]
 DateField = Annotated[dt.date, PlainValidator(_date)]
 MonthField = Annotated[Month, PlainValidator(_month)]
 Text = Annotated[str, PlainValidator(_text)]
+Year = Annotated[int, PlainValidator(_year)]
 Flag = Annotated[bool, PlainValidator(_flag)]
 
 
@@ -158,6 +174,20 @@ class VsaaIn(_Record):
     month: MonthField
     benefitType: Text
     paidAmount: Amount
+
+
+class LadIn(_Record):
+    paymentType: Text
+    campaignYear: Year
+    amount: Amount
+    paymentDate: DateField
+
+
+class UgfaIn(_Record):
+    month: MonthField
+    amount: Amount
+    paymentDate: DateField
+    caseNumber: Text
 
 
 class StipendIn(_Record):
@@ -191,6 +221,8 @@ class MemberIn(_Strict):
     vsaa: list[VsaaIn] = Field(default_factory=list)
     nva: NvaIn | None = None
     employments: list[EmploymentIn] = Field(default_factory=list)
+    lad: list[LadIn] = Field(default_factory=list)
+    ugfa: list[UgfaIn] = Field(default_factory=list)
     inEducation: Flag = False
 
 
@@ -269,6 +301,11 @@ def _person(member: MemberIn) -> Person:
         if member.nva
         else None,
         employments=tuple(Employment(e.startDate, e.endDate) for e in member.employments),
+        lad=tuple(
+            RuralPayment(p.paymentType, p.campaignYear, p.amount, p.paymentDate)
+            for p in member.lad
+        ),
+        ugfa=tuple(Maintenance(p.month, p.amount, p.paymentDate, p.caseNumber) for p in member.ugfa),
         in_education=member.inEducation,
     )
 
