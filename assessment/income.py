@@ -233,9 +233,10 @@ def further_income_reasons(incomes: Sequence[MemberIncome]) -> list[str]:
     rules = {SPREAD_LAD, COUNTED_UGFA, ONCE_UGFA}
     out = []
     for member in incomes:
-        for line, verb in [*((x, "counted") for x in member.counted), *(
-            (x, "not counted") for x in member.excluded
-        )]:
+        for line, verb in [
+            *((x, "counted") for x in member.counted),
+            *((x, "not counted") for x in member.excluded),
+        ]:
             if line.reason in rules:
                 out.append(
                     f"Member {member.member_id}: {line.source} {line.type} "

@@ -16,9 +16,9 @@ Input decisions (where §7 is silent):
   extension for "an open employment" of §6), ``lad`` (``[{paymentType, campaignYear, amount,
   paymentDate}]``, LAD payments to the member, ``property.md`` §5; ``campaignYear`` a JSON
   integer), ``ugfa`` (``[{month, amount, paymentDate, caseNumber}]``, maintenance paid for the
-  member, a child, ``property.md`` §6; the recipient's code is not read) and ``inEducation`` (``true`` for a young person
-  in general, vocational or higher education: a child for the housing coefficient up to 24,
-  §5; Tilts' extension, default ``false``) may be left out;
+  member, a child, ``property.md`` §6; the recipient's code is not read) and ``inEducation``
+  (``true`` for a young person in general, vocational or higher education: a child for the
+  housing coefficient up to 24, §5; Tilts' extension, default ``false``) may be left out;
 * a declared income line gives ``monthlyAmount`` or, for ``IRREGULAR`` income, the
   ``twelveMonthTotal`` (the old form ``monthlyAmount`` of an ``IRREGULAR`` line holds the same
   12-month total: either is divided by 12 once); an NVA ``activeMeasure`` may carry
@@ -302,10 +302,11 @@ def _person(member: MemberIn) -> Person:
         else None,
         employments=tuple(Employment(e.startDate, e.endDate) for e in member.employments),
         lad=tuple(
-            RuralPayment(p.paymentType, p.campaignYear, p.amount, p.paymentDate)
-            for p in member.lad
+            RuralPayment(p.paymentType, p.campaignYear, p.amount, p.paymentDate) for p in member.lad
         ),
-        ugfa=tuple(Maintenance(p.month, p.amount, p.paymentDate, p.caseNumber) for p in member.ugfa),
+        ugfa=tuple(
+            Maintenance(p.month, p.amount, p.paymentDate, p.caseNumber) for p in member.ugfa
+        ),
         in_education=member.inEducation,
     )
 

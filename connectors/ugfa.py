@@ -17,9 +17,7 @@ class UgfaClient(RestRegistryClient):
     SPEC: ClassVar[ServiceSpec] = spec_of(UGFA)
     OPERATION_PATHS: ClassVar[dict[str, str]] = {UGFA.operation: UGFA.operation_path}
 
-    def query_maintenance(
-        self, codes: list[str], from_month: str, to_month: str
-    ) -> MonthlyAnswer:
+    def query_maintenance(self, codes: list[str], from_month: str, to_month: str) -> MonthlyAnswer:
         """Maintenance paid for the children ``codes`` (≤ 500) for at most 12 months."""
         answer = self.post_json(
             UGFA.operation, UGFA.service, len(codes),

@@ -65,7 +65,5 @@ def maintenance_facts(pid: int, rows: list[Row]) -> list[Fact]:
     for r in rows:
         base = f"{r['month']}:{r['caseNumber']}"
         seen[base] += 1
-        out.append(
-            Fact(pid, "MAINTENANCE", f"{base}:{seen[base]}", payload(r), period=r["month"])
-        )
+        out.append(Fact(pid, "MAINTENANCE", f"{base}:{seen[base]}", payload(r), period=r["month"]))
     return out

@@ -44,7 +44,9 @@ from tilts.store.models import (
 ASSESSED_FACTS = tuple((r.source, kind) for r in REGISTRIES for kind in r.assessed_kinds)
 #: sources whose facts the assessment reads over a longer window than the income months (LAD's
 #: 12 months, property.md §5): a run looks back further for them (their ``lookback_months``)
-LONG_WINDOW_SOURCES = tuple(r.source for r in REGISTRIES if r.assessed_kinds and r.lookback_months > 3)
+LONG_WINDOW_SOURCES = tuple(
+    r.source for r in REGISTRIES if r.assessed_kinds and r.lookback_months > 3
+)
 _IN = 1000
 
 

@@ -22,7 +22,9 @@ def rural_payments(member: MemberFacts) -> tuple[RuralPayment, ...]:
         paid = _day(p.get("paymentDate"))
         if paid is not None and p.get("amount") is not None:
             year = int(p.get("campaignYear") or paid.year)
-            out.append(RuralPayment(str(p.get("paymentType")), year, Decimal(str(p["amount"])), paid))
+            out.append(
+                RuralPayment(str(p.get("paymentType")), year, Decimal(str(p["amount"])), paid)
+            )
     return tuple(out)
 
 
@@ -36,4 +38,3 @@ def maintenance(member: MemberFacts) -> tuple[Maintenance, ...]:
             case = str(p.get("caseNumber") or "")
             out.append(Maintenance(Month.parse(f.period), Decimal(str(p["amount"])), paid, case))
     return tuple(out)
-

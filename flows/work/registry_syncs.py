@@ -152,7 +152,8 @@ def sync_of(registry: Registry) -> RegistrySync:
         registry.service, registry.source, client_class(registry),
         _fetch_of(batch_fetch(registry)), registry.status_key, _callable(registry.rows),
         _schema(registry.schema or ""), facts, registry.kinds, monthly=registry.monthly,
-        lookback_months=registry.lookback_months, natural_key=key, duplicate_reason=registry.duplicate_reason,
+        lookback_months=registry.lookback_months, natural_key=key,
+        duplicate_reason=registry.duplicate_reason,
     )  # fmt: skip
 
 

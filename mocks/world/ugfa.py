@@ -83,9 +83,7 @@ def payments(pop: Population, code: str, from_month: str, to_month: str) -> list
             break
         share = 0.25 if age_on(child.birth_date, month_start(mi)) < 7 else 0.3
         amount = money(_wage(mi // 12) * share)
-        out.append(
-            Maintenance(case, month_str(mi), amount, on, pop.overlay.current_code(parent))
-        )
+        out.append(Maintenance(case, month_str(mi), amount, on, pop.overlay.current_code(parent)))
     return out
 
 

@@ -40,9 +40,7 @@ def _children_of_single_parents(local: Population) -> list[str]:
     return out
 
 
-def test_children_of_single_parents_are_paid_monthly(
-    mocks: MockHandle, local: Population
-) -> None:
+def test_children_of_single_parents_are_paid_monthly(mocks: MockHandle, local: Population) -> None:
     children = _children_of_single_parents(local)
     top, results = query_all(mocks, "ugfa", children, **MONTHS)
     assert top["dataCompleteThrough"] == "2026-10"
