@@ -190,7 +190,7 @@ def test_one_sync_per_store_and_a_killed_sync_is_shown_crashed(
     engine = make_engine(store)
     # slow registries: the first sync still runs when the second has started (a process
     # start takes many seconds on a loaded machine), and when it is killed
-    for service in ("pmlp", "vdeavk", "vsaa", "vid", "nva"):
+    for service in ("pmlp", "vdeavk", "vsaa", "vid", "nva", "lad", "ugfa"):
         mock.add_fault(service=service, kind="delay", delaySeconds=12.0, rate=1.0)
     sync = [*TILTS, "sync", "all", "--chunk-size", "10", "--config", str(config)]
     first = subprocess.Popen(
