@@ -40,7 +40,7 @@ from tilts.assessment.categories import (
     pension_age_reached,
     person_category,
 )
-from tilts.assessment.income import household_income
+from tilts.assessment.income import further_income_reasons, household_income
 from tilts.assessment.model import (
     AssessmentResult,
     BenefitSchedule,
@@ -362,6 +362,7 @@ def assess(case: Case, rules: Rules | None = None) -> AssessmentResult:
         f"{national.source if national else ''}), low-income "
         f"{format_amount(thresholds.low_income)} ({name} row from "
         f"{thresholds.municipality_row_from}: {municipal.source if municipal else ''}) (§3).",
+        *further_income_reasons(basis.incomes),
         *basis.threshold_notes,
         *(basis.property_test.reasons if basis.property_test else ()),
         *basis.status_reasons,

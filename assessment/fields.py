@@ -75,6 +75,16 @@ def _month(value: object) -> Month:
         raise PydanticCustomError("month_format", "must be a month string YYYY-MM") from None
 
 
+def _year(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PydanticCustomError("year_type", "must be a year written as a JSON integer")
+    if not FIRST_DATE.year <= value <= LAST_DATE.year:
+        raise PydanticCustomError(
+            "year_range", f"must be between {FIRST_DATE.year} and {LAST_DATE.year}"
+        )
+    return value
+
+
 def _text(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise PydanticCustomError("text", "must be a non-empty string")
@@ -92,3 +102,4 @@ DateField = Annotated[dt.date, PlainValidator(_date)]
 MonthField = Annotated[Month, PlainValidator(_month)]
 Text = Annotated[str, PlainValidator(_text)]
 Flag = Annotated[bool, PlainValidator(_flag)]
+Year = Annotated[int, PlainValidator(_year)]

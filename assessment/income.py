@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from tilts.assessment.categories import is_child_in_month
 from tilts.assessment.model import Case, DeclaredIncome, IncomeLine, MemberIncome, Person
+from tilts.assessment.money import format_amount
 from tilts.assessment.periods import Month
 from tilts.assessment.rules import Rules
 from tilts.kernel.errors import InputError
@@ -18,7 +19,11 @@ from tilts.kernel.errors import InputError
 VID = "VID"
 VSAA = "VSAA"
 NVA = "NVA"
+LAD = "LAD"
+UGFA = "UGFA"
 DECLARED = "DECLARED"
+#: VSAA's type for the fund's payments, kept for old data; UGFA is the payer (property.md §6)
+VSAA_MAINTENANCE = "MAINTENANCE_GUARANTEE_FUND"
 
 COUNTED_VID = "VID income counted at its net amount (§2)"
 EXCLUDED_VID = "VID income of this type is not counted (§2)"
@@ -28,6 +33,15 @@ COUNTED_VSAA = "VSAA payment counted at the amount paid (§2)"
 EXCLUDED_VSAA = "VSAA benefit of this type is not counted (§2)"
 COUNTED_NVA = "NVA public-works pay or start-up grant counted at the amount paid (§2)"
 EXCLUDED_NVA = "the stipend of this NVA active labour-market measure is not counted (§2)"
+SPREAD_LAD = (
+    "LAD rural support received in the 12 months up to the last income month: the total counted"
+    " as 1/12 in each income month (property.md §5, assessment.md §2; modelled)"
+)
+COUNTED_UGFA = "UGFA maintenance counted as the child's income in the month paid (property.md §6)"
+ONCE_UGFA = (
+    "VSAA MAINTENANCE_GUARANTEE_FUND of a month UGFA also reports for the member is counted"
+    " once, at UGFA's figure (property.md §6)"
+)
 COUNTED_DECLARED = "declared regular income counted in each income month (§2)"
 SPREAD_DECLARED = (
     "declared irregular income: the 12-month total counted as 1/12 in each income month (§1, §2)"
@@ -116,13 +130,18 @@ def _registry_month(
         ledger.exempt_up_to(
             VID, child_work, _minimum_wage(month, rules), (CHILD_WORK_EXEMPT, CHILD_WORK_ABOVE)
         )
+    ugfa = [m for m in person.ugfa if m.month == month]
     for payment in person.vsaa:
         if payment.month != month:
             continue
-        if payment.benefit_type in income.vsaa_counted:
+        if payment.benefit_type == VSAA_MAINTENANCE and ugfa:
+            ledger.exclude(VSAA, payment.benefit_type, ONCE_UGFA, payment.paid_amount)
+        elif payment.benefit_type in income.vsaa_counted:
             ledger.count(VSAA, payment.benefit_type, COUNTED_VSAA, payment.paid_amount)
         else:
             ledger.exclude(VSAA, payment.benefit_type, EXCLUDED_VSAA, payment.paid_amount)
+    for maintenance in ugfa:
+        ledger.count(UGFA, "MAINTENANCE", COUNTED_UGFA, maintenance.amount)
     measure = person.nva.active_measure if person.nva else None
     if measure is not None:
         for stipend in measure.stipends:
@@ -186,7 +205,44 @@ def member_income(
             total = line.total_or_amount
             share = total * len(months) / rules.income.irregular_spread_months
             ledger.count(DECLARED, line.income_type, SPREAD_DECLARED, share)
+    _rural_support(person, months, rules, ledger)
     return ledger.result(person.id)
+
+
+def _rural_support(person: Person, months: Sequence[Month], rules: Rules, ledger: _Ledger) -> None:
+    """LAD payments received in the 12 months up to the last income month (the 12 months before
+    the application month), as irregular income: their total ÷ 12 in each income month
+    (property.md §5; one division for all income months keeps the sum exact)."""
+    if not months:
+        return
+    spread = rules.income.irregular_spread_months
+    last = months[-1]
+    first = last.shift(1 - spread)
+    totals: dict[str, Decimal] = {}
+    for payment in person.lad:
+        if first <= Month.of(payment.payment_date) <= last:
+            _add(totals, payment.payment_type, payment.amount)
+    for kind, total in totals.items():
+        ledger.count(LAD, kind, SPREAD_LAD, total * len(months) / spread)
+
+
+def further_income_reasons(incomes: Sequence[MemberIncome]) -> list[str]:
+    """One reason per LAD or UGFA line (and per VSAA maintenance line counted once at UGFA's
+    figure), naming the rule: ``Member a: LAD BASIC_INCOME_SUPPORT 300.00 over the income
+    months: …``. Amounts are over all income months, exact to the cent shown."""
+    rules = {SPREAD_LAD, COUNTED_UGFA, ONCE_UGFA}
+    out = []
+    for member in incomes:
+        for line, verb in [
+            *((x, "counted") for x in member.counted),
+            *((x, "not counted") for x in member.excluded),
+        ]:
+            if line.reason in rules:
+                out.append(
+                    f"Member {member.member_id}: {line.source} {line.type} "
+                    f"{format_amount(line.amount)} {verb} over the income months: {line.reason}."
+                )
+    return out
 
 
 def household_income(case: Case, months: Sequence[Month], rules: Rules) -> tuple[MemberIncome, ...]:

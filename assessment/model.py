@@ -70,6 +70,27 @@ class VsaaPayment:
 
 
 @dataclass(frozen=True)
+class RuralPayment:
+    """One LAD rural support payment (``property.md`` §5): irregular income, counted when
+    received (``payment_date``) in the 12 months before the application month, ÷ 12."""
+
+    payment_type: str
+    campaign_year: int
+    amount: Decimal
+    payment_date: dt.date
+
+
+@dataclass(frozen=True)
+class Maintenance:
+    """One UGFA maintenance payment (``property.md`` §6): the child's income in ``month``."""
+
+    month: Month
+    amount: Decimal
+    payment_date: dt.date
+    case_number: str
+
+
+@dataclass(frozen=True)
 class Stipend:
     """An amount an NVA measure paid in a month (``registries.md`` §6 ``stipends``)."""
 
@@ -133,6 +154,9 @@ class Person:
     vsaa: tuple[VsaaPayment, ...] = ()
     nva: NvaStatus | None = None
     employments: tuple[Employment, ...] = ()
+    #: LAD payments to the member, UGFA payments for the member (a child), property.md §5-6
+    lad: tuple[RuralPayment, ...] = ()
+    ugfa: tuple[Maintenance, ...] = ()
     #: In general, vocational or higher education (the case's ``inEducation``): counts as a
     #: child for the housing coefficient's household type up to the age the rules set (§5).
     in_education: bool = False
@@ -180,7 +204,7 @@ class Case:
 class IncomeLine:
     """Income of one source and type over the income months, counted or excluded, and why."""
 
-    source: str  # "VID", "VSAA" or "DECLARED"
+    source: str  # "VID", "VSAA", "NVA", "LAD", "UGFA" or "DECLARED"
     type: str
     amount: Decimal
     reason: str

@@ -16,16 +16,19 @@ Input decisions (where §7 is silent):
   computed property test (or the worker's override in it) decides and the flag is not read;
   ``housingExpenses``, ``declaredIncome``, a member's ``disability``,
   ``vid``, ``vsaa``, ``nva``, ``employments`` (``[{startDate, endDate}]``, Tilts'
-  extension for "an open employment" of §6) and ``inEducation`` (``true`` for a young person
-  in general, vocational or higher education: a child for the housing coefficient up to 24,
-  §5; Tilts' extension, default ``false``) may be left out;
+  extension for "an open employment" of §6), ``lad`` (``[{paymentType, campaignYear, amount,
+  paymentDate}]``, LAD payments to the member, ``property.md`` §5; ``campaignYear`` a JSON
+  integer), ``ugfa`` (``[{month, amount, paymentDate, caseNumber}]``, maintenance paid for the
+  member, a child, ``property.md`` §6; the recipient's code is not read) and ``inEducation``
+  (``true`` for a young person in general, vocational or higher education: a child for the
+  housing coefficient up to 24, §5; Tilts' extension, default ``false``) may be left out;
 * a declared income line gives ``monthlyAmount`` or, for ``IRREGULAR`` income, the
   ``twelveMonthTotal`` (the old form ``monthlyAmount`` of an ``IRREGULAR`` line holds the same
   12-month total: either is divided by 12 once); an NVA ``activeMeasure`` may carry
   ``stipends`` (``[{month, amount}]``, ``registries.md`` §6);
 * unknown keys are refused at the top level, in members and in declared income (a typo must
   not change a decision); registry records (``disability``, ``vid``, ``vsaa``, ``nva``,
-  ``employments``) may carry the registries' other fields (``grossAmount``,
+  ``employments``, ``lad``, ``ugfa``) may carry the registries' other fields (``grossAmount``,
   ``employerRegNo``, ...), which are ignored;
 * a JSON object with the same key twice is refused.
 """
@@ -44,15 +47,18 @@ from tilts.assessment.fields import (
     Flag,
     MonthField,
     Text,
+    Year,
 )
 from tilts.assessment.model import (
     Case,
     DeclaredIncome,
     Disability,
     Employment,
+    Maintenance,
     NvaMeasure,
     NvaStatus,
     Person,
+    RuralPayment,
     Stipend,
     VidIncome,
     VsaaPayment,
@@ -89,6 +95,20 @@ class VsaaIn(_Record):
     paidAmount: Amount
 
 
+class LadIn(_Record):
+    paymentType: Text
+    campaignYear: Year
+    amount: Amount
+    paymentDate: DateField
+
+
+class UgfaIn(_Record):
+    month: MonthField
+    amount: Amount
+    paymentDate: DateField
+    caseNumber: Text
+
+
 class StipendIn(_Record):
     month: MonthField
     amount: Amount
@@ -120,6 +140,8 @@ class MemberIn(_Strict):
     vsaa: list[VsaaIn] = Field(default_factory=list)
     nva: NvaIn | None = None
     employments: list[EmploymentIn] = Field(default_factory=list)
+    lad: list[LadIn] = Field(default_factory=list)
+    ugfa: list[UgfaIn] = Field(default_factory=list)
     inEducation: Flag = False
 
 
@@ -199,6 +221,12 @@ def _person(member: MemberIn) -> Person:
         if member.nva
         else None,
         employments=tuple(Employment(e.startDate, e.endDate) for e in member.employments),
+        lad=tuple(
+            RuralPayment(p.paymentType, p.campaignYear, p.amount, p.paymentDate) for p in member.lad
+        ),
+        ugfa=tuple(
+            Maintenance(p.month, p.amount, p.paymentDate, p.caseNumber) for p in member.ugfa
+        ),
         in_education=member.inEducation,
     )
 

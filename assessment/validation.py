@@ -19,6 +19,10 @@ from tilts.kernel.errors import InputError
 DISABILITY_SUBJECTS = ("ADULT", "CHILD")
 DISABILITY_GROUPS = ("I", "II", "III")
 NVA_KINDS = ("UNEMPLOYED", "JOB_SEEKER", "NOT_REGISTERED")
+LAD_PAYMENT_TYPES = (
+    "BASIC_INCOME_SUPPORT", "COUPLED_SUPPORT", "SMALL_FARMERS", "YOUNG_FARMERS", "ECO_SCHEME",
+    "RURAL_DEVELOPMENT", "OTHER",
+)  # fmt: skip  # property.md §5
 
 
 def _one_of(names: tuple[str, ...] | list[str]) -> str:
@@ -65,12 +69,34 @@ def _person_problems(index: int, person: Person, case: Case, rules: Rules) -> li
             )
         if _negative(payment.paid_amount):
             problems.append(f"{path}.vsaa[{k}].paidAmount: must not be negative")
+    problems += _lad_ugfa_problems(path, person)
     if person.nva is not None and person.nva.kind not in NVA_KINDS:
         problems.append(f"{path}.nva.kind: {_one_of(NVA_KINDS)}")
     measure = person.nva.active_measure if person.nva else None
     for k, stipend in enumerate(measure.stipends if measure else ()):
         if _negative(stipend.amount):
             problems.append(f"{path}.nva.activeMeasure.stipends[{k}].amount: must not be negative")
+    return problems
+
+
+def _lad_ugfa_problems(path: str, person: Person) -> list[str]:
+    """LAD and UGFA records (property.md §5-6)."""
+    problems = []
+    for k, payment in enumerate(person.lad):
+        if payment.payment_type not in LAD_PAYMENT_TYPES:
+            problems.append(
+                f"{path}.lad[{k}].paymentType: unknown LAD payment type, "
+                f"{_one_of(LAD_PAYMENT_TYPES)}"
+            )
+        if payment.payment_date.year < payment.campaign_year:
+            problems.append(f"{path}.lad[{k}].paymentDate: is before its campaign year")
+        if _negative(payment.amount):
+            problems.append(f"{path}.lad[{k}].amount: must not be negative")
+    for k, maintenance in enumerate(person.ugfa):
+        if not maintenance.case_number.strip():
+            problems.append(f"{path}.ugfa[{k}].caseNumber: must not be empty")
+        if _negative(maintenance.amount):
+            problems.append(f"{path}.ugfa[{k}].amount: must not be negative")
     return problems
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from tilts.registries.csdd import CSDD
 from tilts.registries.descriptor import NIGHTLY, Family, Limits, Registry
+from tilts.registries.lad import LAD
 from tilts.registries.nva import NVA
 from tilts.registries.pmlp import PMLP
+from tilts.registries.ugfa import UGFA
 from tilts.registries.ur import UR
 from tilts.registries.vdeavk import VDEAVK
 from tilts.registries.vid import VID
@@ -20,7 +22,7 @@ from tilts.registries.vtua import VTUA
 from tilts.registries.vzd import VZD
 
 #: The inbound registries, in the order the nightly starts their lanes (PMLP first).
-REGISTRIES: tuple[Registry, ...] = (PMLP, VDEAVK, VSAA, VID, NVA, VZD, CSDD, VTUA, UR)
+REGISTRIES: tuple[Registry, ...] = (PMLP, VDEAVK, VSAA, VID, NVA, VZD, CSDD, VTUA, UR, LAD, UGFA)
 
 __all__ = [
     "NIGHTLY",

@@ -66,7 +66,9 @@ class Registry:
     (``store/reassess.py``).
 
     Policy: ``limits`` (the first entry is the batch query's own family, named ``service``);
-    ``monthly`` sources are asked for months and say how far they are complete;
+    ``monthly`` sources are asked for months and say how far they are complete, and every run
+    asks for at least the ``lookback_months`` full months before its as-of month (the income
+    months: 3; LAD's 12-month spread, property.md §5: 12);
     ``change_feed`` (PMLP) tells which persons changed; ``one_per_call`` registries answer
     one person per call (UR's GET, property.md §4): their ``fetch`` takes a whole chunk and
     runs the calls concurrently within the rate limit (``connectors/each.py``);
@@ -99,6 +101,7 @@ class Registry:
     namespace: str = ""
     assessed_kinds: tuple[str, ...] = ()
     monthly: bool = False
+    lookback_months: int = 3
     change_feed: bool = False
     one_per_call: bool = False
     per_person: bool = True
@@ -124,6 +127,8 @@ class Registry:
             raise ValueError(f"{self.service}: a fact source has 1 to {SOURCE_MAX} characters")
         if self.one_per_call and (self.family != "rest" or self.limits[0].contract_batch != 1):
             raise ValueError(f"{self.service}: one person per call is a REST batch limit of 1")
+        if not 1 <= self.lookback_months <= 12:
+            raise ValueError(f"{self.service}: a run looks back 1 to 12 months (one call's limit)")
         if not set(self.assessed_kinds) <= set(self.kinds):
             raise ValueError(f"{self.service}: assessed kinds must be among its kinds")
 

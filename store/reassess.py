@@ -42,6 +42,11 @@ from tilts.store.models import (
 
 #: The registry facts the assessment reads (source, kind): each descriptor's assessed kinds.
 ASSESSED_FACTS = tuple((r.source, kind) for r in REGISTRIES for kind in r.assessed_kinds)
+#: sources whose facts the assessment reads over a longer window than the income months (LAD's
+#: 12 months, property.md §5): a run looks back further for them (their ``lookback_months``)
+LONG_WINDOW_SOURCES = tuple(
+    r.source for r in REGISTRIES if r.assessed_kinds and r.lookback_months > 3
+)
 _IN = 1000
 
 
@@ -242,12 +247,15 @@ def household_facts(
     day: date,
     periods: Sequence[str] | None = None,
     known_at: datetime | None = None,
+    long_periods: Sequence[str] | None = None,
 ) -> dict[int, HouseholdFacts]:
     """The members of each household on ``day`` with the facts the assessment reads: the
     registries' assessed kinds (the property test's among them: property.md §8).
 
     Args:
         periods: monthly facts of these months only (``None``: every month).
+        long_periods: with ``periods``, the months of the sources read over a longer window
+            (:data:`LONG_WINDOW_SOURCES`; ``None``: ``periods`` for them too).
         known_at: the facts held at that instant; ``None``: the current facts.
     """
     out: dict[int, HouseholdFacts] = {}
@@ -284,7 +292,14 @@ def household_facts(
             or_(f.superseded_at.is_(None), f.superseded_at > known_at),
         ]
     if periods is not None:
-        cond.append(or_(f.period.is_(None), f.period.in_(list(periods))))
+        short = or_(f.period.is_(None), f.period.in_(list(periods)))
+        if long_periods is not None and LONG_WINDOW_SOURCES:
+            long = or_(f.period.is_(None), f.period.in_(list(long_periods)))
+            short = or_(
+                and_(f.source.in_(LONG_WINDOW_SOURCES), long),
+                and_(f.source.not_in(LONG_WINDOW_SOURCES), short),
+            )
+        cond.append(short)
     cols = (f.person_id, f.source, f.kind, f.payload, f.valid_from, f.valid_to, f.period)
     for part in _chunks(list(members)):
         for pid, *rest in session.execute(select(*cols).where(f.person_id.in_(part), *cond)):

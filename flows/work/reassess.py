@@ -56,6 +56,7 @@ from tilts.assessment import (
 )
 from tilts.flows.context import NightContext
 from tilts.flows.runtime import Runtime
+from tilts.flows.work.further_income import maintenance, rural_payments
 from tilts.flows.work.property_case import property_detail, property_facts
 from tilts.kernel.config import TiltsSettings
 from tilts.kernel.crashpoints import crash_point
@@ -208,6 +209,8 @@ def _person(m: MemberFacts, born: date, day: date) -> Person:
             Employment(_d(f.payload.get("startDate")), _d(f.payload.get("endDate")))
             for f in m.of("VID", "EMPLOYMENT")
         ),
+        lad=rural_payments(m),
+        ugfa=maintenance(m),
     )
 
 
@@ -392,10 +395,13 @@ def reassess_chunk(
     mid, atvk, day = night.municipality_id, night.atvk, night.day
     rules = rules or rules_for(rt.settings)
     months = [str(m) for m in income_months(day)]
+    # LAD's irregular income: the 12 months before the application month (property.md §5)
+    spread = rules.income.irregular_spread_months
+    year = [str(Month.of(day).shift(-k)) for k in range(spread, 0, -1)]
     with rt.factory() as s:
         statuses = valid_decisions(s, mid, day, STATUS_KINDS, household_ids)
         gmi = valid_decisions(s, mid, day, ("BENEFIT_GMI",), household_ids)
-        facts = household_facts(s, household_ids, day, periods=months)
+        facts = household_facts(s, household_ids, day, periods=months, long_periods=year)
         declarations = latest_declarations(s, household_ids, day)
         overrides = latest_overrides(s, household_ids)
     gmi_of: dict[int, list[Decision]] = defaultdict(list)

@@ -35,15 +35,18 @@ def _label(index: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
-def months_to_fetch(as_of: date, complete_through: str | None) -> tuple[str, ...]:
-    """The last three full months before ``as_of``'s month, every month after the one the
-    source last called complete, and the current month: one contiguous range, at most 12."""
+def months_to_fetch(
+    as_of: date, complete_through: str | None, lookback: int = 3
+) -> tuple[str, ...]:
+    """The last ``lookback`` full months before ``as_of``'s month, every month after the one
+    the source last called complete, and the current month: one contiguous range, at most 12
+    (the oldest kept: a 12-month look-back asks for the 12 full months, property.md §5)."""
     current = as_of.year * 12 + as_of.month - 1
-    start = current - 3
+    start = current - lookback
     if complete_through is not None:
         start = min(start, _index(complete_through) + 1)
-    start = max(start, current - 11)
-    return tuple(_label(i) for i in range(start, current + 1))
+    start = max(start, current - max(11, lookback))
+    return tuple(_label(i) for i in range(start, min(current, start + 11) + 1))
 
 
 def fetch_and_store(

@@ -89,6 +89,7 @@ class RegistrySync:
     facts: Callable[[int, list[Row]], list[Fact]]
     kinds: tuple[str, ...]
     monthly: bool = False
+    lookback_months: int = 3  # the full months before the as-of month every run asks for
     # the row's natural key within one answer (None: no key; only exact duplicates are folded)
     natural_key: Callable[[Row], tuple[Any, ...] | None] | None = None
     # the quarantine reason of a conflicting duplicate: names the key's fields, never a value
@@ -163,8 +164,8 @@ def sync_of(registry: Registry) -> RegistrySync:
         registry.service, registry.source, client_class(registry),
         _fetch_of(batch_fetch(registry)), registry.status_key, _callable(registry.rows),
         _schema(registry.schema or ""), facts, registry.kinds, monthly=registry.monthly,
-        natural_key=key, duplicate_reason=registry.duplicate_reason,
-        one_per_call=registry.one_per_call,
+        lookback_months=registry.lookback_months, natural_key=key,
+        duplicate_reason=registry.duplicate_reason, one_per_call=registry.one_per_call,
     )  # fmt: skip
 
 

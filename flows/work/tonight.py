@@ -48,7 +48,7 @@ def ask(rt: Runtime, night: NightContext, lane: str, changed: Sequence[int] | No
         complete = get_cursor(s, night.municipality_id, f"{lane}.complete_through")
         refreshed = get_cursor(s, night.municipality_id, f"{lane}.refreshed_through")
     new_month = complete is not None and refreshed is not None and complete > refreshed
-    months = months_to_fetch(night.day, complete)
+    months = months_to_fetch(night.day, complete, SYNCS[lane].lookback_months)
     w = Window(night.as_of, months, night.full or new_month, refresh, named)
     return budgeted(rt, night, lane, w)
 

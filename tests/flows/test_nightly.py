@@ -113,6 +113,10 @@ def test_income_months_window() -> None:
     assert months_to_fetch(date(2026, 11, 3), None) == ("2026-08", "2026-09", "2026-10", "2026-11")
     assert months_to_fetch(date(2026, 11, 3), "2026-06")[0] == "2026-07"
     assert len(months_to_fetch(date(2026, 11, 3), "2020-01")) == 12
+    # LAD's 12-month look-back (property.md §5): the 12 full months, every run
+    lad = months_to_fetch(date(2026, 11, 3), None, 12)
+    assert (lad[0], lad[-1], len(lad)) == ("2025-11", "2026-10", 12)
+    assert months_to_fetch(date(2026, 11, 3), "2026-10", 12) == lad
 
 
 @pytest.mark.postgres

@@ -72,10 +72,25 @@ def test_registry_dates_out_of_range_are_quarantined_naming_the_field(
     regs = _payloads(factory, "NVA", "REGISTRATION")
     jobs = _payloads(factory, "VID", "EMPLOYMENT")
     income = _payloads(factory, "VID", "INCOME")
+    rural = _payloads(factory, "LAD", "RURAL_PAYMENT")
+    maintenance = _payloads(factory, "UGFA", "MAINTENANCE")
     found = sorted(codes)
     registered = next(p for p in sorted(regs) if regs[p])
     worker = next(p for p in sorted(jobs) if jobs[p] and p != registered)
-    future_born, ancient = [p for p in found if p not in (registered, worker)][:2]
+    farmer = next(p for p in sorted(rural) if rural[p] and p not in (registered, worker))
+    child = next(p for p in sorted(maintenance) if maintenance[p] and p not in (registered, worker))
+    taken = (registered, worker, farmer, child)
+    future_born, ancient = [p for p in found if p not in taken][:2]
+    registry_mock.add_fault(  # a campaign year far ahead (paid in it, so only the year is wrong)
+        service="lad", kind="record",
+        records={codes[farmer]: {"payments": [dict(rural[farmer][0], campaignYear=2099,
+                                                   paymentDate="2099-03-10")]}},
+    )  # fmt: skip
+    registry_mock.add_fault(
+        service="ugfa", kind="record",
+        records={codes[child]: {"payments": [dict(maintenance[child][0], month="2098-12",
+                                                  paymentDate="2098-12-15")]}},
+    )  # fmt: skip
     registry_mock.add_fault(
         service="nva", kind="record",
         records={codes[registered]: {"registration": {"kind": "UNEMPLOYED", "since": "2099-01-01"}}},
@@ -94,9 +109,15 @@ def test_registry_dates_out_of_range_are_quarantined_naming_the_field(
     pop = sync_population(config_path=str(config), full=True)
     employment = sync_employment(config_path=str(config), as_of=today.isoformat(), full=True)
     income_run = sync_income(config_path=str(config), as_of=today.isoformat(), full=True)
-    assert (pop["quarantined"], employment["quarantined"], income_run["quarantined"]) == (2, 1, 1)
+    assert (pop["quarantined"], employment["quarantined"], income_run["quarantined"]) == (2, 1, 3)
     reasons = {(r.service, r.record_ref): r.reason for r in _quarantined(factory)}
     assert "birthDate: date_between_1900_and_today" in reasons[("pmlp", mask(codes[future_born]))]
     assert "birthDate: date_between_1900_and_today" in reasons[("pmlp", mask(codes[ancient]))]
     assert "since: date_between_1900_and_a_year_ahead" in reasons[("nva", mask(codes[registered]))]
     assert "startDate: date_between_1900_and_a_year_ahead" in reasons[("vid", mask(codes[worker]))]
+    lad_reason = reasons[("lad", mask(codes[farmer]))]
+    assert "campaignYear: campaign_year_an_integer_from_1990_to_a_year_ahead" in lad_reason
+    assert "paymentDate: date_between_1900_and_a_year_ahead" in lad_reason
+    ugfa_reason = reasons[("ugfa", mask(codes[child]))]
+    assert "month: month_between_1900_and_a_year_ahead" in ugfa_reason
+    assert "paymentDate: date_between_1900_and_a_year_ahead" in ugfa_reason

@@ -2,7 +2,8 @@
 
 A registry answers one person's record badly (the mock's ``record`` fault overrides that
 person's answer: a three-decimal amount, a month 13, a number where a money string belongs, an
-impossible date, a year 0000, a personal code with a bad check digit, a missing birth date, a
+impossible date, a year 0000, a campaign year as a string, a recipient code in full-width
+digits, a personal code with a bad check digit, a missing birth date, a
 value the XSD refuses) in the middle of a real sync over a real store. Then:
 
 * the bad person's rows are in ``quarantine`` with a reason that names the field, and neither
@@ -123,6 +124,8 @@ def test_bad_registry_records_are_quarantined_never_half_written(
     income = _payloads(factory, "VID", "INCOME")
     jobs = _payloads(factory, "VID", "EMPLOYMENT")
     registrations = _payloads(factory, "NVA", "REGISTRATION")
+    rural = _payloads(factory, "LAD", "RURAL_PAYMENT")
+    maintenance = _payloads(factory, "UGFA", "MAINTENANCE")
     chosen: list[int] = []
 
     def pick(candidates: Any) -> int:
@@ -132,6 +135,10 @@ def test_bad_registry_records_are_quarantined_never_half_written(
 
     amount = pick(p for p, rows in payments.items() if len(rows) >= 2)
     month, cash, start, since = pick(payments), pick(income), pick(jobs), pick(registrations)
+    farmer, child = (
+        pick(p for p, r in rural.items() if r),
+        pick(p for p, r in maintenance.items() if r),
+    )
     # (service, person) → (the answer's overridden fields, the field to be named, the bad value)
     bad: dict[tuple[str, int], tuple[Any, str, Any]] = {
         ("vsaa", amount): ({"payments": _edit(payments[amount], 1, grossAmount="12.345")},
@@ -143,17 +150,22 @@ def test_bad_registry_records_are_quarantined_never_half_written(
                          "startDate", "2026-02-30"),
         ("nva", since): ({"registration": {"kind": "UNEMPLOYED", "since": "0000-01-01"}},
                          "since", "0000-01-01"),
+        ("lad", farmer): ({"payments": _edit(rural[farmer], 0, campaignYear="2025")},
+                          "campaignYear", "2025"),
+        ("ugfa", child): ({"payments": _edit(maintenance[child], 0,
+                                             recipientPersonCode="１２３４５６７８９０１")},
+                          "recipientPersonCode", "１２３４５６７８９０１"),
     }  # fmt: skip
-    before = {src: _facts(factory, src) for src in ("VSAA", "VID", "NVA")}
+    before = {src: _facts(factory, src) for src in ("VSAA", "VID", "NVA", "LAD", "UGFA")}
 
     registry_mock.set_today(today + timedelta(days=35))  # new months for nearly everyone
-    for service in ("vsaa", "vid", "nva"):
+    for service in ("vsaa", "vid", "nva", "lad", "ugfa"):
         records = {codes[pid]: rec for (svc, pid), (rec, _, _) in bad.items() if svc == service}
         registry_mock.add_fault(service=service, kind="record", records=records)
     second = sync(today + timedelta(days=35))
-    assert (second[0]["quarantined"], second[1]["quarantined"]) == (4, 1)
+    assert (second[0]["quarantined"], second[1]["quarantined"]) == (6, 1)
     _check_quarantine(_quarantined(factory), bad, codes)
-    middle = {src: _facts(factory, src) for src in ("VSAA", "VID", "NVA")}
+    middle = {src: _facts(factory, src) for src in ("VSAA", "VID", "NVA", "LAD", "UGFA")}
     for service, pid in bad:  # never half-written: not one row of the bad answer stored
         src = service.upper()
         assert middle[src][pid] == before[src][pid], (service, mask(codes[pid]))
@@ -164,7 +176,7 @@ def test_bad_registry_records_are_quarantined_never_half_written(
     registry_mock.clear_faults()
     third = sync(today + timedelta(days=35))
     assert third[0]["quarantined"] == third[1]["quarantined"] == 0
-    after = {src: _facts(factory, src) for src in ("VSAA", "VID", "NVA")}
+    after = {src: _facts(factory, src) for src in ("VSAA", "VID", "NVA", "LAD", "UGFA")}
     touched = set().union(*(_touched(middle[src], after[src]) for src in after))
     assert touched <= set(chosen), [mask(codes[p]) for p in touched - set(chosen)]
 

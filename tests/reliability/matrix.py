@@ -47,7 +47,7 @@ GATEWAY_ENV = {
     "TILTS_GATEWAY__BACKOFF_BASE_S": "0.02",
     "TILTS_GATEWAY__BACKOFF_MAX_S": "0.1",
     **{f"TILTS_GATEWAY__SERVICES__{s}__BATCH_SIZE": str(BATCH)
-       for s in ("PMLP", "VDEAVK", "VSAA", "VID", "NVA", "VZD", "CSDD", "VTUA")},
+       for s in ("PMLP", "VDEAVK", "VSAA", "VID", "NVA", "VZD", "CSDD", "VTUA", "LAD", "UGFA")},
 }  # fmt: skip
 
 Figures = list[dict[str, Any]]
@@ -145,6 +145,8 @@ ROWS = (
     Row("VSAA", "VSAA", ("vsaa",), "sync", "sync_income", lambda m: _sync(sync_income)),
     Row("VID", "VID", ("vid",), "sync", "sync_income", lambda m: _sync(sync_income)),
     Row("NVA", "NVA", ("nva",), "sync", "sync_employment", lambda m: _sync(sync_employment)),
+    Row("LAD", "LAD", ("lad",), "sync", "sync_income", lambda m: _sync(sync_income)),
+    Row("UGFA", "UGFA", ("ugfa",), "sync", "sync_income", lambda m: _sync(sync_income)),
     Row("VZD", "VZD", ("vzd",), "sync", "lane_vzd", lambda m: _lane("vzd")),
     Row("CSDD", "CSDD", ("csdd",), "sync", "lane_csdd", lambda m: _lane("csdd")),
     Row("VTUA", "VTUA", ("vtua",), "sync", "lane_vtua", lambda m: _lane("vtua")),
