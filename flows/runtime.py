@@ -30,8 +30,6 @@ from tilts.store.migrate import upgrade
 from tilts.store.ops import StoreAuditSink, ensure_municipality
 from tilts.store.runlock import RunLock, acquire
 
-ALL_SCOPES = list(scopes())  # every registry's scope (registries/): one token asks for all
-
 _RUNTIMES: dict[str, Runtime] = {}
 _LOCK = threading.Lock()
 _MIGRATED: set[str] = set()
@@ -80,12 +78,16 @@ class Runtime:
                     self.settings.gateway,
                     muni,
                     secret,
-                    ALL_SCOPES,
+                    list(scopes(self.switched_off())),
                     session=self.session,
                     audit=self.audit,
                     run_id=self.key,
                 )
             return self.gateways[atvk]
+
+    def switched_off(self) -> frozenset[str]:
+        """The registries this installation does not ask (``enabled = false``)."""
+        return frozenset(k for k, v in self.settings.gateway.services.items() if not v.enabled)
 
     def purpose(self, atvk: str) -> Purpose:
         """The scheduled job's identity and legal-basis reference."""

@@ -56,9 +56,10 @@ def per_person(flow: str | None = None) -> tuple[str, ...]:
     return tuple(r.service for r in REGISTRIES if r.per_person and r.service in services(flow))
 
 
-def scopes() -> tuple[str, ...]:
-    """The OAuth scopes of every registry (one token asks for them all)."""
-    return tuple(r.scope for r in REGISTRIES)
+def scopes(skip: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """The OAuth scopes of every registry but those in ``skip`` (one token asks for them all;
+    a registry switched off is not asked, so its scope need not be granted)."""
+    return tuple(r.scope for r in REGISTRIES if r.service not in skip)
 
 
 def limits() -> tuple[Limits, ...]:

@@ -7,10 +7,12 @@ from collections.abc import Iterator
 import pytest
 
 from tilts.connectors.base import Gateway
-from tilts.flows.runtime import ALL_SCOPES
 from tilts.kernel.audit import MemoryAuditSink
 from tilts.kernel.config import GatewaySettings, demo_municipalities
 from tilts.mocks.harness import MockHandle, running_mocks
+from tilts.registries import scopes
+
+ALL_SCOPES = list(scopes())  # every registry's scope, as the runtime asks with all enabled
 
 OGRE = demo_municipalities()["ogre"]
 

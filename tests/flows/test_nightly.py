@@ -163,3 +163,32 @@ def test_the_next_night_asks_each_registry_about_the_due_persons_only(
             expected = (named | turn) & subjects & answerable
             assert named and 0 < len(expected) < len(subjects) / 2, (source, len(expected))
             assert asked == expected, (source, len(asked ^ expected))
+
+
+def test_a_registry_switched_off_is_neither_asked_nor_in_the_token(
+    config: Path, flow_mock: MockHandle
+) -> None:
+    """``gateway.services.<name>.enabled = false`` (no agreement with that registry): the night
+    runs without its lane, green, and the token does not ask for its scope, so a client the
+    provider never granted it still works (docs/operations.md §2)."""
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace(
+            "[gateway]\n",
+            "[gateway]\nservices.ur = { enabled = false }\nservices.vtua = { enabled = false }\n",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    flow_mock.admin_delete("journal")
+    today = flow_mock.admin_get("clock")["today"]
+    figures = nightly_sync(config_path=str(config), as_of=today)
+    assert figures["failures"] == [], figures["failures"]
+    asked = {e["service"] for e in flow_mock.journal()}
+    assert {"pmlp", "vsaa", "csdd", "vzd"} <= asked, asked
+    assert not asked & {"ur", "vtua"}, asked
+    counts = _facts_by_source(config)
+    assert counts.get("CSDD.VEHICLE", 0) > 0 and not any(
+        k.startswith(("UR.", "VTUA.")) for k in counts
+    ), counts
+    assert not any(part.endswith((" ur", " vtua")) for part in figures["parts"]), figures["parts"]

@@ -32,7 +32,6 @@ from tilts.connectors.registry import REGISTRIES
 from tilts.connectors.spolis import SpolisClient
 from tilts.connectors.xroad import Purpose
 from tilts.flows.notify import deliver_notifications
-from tilts.flows.runtime import ALL_SCOPES
 from tilts.flows.spolis import submit_decisions
 from tilts.flows.sync_population import sync_population
 from tilts.flows.sync_registries import sync_disability, sync_income
@@ -42,10 +41,13 @@ from tilts.kernel.errors import AuthError, FatalError
 from tilts.mocks.harness import MockHandle, running_mocks
 from tilts.mocks.world.population import Population
 from tilts.registries import REGISTRIES as DESCRIPTORS
+from tilts.registries import scopes
 from tilts.shell.demo import seed_caseload, write_config
 from tilts.store.models import RegistryFact, SyncCursor
 from tilts.store.models_outbox import Notification
 from tilts.store.models_spolis import SpolisSubmission
+
+ALL_SCOPES = list(scopes())  # every registry's scope, as the runtime asks with all enabled
 
 OGRE, TUKUMS = "0040000", "0051000"
 MUNIS = demo_municipalities()

@@ -14,11 +14,13 @@ import trustme
 from tilts.connectors.base import Gateway
 from tilts.connectors.pmlp import PmlpClient
 from tilts.connectors.xroad import Purpose
-from tilts.flows.runtime import ALL_SCOPES
 from tilts.kernel.audit import MemoryAuditSink
 from tilts.kernel.config import GatewaySettings, demo_municipalities
 from tilts.kernel.errors import FatalError, RetriableError, TiltsError
 from tilts.mocks.harness import MockHandle, running_mocks
+from tilts.registries import scopes
+
+ALL_SCOPES = list(scopes())  # every registry's scope, as the runtime asks with all enabled
 
 OGRE = demo_municipalities()["ogre"]
 PURPOSE = Purpose("svc-test", "MK809-test")

@@ -54,6 +54,11 @@ class ServiceLimits(_Strict):
         gt=0, le=100_000, description="calls per second the client keeps to (registries.md §1.4)"
     )
     concurrency: int = Field(default=4, gt=0, le=64, description="calls in flight at once")
+    enabled: bool = Field(
+        default=True,
+        description="false: a registry the municipality has no agreement with; its lane is left "
+        "out of every sync (the nightly, the fan-out, the per-topic flows)",
+    )
     refresh_days: int = Field(
         default=1, gt=0, le=366, description="days before a person is asked again without a change"
     )
