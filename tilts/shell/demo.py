@@ -180,11 +180,7 @@ def _history(
         decided = min(today, day + timedelta(days=rng.randrange(2, 11)))
         base = NewDecision(ref, hh.household_id, "", "", day, decided)
         if result.status is Status.NONE:
-            reason = (
-                "INCOME_ABOVE_THRESHOLD"
-                if result.average_monthly_income > result.thresholds.low_income
-                else "PROPERTY_ABOVE_LIMIT"
-            )
+            reason = result.refusal_reason or "INCOME_ABOVE_THRESHOLD"
             refusal = replace(base, record_id=f"{ref}-S", kind="STATUS_LOW_INCOME")
             decisions.append((ref, replace(refusal, outcome="REFUSED", refusal_reason=reason)))
             if rng.random() < 0.5:
@@ -271,6 +267,9 @@ def seed_history(config: Path, today: date, seed: int = 809) -> dict[str, int]:
         counts["applications"] += len(apps)
         counts["decisions"] += len(decided)
         counts["granted"] += sum(d.outcome == "GRANTED" for _, d in decided)
+        counts["refused_property"] += sum(
+            d.refusal_reason == "PROPERTY_ABOVE_LIMIT" for _, d in decided
+        )
         counts["payments"] += len(paid)
     return dict(counts)
 
@@ -347,7 +346,9 @@ def run_demo(persons: int, households: int, workdir: Path, keep_serving: bool = 
         history = seed_history(config, today)
         console.print(
             f"[bold]History[/] of the past year: {history.get('applications', 0):,} applications, "
-            f"{history.get('decisions', 0):,} decisions ({history.get('granted', 0):,} granted), "
+            f"{history.get('decisions', 0):,} decisions ({history.get('granted', 0):,} granted, "
+            f"{history.get('refused_property', 0):,} refused PROPERTY_ABOVE_LIMIT: the property "
+            "test on the cadastre's, CSDD's, VTUA's and UR's facts, or savings), "
             f"{history.get('payments', 0):,} monthly payments — all computed from stored facts"
         )
         later = mocks.advance(7)["today"]
