@@ -11,7 +11,7 @@ from sqlalchemy import Select, Table, select, update
 from sqlalchemy.orm import Session
 
 from tilts.registries.pmlp import PMLP
-from tilts.store.bulk import among, update_rows, upsert
+from tilts.store.bulk import among, insert_rows, update_rows, upsert
 from tilts.store.facts import Fact, replace_facts
 from tilts.store.models import Case, HouseholdMember, Monitoring, Person, PersonCode
 
@@ -131,6 +131,15 @@ def unmonitored_subjects(
         .limit(limit)
     )
     return list(session.connection().execute(stmt).scalars())
+
+
+def add_monitoring(
+    session: Session, municipality_id: int, registered: dict[str, int], at: datetime
+) -> None:
+    """Remember that PMLP monitors ``registered`` (code → person id) for the municipality."""
+    rows = [(municipality_id, code, pid, at) for code, pid in registered.items()]
+    cols = ("municipality_id", "person_code", "person_id", "registered_at")
+    insert_rows(session, cast(Table, Monitoring.__table__), cols, rows)
 
 
 def iter_open_case_subjects(

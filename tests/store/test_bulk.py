@@ -3,6 +3,8 @@ statements store, on SQLite and PostgreSQL, and fail as any statement fails."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -139,3 +141,12 @@ def test_a_refused_row_rolls_back_the_unit_of_work_with_a_store_error(factory: A
     assert str(pid + 1000) not in str(caught.value)  # parameters are never in the message
     with factory() as s:
         assert s.execute(text("SELECT count(*) FROM registry_fact")).scalar() == 0
+
+
+def test_a_facts_content_is_encoded_and_hashed_as_before() -> None:
+    """The stored JSON and its hash (what a new answer is compared with) are the same text as
+    ``json.dumps`` with sorted keys and compact separators has always written."""
+    payload = {"z": "Bērziņa", "a": [1, None, {"y": date(2026, 1, 2)}], "m": "12.50", "b": True}
+    raw = json.dumps(payload, sort_keys=True, default=str, separators=(",", ":"))
+    assert raw == '{"a":[1,null,{"y":"2026-01-02"}],"b":true,"m":"12.50","z":"B\\u0113rzi\\u0146a"}'
+    assert encode(payload) == (raw, hashlib.md5(raw.encode(), usedforsecurity=False).hexdigest())
