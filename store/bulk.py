@@ -63,7 +63,8 @@ def upsert(
         else "NOTHING"
     )
     sql = _insert_sql(conn.dialect, table, columns) + conflict
-    values = _converted(conn.dialect, table, columns, [tuple(r.values()) for r in unique], ())
+    ordered = [tuple(r[c] for c in columns) for r in unique]  # whatever order each dict has
+    values = _converted(conn.dialect, table, columns, ordered, ())
     _executemany(conn, sql, values)
 
 

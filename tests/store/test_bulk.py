@@ -89,7 +89,7 @@ def test_upsert_inserts_updates_or_leaves_alone(factory: Any) -> None:
     with transaction(factory) as s:
         rows = [
             {"person_id": a, "source": "VID", "fetched_on": date(2026, 11, 2)},
-            {"person_id": b, "source": "VID", "fetched_on": date(2026, 11, 1)},
+            {"fetched_on": date(2026, 11, 1), "source": "VID", "person_id": b},  # another order
             {"person_id": b, "source": "VID", "fetched_on": date(2026, 11, 3)},  # last wins
         ]
         upsert(s, fetch, rows, ["person_id", "source"], ["fetched_on"])
