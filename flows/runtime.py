@@ -8,6 +8,7 @@ up here once.
 
 from __future__ import annotations
 
+import gc
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -32,6 +33,13 @@ from tilts.store.runlock import RunLock, acquire
 
 _RUNTIMES: dict[str, Runtime] = {}
 _LOCK = threading.Lock()
+# Python's cycle collector starts after 700 new container objects by default: a night's chunk
+# work makes millions of short-lived dicts and tuples (freed by reference counting anyway), so
+# it ran ~2,800 times in a 20,000-person night, and its full passes over a heap of Prefect,
+# SQLAlchemy and pandas objects took a quarter of the night's CPU (issue 17). While a runtime
+# is open it starts after 50,000; see docs/decisions.md "Garbage collection during a run".
+GC_THRESHOLD = 50_000
+_gc_saved: list[tuple[int, int, int]] = []  # the thresholds before the first open runtime
 _MIGRATED: set[str] = set()
 _MIGRATE_LOCK = threading.Lock()
 
@@ -150,6 +158,10 @@ def _open_runtime(flow: str, config_path: str | None, key: str | None) -> Runtim
         session=make_session(settings.gateway, pool_size=64),
     )
     with _LOCK:
+        if not _RUNTIMES:
+            _gc_saved[:] = [gc.get_threshold()]
+            first, *older = _gc_saved[0]
+            gc.set_threshold(max(first, GC_THRESHOLD), *older)
         _RUNTIMES[rt.key] = rt
     return rt
 
@@ -170,3 +182,5 @@ def close_runtime(rt: Runtime) -> None:
     rt.engine.dispose()
     with _LOCK:
         _RUNTIMES.pop(rt.key, None)
+        if not _RUNTIMES and _gc_saved:
+            gc.set_threshold(*_gc_saved.pop())

@@ -7,22 +7,27 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, select, update
+from sqlalchemy import Select, Table, select, update
 from sqlalchemy.orm import Session
 
 from tilts.registries.pmlp import PMLP
-from tilts.store.bulk import upsert
+from tilts.store.bulk import among, insert_rows, update_rows, upsert
 from tilts.store.facts import Fact, replace_facts
 from tilts.store.models import Case, HouseholdMember, Monitoring, Person, PersonCode
 
 POPULATION_KINDS = PMLP.kinds  # the facts a PMLP record states (registries/pmlp.py)
+# the person's columns a FOUND record sets (apply_population)
+_SNAPSHOT = (
+    "given_name", "surname", "birth_date", "sex", "citizenship", "register_status", "death_date",
+    "address_code", "address_atvk", "lookup_result", "population_fetched_at", "updated_at",
+)  # fmt: skip
 
 
 def resolve_codes(session: Session, codes: Sequence[str]) -> dict[str, int]:
     """Map any code a person has had (current or previous) to the person's id."""
     if not codes:
         return {}
-    rows = session.execute(
+    rows = session.connection().execute(  # Core rows: no ORM processing per row
         select(PersonCode.code, PersonCode.person_id).where(PersonCode.code.in_(list(codes)))
     )
     return {code: pid for code, pid in rows}
@@ -32,10 +37,11 @@ def codes_of(session: Session, person_ids: Sequence[int]) -> dict[int, str]:
     """Current code of each person id."""
     if not person_ids:
         return {}
-    rows = session.execute(
-        select(Person.id, Person.person_code).where(Person.id.in_(list(person_ids)))
+    wanted = set(person_ids)
+    rows = session.connection().execute(  # Core rows: no ORM processing per row
+        select(Person.id, Person.person_code).where(among(Person.id, person_ids))
     )
-    return {pid: code for pid, code in rows}
+    return {pid: code for pid, code in rows if pid in wanted}
 
 
 def ensure_persons(session: Session, codes: Sequence[str], now: datetime) -> dict[str, int]:
@@ -100,7 +106,7 @@ def open_case_subjects(
         stmt = stmt.where(HouseholdMember.person_id <= upto_id)
     if limit is not None:
         stmt = stmt.limit(limit)
-    return list(session.scalars(stmt))
+    return list(session.connection().execute(stmt).scalars())
 
 
 def unmonitored_subjects(
@@ -124,7 +130,16 @@ def unmonitored_subjects(
         .order_by(HouseholdMember.person_id)
         .limit(limit)
     )
-    return list(session.scalars(stmt))
+    return list(session.connection().execute(stmt).scalars())
+
+
+def add_monitoring(
+    session: Session, municipality_id: int, registered: dict[str, int], at: datetime
+) -> None:
+    """Remember that PMLP monitors ``registered`` (code → person id) for the municipality."""
+    rows = [(municipality_id, code, pid, at) for code, pid in registered.items()]
+    cols = ("municipality_id", "person_code", "person_id", "registered_at")
+    insert_rows(session, cast(Table, Monitoring.__table__), cols, rows)
 
 
 def iter_open_case_subjects(
@@ -232,7 +247,7 @@ def apply_population(
     out = PopulationOutcome()
     ids = resolve_codes(session, [r["requestedCode"] for r in records])
     found: list[tuple[int, dict[str, Any]]] = []
-    lookups: list[dict[str, Any]] = []
+    lookups: list[tuple[Any, ...]] = []
     for rec in records:
         pid = ids.get(rec["requestedCode"])
         if pid is None:
@@ -241,55 +256,25 @@ def apply_population(
         if rec["result"] != "FOUND":
             out.not_found += rec["result"] == "NOT_FOUND"
             out.invalid += rec["result"] == "INVALID_CODE"
-            lookups.append(
-                {"pid": pid, "lookup_result": rec["result"], "population_fetched_at": fetched_at}
-            )
+            lookups.append((rec["result"], fetched_at, pid))
             continue
         found.append((pid, rec))
     out.found = len(found)
     _rekey(session, found, fetched_at, out)
     found = [(pid, rec) for pid, rec in found if all(rec is not q for q, _ in out.quarantined)]
-    snapshots = []
+    snapshots: list[tuple[Any, ...]] = []
     for pid, rec in found:
         addr = rec.get("address") or {}
         snapshots.append(
-            {
-                "pid": pid,
-                "given_name": rec.get("givenName"),
-                "surname": rec.get("surname"),
-                "birth_date": _d(rec.get("birthDate")),
-                "sex": rec.get("sex"),
-                "citizenship": rec.get("citizenship"),
-                "register_status": rec.get("registerStatus"),
-                "death_date": _d(rec.get("deathDate")),
-                "address_code": addr.get("addressCode"),
-                "address_atvk": addr.get("atvk"),
-                "lookup_result": "FOUND",
-                "population_fetched_at": fetched_at,
-                "updated_at": fetched_at,
-            }
-        )
+            (rec.get("givenName"), rec.get("surname"), _d(rec.get("birthDate")), rec.get("sex"),
+             rec.get("citizenship"), rec.get("registerStatus"), _d(rec.get("deathDate")),
+             addr.get("addressCode"), addr.get("atvk"), "FOUND", fetched_at, fetched_at, pid)
+        )  # fmt: skip
         out.deaths += bool(rec.get("deathDate"))
         out.moved_out += bool(addr) and addr.get("atvk") != municipality_atvk
     t = cast(Table, Person.__table__)
-    if snapshots:
-        cols = [k for k in snapshots[0] if k != "pid"]
-        session.execute(
-            update(t).where(t.c.id == bindparam("pid")).values({c: bindparam(c) for c in cols}),
-            snapshots,
-            execution_options={"synchronize_session": False},
-        )
-    if lookups:
-        session.execute(
-            update(t)
-            .where(t.c.id == bindparam("pid"))
-            .values(
-                lookup_result=bindparam("lookup_result"),
-                population_fetched_at=bindparam("population_fetched_at"),
-            ),
-            lookups,
-            execution_options={"synchronize_session": False},
-        )
+    update_rows(session, t, "id", _SNAPSHOT, snapshots)
+    update_rows(session, t, "id", ("lookup_result", "population_fetched_at"), lookups)
     facts = [f for pid, rec in found for f in population_facts(pid, rec)]
     changes = replace_facts(
         session, PMLP.source, [pid for pid, _ in found], POPULATION_KINDS, facts, fetched_at, run_id

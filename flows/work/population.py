@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 
 from tilts.connectors.pmlp import PmlpClient
 from tilts.flows.context import NightContext
@@ -20,6 +20,7 @@ from tilts.store.db import transaction
 from tilts.store.models import Monitoring, Person
 from tilts.store.ops import get_cursor, now, quarantine, set_cursor
 from tilts.store.persons import (
+    add_monitoring,
     apply_population,
     codes_of,
     open_case_subjects_query,
@@ -61,21 +62,11 @@ def sync_monitoring(rt: Runtime, night: NightContext) -> dict[str, int]:
             if isinstance(result, BaseException):
                 raise result
             at = now()
-            rows = [
-                {
-                    "municipality_id": mid,
-                    "person_code": c,
-                    "person_id": by_code[c],
-                    "registered_at": at,
-                }
-                for c in batch
-                if c not in result.rejected
-            ]
+            rows = {c: by_code[c] for c in batch if c not in result.rejected}
             rt.audit.flush()  # the calls' audit rows before what they answered is committed
             crash_point("pmlp.monitored")  # registered at PMLP, not yet in the store
             with transaction(rt.factory) as s:
-                if rows:
-                    s.execute(insert(Monitoring), rows)
+                add_monitoring(s, mid, rows, at)
             registered += len(rows)
             rejected += len(result.rejected)
     with rt.factory() as s:

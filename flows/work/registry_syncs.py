@@ -106,6 +106,10 @@ class RegistrySync:
 # natural key (and the reason naming it) is its descriptor's ``natural_key``/``duplicate_reason``.
 
 
+# a row's identity: json.dumps(row, sort_keys=True, default=str), one encoder for every row
+_IDENTITY = json.JSONEncoder(sort_keys=True, default=str)
+
+
 def split_duplicates(
     sync: RegistrySync, rows: list[Row]
 ) -> tuple[list[Row], list[tuple[Row, str]], int]:
@@ -115,7 +119,7 @@ def split_duplicates(
     seen: set[str] = set()
     unique: list[Row] = []
     for row in rows:
-        ident = json.dumps(row, sort_keys=True, default=str)
+        ident = _IDENTITY.encode(row)
         if ident not in seen:
             seen.add(ident)
             unique.append(row)
