@@ -8,7 +8,9 @@
 Each measurement runs in a fresh process so that its peak memory is its own. ``nightly``
 measures, per size: the full night under the spec's rate limits (and the incremental night
 with ``--changed-pct``), the same without rate limits, the naive client against Tilts with
-20 ms per call, and with ``--latency-ms`` the full night at that latency; it prints a table
+20 ms per call, and with ``--latency-ms`` the full night at that latency — the five core
+registries (registries.md) — then the property and further-income lanes (property.md) apart,
+limits off, with the rate-limit bound of their calls (``property_…``); it prints a table
 and, as its last line, ``persons_per_s=… unlimited_persons_per_s=… peak_rss_mb=…
 prefect_overhead_pct=… naive_ratio=… cpu_ms_per_person=… bound_ratio=…``: our process's CPU
 time per person in the unlimited night, and the full night's wall time over its rate-limit
@@ -34,6 +36,7 @@ from bench.common import (
     rss_trace,
     sample_codes,
     set_refresh_days,
+    switch_off,
 )
 from bench.naive import run_naive
 
@@ -70,11 +73,14 @@ def nightly_once(
     persons: int, mode: str, changed_pct: float, latency_ms: int, chunk_size: int,
     refresh_days: int = 0, store: str = "sqlite",
 ) -> dict[str, Any]:  # fmt: skip
-    """One measurement of the nightly sync (all five registries) of ``persons``, by ``mode``:
+    """One measurement of the nightly sync of ``persons``, by ``mode``:
 
     ``full`` under the spec's rate limits (and the incremental night when ``changed_pct``);
     ``unlimited`` with the mocks' and our rate limits off; ``latency`` with ``latency_ms`` per
-    call; ``naive`` with 20 ms per call: the naive client on a sample, then Tilts.
+    call; ``naive`` with 20 ms per call: the naive client on a sample, then Tilts — all over
+    the five core registries (registries.md), the property lanes switched off; ``property``:
+    the property and further-income lanes (property.md) with the population's, limits off,
+    the core registries switched off, and the rate-limit bound their calls would take.
     ``refresh_days``: the registries' refresh turn for the incremental night (0: the
     configured defaults).
     """
@@ -90,8 +96,9 @@ def nightly_once(
 
     warm_up()  # the first flow of a process pays for starting the local API: not ours to count
     delay = {"latency": latency_ms, "naive": NAIVE_LATENCY_MS}.get(mode, 0)
+    switch_off("registries.md" if mode == "property" else "property.md")
     with bench_world(
-        persons, unlimited=mode == "unlimited", latency_ms=delay, store=store
+        persons, unlimited=mode in ("unlimited", "property"), latency_ms=delay, store=store
     ) as world:
         today = world.mocks.admin_get("clock")["today"]
         out: dict[str, Any] = {"persons": world.subjects}
@@ -124,6 +131,8 @@ def nightly_once(
         if mode == "full":  # under the spec's limits: how close to what they allow
             out["rate_bound_s"] = round(bound, 1)
             out["bound_ratio"] = round((t1 - t0) / bound, 2) if bound else None
+        if mode == "property":  # the limits are off: what they would cost (UR's GET per person)
+            out["rate_bound_s"] = round(bound, 1)
         if mode == "naive":
             out["ratio"] = round(out["persons_per_s"] / out["client_persons_per_s"], 1)
         if mode == "full" and changed_pct:
@@ -171,7 +180,7 @@ def nightly(
     store: str = "sqlite",
 ) -> None:  # fmt: skip
     """Every mode for every size, each in a fresh process; the last line for the largest."""
-    modes = ["full", "unlimited", "naive"] + (["latency"] if latency_ms else [])
+    modes = ["full", "unlimited", "naive", "property"] + (["latency"] if latency_ms else [])
     rows: dict[int, dict[str, Any]] = {}
     for n in persons:
         row: dict[str, Any] = {}
@@ -196,7 +205,9 @@ def nightly(
         f"peak_rss_mb={last['peak_rss_mb']} prefect_overhead_pct={last['prefect_overhead_pct']} "
         f"naive_ratio={last['naive_ratio']} "
         f"cpu_ms_per_person={last['unlimited_cpu_ms_per_person']} "
-        f"bound_ratio={last['bound_ratio']}"
+        f"bound_ratio={last['bound_ratio']} "
+        f"property_persons_per_s={last['property_persons_per_s']} "
+        f"property_cpu_ms_per_person={last['property_cpu_ms_per_person']}"
     )
 
 
@@ -222,7 +233,7 @@ def main() -> None:
     once.add_argument("--changed-pct", type=float)
     once = sub.add_parser("_nightly")
     once.add_argument("--persons", type=int)
-    once.add_argument("--mode", choices=["full", "unlimited", "latency", "naive"])
+    once.add_argument("--mode", choices=["full", "unlimited", "latency", "naive", "property"])
     once.add_argument("--changed-pct", type=float, default=0.0)
     once.add_argument("--latency-ms", type=int, default=0)
     once.add_argument("--chunk-size", type=int, default=5000)

@@ -20,7 +20,7 @@ from datetime import date
 from pathlib import Path
 
 from tilts.mocks.harness import MockHandle, running_mocks
-from tilts.registries import limits, per_person
+from tilts.registries import contract_group, limits, per_person
 from tilts.registries import services as registry_services
 
 
@@ -102,6 +102,14 @@ def write_bench_config(path: Path, base_url: str, store_url: str, unlimited: boo
         path.write_text(
             text.replace("[gateway]\n", f"[gateway]\n{services}\n", 1), encoding="utf-8"
         )
+
+
+def switch_off(contract: str) -> None:
+    """Switch off (``enabled = false``, in this process's environment, which the flows and the
+    seeding process read) the registries whose wire format ``contract`` fixes: the bench
+    measures the five core registries and the property lanes apart."""
+    for service in contract_group(contract):
+        os.environ[f"TILTS_GATEWAY__SERVICES__{service.upper()}__ENABLED"] = "false"
 
 
 def set_refresh_days(path: Path, days: int) -> None:

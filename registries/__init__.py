@@ -31,6 +31,7 @@ __all__ = [
     "Limits",
     "Registry",
     "by_service",
+    "contract_group",
     "limits",
     "per_person",
     "scopes",
@@ -54,6 +55,12 @@ def services(flow: str | None = None) -> tuple[str, ...]:
 def per_person(flow: str | None = None) -> tuple[str, ...]:
     """The per-person registries (every one but the population lane), or those of ``flow``."""
     return tuple(r.service for r in REGISTRIES if r.per_person and r.service in services(flow))
+
+
+def contract_group(contract: str) -> tuple[str, ...]:
+    """The services whose wire format ``contract`` fixes (``registries.md``: the five core
+    registries; ``property.md``: the property and further-income ones)."""
+    return tuple(r.service for r in REGISTRIES if r.contract == contract)
 
 
 def scopes(skip: frozenset[str] = frozenset()) -> tuple[str, ...]:

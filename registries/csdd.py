@@ -8,6 +8,7 @@ from tilts.registries.descriptor import NIGHTLY, Limits, Registry
 
 CSDD = Registry(
     service="csdd",
+    contract="property.md",
     scope="csdd.vehicles",
     family="rest",
     path="/csdd/api/v1",

@@ -81,6 +81,10 @@ class Registry:
     ``rows`` answer → frame rows, ``schema`` the pandera model, ``facts`` valid rows → facts,
     ``natural_key`` a row's key within one answer (``duplicate_reason`` names it), ``mock``
     the mock module (``SPEC`` and ``routes``); ``status_key`` the per-person outcome field.
+
+    ``contract``: the contract file that fixes its wire format — ``registries.md`` for the
+    five core registries, ``property.md`` for the property and further-income ones (the bench
+    reports the two groups apart).
     """
 
     service: str
@@ -111,6 +115,7 @@ class Registry:
     facts: str | None = None
     natural_key: str | None = None
     duplicate_reason: str = "record: stated twice with different values"
+    contract: str = "registries.md"
 
     def __post_init__(self) -> None:
         if any(not 0 < len(lim.name) <= SERVICE_MAX for lim in self.limits):

@@ -4,6 +4,7 @@ from tilts.registries.descriptor import NIGHTLY, Limits, Registry
 
 LAD = Registry(
     service="lad",
+    contract="property.md",
     scope="lad.payments",
     family="rest",
     path="/lad/api/v1",

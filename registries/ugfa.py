@@ -4,6 +4,7 @@ from tilts.registries.descriptor import NIGHTLY, Limits, Registry
 
 UGFA = Registry(
     service="ugfa",
+    contract="property.md",
     scope="ugfa.maintenance",
     family="rest",
     path="/ugfa/api/v1",

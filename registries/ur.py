@@ -11,6 +11,7 @@ from tilts.registries.descriptor import NIGHTLY, Limits, Registry
 
 UR = Registry(
     service="ur",
+    contract="property.md",
     scope="ur.persons",
     family="rest",
     path="/ur/api/v1",

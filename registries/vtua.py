@@ -6,6 +6,7 @@ from tilts.registries.descriptor import NIGHTLY, Limits, Registry
 
 VTUA = Registry(
     service="vtua",
+    contract="property.md",
     scope="vtua.machines",
     family="rest",
     path="/vtua/api/v1",

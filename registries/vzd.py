@@ -4,6 +4,7 @@ from tilts.registries.descriptor import NIGHTLY, Limits, Registry
 
 VZD = Registry(
     service="vzd",
+    contract="property.md",
     scope="vzd.cadastre",
     family="soap",
     path="/vzd/cadastre/v1",
