@@ -50,7 +50,7 @@ class VehicleSchema(pa.DataFrameModel):
 
     @pa.check("firstRegistrationDate", name="date_between_1900_and_the_as_of_day")
     @classmethod
-    def date_has_happened(cls, series: Series[str]) -> Series[bool]:
+    def first_registration_has_happened(cls, series: Series[str]) -> Series[bool]:
         return dates_in_range(series, "past")
 
     @pa.check("from", name="date_between_1900_and_a_year_ahead")

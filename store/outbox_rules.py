@@ -65,12 +65,14 @@ def _age(m: Member, day: date) -> int | None:
 
 
 def members_on(members: Sequence[Member], day: date) -> list[Member]:
-    """The living members of the household on ``day``, by internal person id."""
+    """The living members of the household on ``day``, by internal person id (a child born
+    after ``day`` is not one yet: a decision dated before a birth tells nobody about it)."""
     return sorted(
         (
             m
             for m in members
-            if (m.member_from is None or m.member_from <= day)
+            if (m.birth_date is None or m.birth_date <= day)
+            and (m.member_from is None or m.member_from <= day)
             and (m.member_to is None or m.member_to >= day)
             and (m.death_date is None or m.death_date > day)
         ),

@@ -41,7 +41,7 @@ from tilts.kernel.errors import AuthError, FatalError
 from tilts.mocks.harness import MockHandle, running_mocks
 from tilts.mocks.world.population import Population
 from tilts.registries import REGISTRIES as DESCRIPTORS
-from tilts.registries import scopes
+from tilts.registries import Registry, scopes
 from tilts.shell.demo import seed_caseload, write_config
 from tilts.store.models import RegistryFact, SyncCursor
 from tilts.store.models_outbox import Notification
@@ -110,14 +110,15 @@ def _set(config: Path, old: str, new: str) -> None:
 Call = Callable[[Gateway, MockHandle, int], object]
 
 
-def _registry_call(service: str) -> Call:
-    entry = REGISTRIES[service]
-    return lambda gw, m, n: entry.batch_query(entry.client(gw, PURPOSE), _adults(m, 2))
+def _registry_call(registry: Registry) -> Call:
+    """One call: two persons in one batch, or one person where a call asks one (UR's GET)."""
+    entry, persons = REGISTRIES[registry.service], 1 if registry.one_per_call else 2
+    return lambda gw, m, n: entry.batch_query(entry.client(gw, PURPOSE), _adults(m, persons))
 
 
 CALLS: dict[str, tuple[str, str, Call]] = {
     # every registry of the table (registries/), the same one call each
-    **{r.service: (r.service, r.scope, _registry_call(r.service)) for r in DESCRIPTORS},
+    **{r.service: (r.service, r.scope, _registry_call(r)) for r in DESCRIPTORS},
     "spolis": ("spolis", SPOLIS_SCOPE,
                lambda gw, m, n: SpolisClient(gw, PURPOSE).cofinancing(OGRE, "2026-10")),
     "recipient": ("recipient-jpa", RECIPIENTS_SCOPE,
