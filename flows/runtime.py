@@ -25,7 +25,7 @@ from tilts.kernel.config import MunicipalitySettings, TiltsSettings, load_settin
 from tilts.kernel.figures import RunFigures
 from tilts.kernel.logsafe import install as install_log_masking
 from tilts.kernel.timing import BUSY
-from tilts.registries import scopes
+from tilts.registries import per_person, scopes
 from tilts.store.db import make_engine, session_factory, transaction
 from tilts.store.migrate import upgrade
 from tilts.store.ops import StoreAuditSink, ensure_municipality
@@ -94,8 +94,10 @@ class Runtime:
             return self.gateways[atvk]
 
     def switched_off(self) -> frozenset[str]:
-        """The registries this installation does not ask (``enabled = false``)."""
-        return frozenset(k for k, v in self.settings.gateway.services.items() if not v.enabled)
+        """The registries this installation does not ask (``enabled = false``): per-person
+        registries only — the population lane (PMLP) is every night's base and is always asked."""
+        off = {k for k, v in self.settings.gateway.services.items() if not v.enabled}
+        return frozenset(off & set(per_person()))
 
     def purpose(self, atvk: str) -> Purpose:
         """The scheduled job's identity and legal-basis reference."""

@@ -170,12 +170,14 @@ def test_a_registry_switched_off_is_neither_asked_nor_in_the_token(
 ) -> None:
     """``gateway.services.<name>.enabled = false`` (no agreement with that registry): the night
     runs without its lane, green, and the token does not ask for its scope, so a client the
-    provider never granted it still works (docs/operations.md §2)."""
+    provider never granted it still works (docs/operations.md §2); PMLP's population lane, the
+    night's base, runs whatever its switch says."""
     text = config.read_text(encoding="utf-8")
     config.write_text(
         text.replace(
             "[gateway]\n",
-            "[gateway]\nservices.ur = { enabled = false }\nservices.vtua = { enabled = false }\n",
+            "[gateway]\nservices.ur = { enabled = false }\nservices.vtua = { enabled = false }\n"
+            "services.pmlp = { enabled = false }\n",  # the population lane is not switched off
             1,
         ),
         encoding="utf-8",

@@ -56,8 +56,9 @@ class ServiceLimits(_Strict):
     concurrency: int = Field(default=4, gt=0, le=64, description="calls in flight at once")
     enabled: bool = Field(
         default=True,
-        description="false: a registry the municipality has no agreement with; its lane is left "
-        "out of every sync (the nightly, the fan-out, the per-topic flows)",
+        description="false: a per-person registry the municipality has no agreement with; its "
+        "lane is left out of every sync (the nightly, the fan-out, the per-topic flows); PMLP's "
+        "population lane always runs",
     )
     refresh_days: int = Field(
         default=1, gt=0, le=366, description="days before a person is asked again without a change"
