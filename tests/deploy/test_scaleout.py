@@ -103,7 +103,7 @@ def _deploy_and_run(env: dict[str, str], tmp_path: Path) -> None:
         out = _run(
             [PREFECT, "deployment", "run", "nightly_fanout/nightly-sync-fanout",
              "--param", f"chunk_size={CHUNK_SIZE}", "--param", "poll_s=1",
-             "--watch", "--watch-timeout", "150"],
+             "--watch", "--watch-timeout", "300"],  # eight child processes on a loaded two-core box
             env,
         )  # fmt: skip
         tails = "".join((tmp_path / f"{w}.log").read_text()[-2000:] for w in WORKERS)
