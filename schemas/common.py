@@ -10,6 +10,8 @@ from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
 
 # ASCII digits and nothing after: ``\d`` would take any Unicode digit ("２０２６") and ``$`` a
 # trailing newline.
@@ -90,3 +92,37 @@ def dates_in_range(series: pd.Series[Any], kind: str) -> pd.Series[bool]:
         return FIRST_DATE <= day <= latest
 
     return series.map(ok).astype(bool)
+
+
+# --- payments (VSAA, LAD, UGFA) ------------------------------------------------------------------
+def money_check(*columns: str) -> Any:
+    """The ``money_two_decimals`` check of ``columns``, for a model's class body
+    (``money = money_check("amount")``); a fresh check each call, named by its function."""
+
+    def money_two_decimals(cls: type[pa.DataFrameModel], series: Series[str]) -> Series[bool]:
+        return money_ok(series)
+
+    return pa.check(*columns)(money_two_decimals)
+
+
+class PaymentModel(pa.DataFrameModel):
+    """A payment row: ``paymentDate`` a real date, at most a year ahead; a strict frame. A
+    model of it names its money columns with :func:`money_check`."""
+
+    paymentDate: Series[str] = pa.Field(str_matches=DATE)
+
+    class Config:
+        strict = True
+
+    # Each check is named by its method, not by ``name=``: pandera (0.35) takes an inherited
+    # check's ``name=`` away when the first model of it is built, and the next is left with the
+    # method's name.
+    @pa.check("paymentDate")
+    @classmethod
+    def real_date(cls, series: Series[str]) -> Series[bool]:
+        return real_dates(series)
+
+    @pa.check("paymentDate")
+    @classmethod
+    def date_between_1900_and_a_year_ahead(cls, series: Series[str]) -> Series[bool]:
+        return dates_in_range(series, "start")

@@ -7,6 +7,7 @@ they sit below the store, which keeps the facts (``store/facts.py``, append-and-
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -43,3 +44,27 @@ def day(row: Row, key: str) -> date | None:
 def payload(row: Row) -> Row:
     """A row without the request bookkeeping (the code asked, the row's kind)."""
     return {k: v for k, v in row.items() if k not in ("requestedCode", "rowKind")}
+
+
+def payment_rows(result: dict[str, Any]) -> list[Row]:
+    """Frame rows of one person's answer: its ``payments``, each with the code asked
+    (VSAA, LAD, UGFA)."""
+    return [{"requestedCode": result["personCode"], **p} for p in result.get("payments") or []]
+
+
+def numbered_facts(
+    pid: int,
+    rows: list[Row],
+    kind: str,
+    base: Callable[[Row], str],
+    period: Callable[[Row], str],
+) -> list[Fact]:
+    """One ``kind`` fact per row, keyed ``base(row)`` and a number: the rows of one base are
+    counted from 1 in their order (a registry may pay several of a type in a month)."""
+    seen: dict[str, int] = defaultdict(int)
+    out = []
+    for r in rows:
+        key = base(r)
+        seen[key] += 1
+        out.append(Fact(pid, kind, f"{key}:{seen[key]}", payload(r), period=period(r)))
+    return out

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from tilts.schemas.common import DATE, dates_in_range, money_ok, real_dates
-from tilts.schemas.facts import Fact, Row, payload
+from tilts.schemas.common import PaymentModel, dates_in_range, money_check
+from tilts.schemas.facts import Fact, Row, numbered_facts
 
 PAYMENT_TYPES = [
     "BASIC_INCOME_SUPPORT", "COUPLED_SUPPORT", "SMALL_FARMERS", "YOUNG_FARMERS", "ECO_SCHEME",
@@ -24,17 +23,16 @@ def _year(v: Any) -> int | None:
     return v if isinstance(v, int) and not isinstance(v, bool) else None
 
 
-class LadPaymentSchema(pa.DataFrameModel):
-    """One rural support payment of a FOUND person."""
+class LadPaymentSchema(PaymentModel):
+    """One rural support payment of a FOUND person (``paymentDate`` and its checks:
+    ``PaymentModel``)."""
 
     requestedCode: Series[str]
     paymentType: Series[str] = pa.Field(isin=PAYMENT_TYPES)
     campaignYear: Series[object]
     amount: Series[str]
-    paymentDate: Series[str] = pa.Field(str_matches=DATE)
 
-    class Config:
-        strict = True
+    money = money_check("amount")
 
     @pa.check("campaignYear", name="campaign_year_an_integer_from_1990_to_a_year_ahead")
     @classmethod
@@ -48,21 +46,6 @@ class LadPaymentSchema(pa.DataFrameModel):
             [y is not None and y >= FIRST_CAMPAIGN for y in years], index=series.index
         )
         return known & dates_in_range(first_days, "start")
-
-    @pa.check("amount", name="money_two_decimals")
-    @classmethod
-    def money(cls, series: Series[str]) -> Series[bool]:
-        return money_ok(series)
-
-    @pa.check("paymentDate", name="real_date")
-    @classmethod
-    def real_date(cls, series: Series[str]) -> Series[bool]:
-        return real_dates(series)
-
-    @pa.check("paymentDate", name="date_between_1900_and_a_year_ahead")
-    @classmethod
-    def date_not_far_ahead(cls, series: Series[str]) -> Series[bool]:
-        return dates_in_range(series, "start")
 
     @pa.dataframe_check(name="paid_in_or_after_its_campaign_year")
     @classmethod
@@ -81,26 +64,13 @@ class LadPaymentSchema(pa.DataFrameModel):
         )
 
 
-def payment_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """Frame rows of one person's answer."""
-    return [{"requestedCode": result["personCode"], **p} for p in result.get("payments") or []]
-
-
 def payment_facts(pid: int, rows: list[Row]) -> list[Fact]:
     """One RURAL_PAYMENT fact per payment, in the month of its payment date (property.md §5);
     several of one type, campaign and day are numbered."""
-    seen: dict[str, int] = defaultdict(int)
-    out = []
-    for r in rows:
-        base = f"{r['paymentDate']}:{r['paymentType']}:{r['campaignYear']}"
-        seen[base] += 1
-        out.append(
-            Fact(
-                pid,
-                "RURAL_PAYMENT",
-                f"{base}:{seen[base]}",
-                payload(r),
-                period=str(r["paymentDate"])[:7],
-            )
-        )
-    return out
+    return numbered_facts(
+        pid,
+        rows,
+        "RURAL_PAYMENT",
+        lambda r: f"{r['paymentDate']}:{r['paymentType']}:{r['campaignYear']}",
+        lambda r: str(r["paymentDate"])[:7],
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 import pandas as pd
@@ -10,7 +9,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from tilts.schemas.common import DATE, MONTH, dates_in_range, money_ok, real_dates
-from tilts.schemas.facts import Fact, Row, day, payload
+from tilts.schemas.facts import Fact, Row, day, numbered_facts, payload
 
 REG_NO = r"^[0-9]{11}\Z"
 
@@ -73,20 +72,33 @@ def vid_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def _payer(row: Row) -> str:
+    return row.get("employerRegNo") or "-"  # no payer for self-employment, rental, other
+
+
 def vid_facts(pid: int, rows: list[Row]) -> list[Fact]:
-    """INCOME facts per month, payer and type; EMPLOYMENT facts per employer and start."""
-    seen: dict[str, int] = defaultdict(int)
-    out = []
-    for r in rows:
-        payer = r.get("employerRegNo") or "-"  # no payer for self-employment, rental, other
-        if r["rowKind"] == "INCOME":
-            base = f"{r['month']}:{payer}:{r['incomeType']}"
-            seen[base] += 1
-            out.append(Fact(pid, "INCOME", f"{base}:{seen[base]}", payload(r), period=r["month"]))
-        else:
-            key = f"{payer}:{r.get('startDate')}"
-            start, end = day(r, "startDate"), day(r, "endDate")
-            out.append(Fact(pid, "EMPLOYMENT", key, payload(r), start, end))
+    """INCOME facts per month, payer and type (several are numbered); EMPLOYMENT facts per
+    employer and start."""
+    income = [r for r in rows if r["rowKind"] == "INCOME"]
+    out = numbered_facts(
+        pid,
+        income,
+        "INCOME",
+        lambda r: f"{r['month']}:{_payer(r)}:{r['incomeType']}",
+        lambda r: r["month"],
+    )
+    out += [
+        Fact(
+            pid,
+            "EMPLOYMENT",
+            f"{_payer(r)}:{r.get('startDate')}",
+            payload(r),
+            day(r, "startDate"),
+            day(r, "endDate"),
+        )
+        for r in rows
+        if r["rowKind"] != "INCOME"
+    ]
     return out
 
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from typing import Any
-
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from tilts.schemas.common import DATE, MONTH, dates_in_range, money_ok, real_dates
-from tilts.schemas.facts import Fact, Row, payload
+from tilts.schemas.common import MONTH, PaymentModel, money_check
+from tilts.schemas.facts import Fact, Row, numbered_facts
 
 BENEFIT_TYPES = [
     "OLD_AGE_PENSION", "DISABILITY_PENSION", "SURVIVOR_PENSION", "SERVICE_PENSION",
@@ -20,8 +17,8 @@ BENEFIT_TYPES = [
 ]  # fmt: skip
 
 
-class VsaaPaymentSchema(pa.DataFrameModel):
-    """One payment of a FOUND person."""
+class VsaaPaymentSchema(PaymentModel):
+    """One payment of a FOUND person (``paymentDate`` and its checks: ``PaymentModel``)."""
 
     requestedCode: Series[str]
     month: Series[str] = pa.Field(str_matches=MONTH)
@@ -29,38 +26,12 @@ class VsaaPaymentSchema(pa.DataFrameModel):
     grossAmount: Series[str]
     incomeTaxWithheld: Series[str]
     paidAmount: Series[str]
-    paymentDate: Series[str] = pa.Field(str_matches=DATE)
 
-    class Config:
-        strict = True
-
-    @pa.check("grossAmount", "incomeTaxWithheld", "paidAmount", name="money_two_decimals")
-    @classmethod
-    def money(cls, series: Series[str]) -> Series[bool]:
-        return money_ok(series)
-
-    @pa.check("paymentDate", name="real_date")
-    @classmethod
-    def real_date(cls, series: Series[str]) -> Series[bool]:
-        return real_dates(series)
-
-    @pa.check("paymentDate", name="date_between_1900_and_a_year_ahead")
-    @classmethod
-    def date_not_far_ahead(cls, series: Series[str]) -> Series[bool]:
-        return dates_in_range(series, "start")
-
-
-def payment_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """Frame rows of one person's answer."""
-    return [{"requestedCode": result["personCode"], **p} for p in result.get("payments") or []]
+    money = money_check("grossAmount", "incomeTaxWithheld", "paidAmount")
 
 
 def payment_facts(pid: int, rows: list[Row]) -> list[Fact]:
     """One PAYMENT fact per payment (several of a type in a month are numbered)."""
-    seen: dict[str, int] = defaultdict(int)
-    out = []
-    for r in rows:
-        base = f"{r['month']}:{r['benefitType']}"
-        seen[base] += 1
-        out.append(Fact(pid, "PAYMENT", f"{base}:{seen[base]}", payload(r), period=r["month"]))
-    return out
+    return numbered_facts(
+        pid, rows, "PAYMENT", lambda r: f"{r['month']}:{r['benefitType']}", lambda r: r["month"]
+    )
