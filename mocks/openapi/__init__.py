@@ -16,14 +16,15 @@ serves each unchanged at ``<service path>/openapi.json`` (no token) and takes fr
 So the document and the behaviour cannot drift. The response schemas are in the same documents
 (the tests validate real answers against them), as is the problem+json schema.
 
-:func:`person_result` builds the per-person head common to VSAA, VID and NVA answers.
+:func:`person_result` builds the per-person head common to the REST answers;
+:func:`per_person_results` the answer's ``results``, one per code asked.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -310,3 +311,21 @@ def person_result(pop: Population, requested: str) -> tuple[dict[str, Any], str 
     if current != requested:
         head["currentPersonCode"] = current
     return head, current
+
+
+def per_person_results(
+    pop: Population, codes: Iterable[str], fill: Callable[[str], dict[str, Any] | None]
+) -> list[dict[str, Any]]:
+    """One result per code asked, in order: :func:`person_result`'s head, and for a person
+    found what ``fill(code)`` (the current code) adds to it; ``fill`` answering ``None`` makes
+    the person ``NOT_FOUND`` after all (not born, say, on the day asked)."""
+    results = []
+    for requested in codes:
+        head, code = person_result(pop, requested)
+        if code is not None:
+            found = fill(code)
+            head = (
+                {"personCode": requested, "status": "NOT_FOUND"} if found is None else head | found
+            )
+        results.append(head)
+    return results

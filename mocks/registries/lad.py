@@ -36,11 +36,10 @@ SPEC = ServiceSpec(
 def query(call: RestCall) -> dict[str, Any]:
     pop = call.ctx.state.population
     body = call.body
-    results = []
-    for requested in body["personCodes"]:
-        head, code = openapi.person_result(pop, requested)
-        if code is not None:
-            head["payments"] = [
+
+    def fill(code: str) -> dict[str, Any]:
+        return {
+            "payments": [
                 {
                     "paymentType": p.payment_type,
                     "campaignYear": p.campaign_year,
@@ -49,7 +48,9 @@ def query(call: RestCall) -> dict[str, Any]:
                 }
                 for p in lad_world.payments(pop, code, body["fromMonth"], body["toMonth"])
             ]
-        results.append(head)
+        }
+
+    results = openapi.per_person_results(pop, body["personCodes"], fill)
     return {"dataCompleteThrough": lad_world.data_complete_through(pop.today), "results": results}
 
 

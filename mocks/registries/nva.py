@@ -61,16 +61,12 @@ def registration_json(s: NvaStatus) -> dict[str, Any]:
 def query(call: RestCall) -> dict[str, Any]:
     pop = call.ctx.state.population
     as_of = min(dt.date.fromisoformat(call.body["asOfDate"]), pop.today)
-    results = []
-    for requested in call.body["personCodes"]:
-        head, code = openapi.person_result(pop, requested)
-        if code is not None:
-            status = pop.nva(code, as_of) if pop.lookup(code, as_of) is not None else None
-            if status is None:
-                head = {"personCode": requested, "status": "NOT_FOUND"}
-            else:
-                head["registration"] = registration_json(status)
-        results.append(head)
+
+    def fill(code: str) -> dict[str, Any] | None:
+        status = pop.nva(code, as_of) if pop.lookup(code, as_of) is not None else None
+        return None if status is None else {"registration": registration_json(status)}
+
+    results = openapi.per_person_results(pop, call.body["personCodes"], fill)
     return {"asOfDate": as_of.isoformat(), "results": results}
 
 

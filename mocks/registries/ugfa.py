@@ -37,11 +37,10 @@ SPEC = ServiceSpec(
 def query(call: RestCall) -> dict[str, Any]:
     pop = call.ctx.state.population
     body = call.body
-    results = []
-    for requested in body["personCodes"]:
-        head, code = openapi.person_result(pop, requested)
-        if code is not None:
-            head["payments"] = [
+
+    def fill(code: str) -> dict[str, Any]:
+        return {
+            "payments": [
                 {
                     "caseNumber": p.case_number,
                     "month": p.month,
@@ -51,7 +50,9 @@ def query(call: RestCall) -> dict[str, Any]:
                 }
                 for p in ugfa_world.payments(pop, code, body["fromMonth"], body["toMonth"])
             ]
-        results.append(head)
+        }
+
+    results = openapi.per_person_results(pop, body["personCodes"], fill)
     return {"dataCompleteThrough": ugfa_world.data_complete_through(pop.today), "results": results}
 
 

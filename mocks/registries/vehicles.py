@@ -61,19 +61,17 @@ def routes_for(registry: Registry, service_spec: ServiceSpec, state: MockState) 
     def query(call: RestCall) -> dict[str, Any]:
         pop = call.ctx.state.population
         as_of = min(dt.date.fromisoformat(call.body["asOfDate"]), pop.today)
-        results = []
-        for requested in call.body["personCodes"]:
-            head, code = openapi.person_result(pop, requested)
-            if code is not None:
-                slot = pop.resolve(code)
-                if slot is None or pop.lookup(code, as_of) is None:
-                    head = {"personCode": requested, "status": "NOT_FOUND"}
-                else:
-                    closure = pop.overlay.closure(slot)
-                    closed = None if closure is None else closure.on
-                    held = vehicles_of(pop, slot, as_of, service, closed)
-                    head["vehicles"] = [vehicle_json(v) for v in held]
-            results.append(head)
+
+        def fill(code: str) -> dict[str, Any] | None:
+            slot = pop.resolve(code)
+            if slot is None or pop.lookup(code, as_of) is None:
+                return None
+            closure = pop.overlay.closure(slot)
+            closed = None if closure is None else closure.on
+            held = vehicles_of(pop, slot, as_of, service, closed)
+            return {"vehicles": [vehicle_json(v) for v in held]}
+
+        results = openapi.per_person_results(pop, call.body["personCodes"], fill)
         return {"asOfDate": as_of.isoformat(), "results": results}
 
     operation = registry.operation_path[1:]

@@ -43,37 +43,35 @@ def query(call: RestCall) -> dict[str, Any]:
     pop = call.ctx.state.population
     body = call.body
     lo, hi = body["fromMonth"], body["toMonth"]
-    results = []
-    for requested in body["personCodes"]:
-        head, code = openapi.person_result(pop, requested)
-        if code is not None:
-            jobs = []
-            for e in sorted(pop.employments(code) or (), key=lambda e: e.start_date):
-                start = e.start_date.isoformat()
-                end = None if e.end_date is None else e.end_date.isoformat()
-                if start[:7] > hi or (end is not None and end[:7] < lo):
-                    continue
-                job = {
-                    "employerRegNo": e.employer_reg_no,
-                    "employerName": e.employer_name,
-                    "startDate": start,
-                }
-                if end is not None:
-                    job["endDate"] = end
-                jobs.append(job)
-            income = []
-            for r in pop.income(code, lo, hi) or ():
-                record = {"month": r.month}
-                if r.employer_reg_no is not None:
-                    record["employerRegNo"] = r.employer_reg_no
-                record["incomeType"] = r.income_type
-                record["grossAmount"] = str(r.gross_amount)
-                record["taxesWithheld"] = str(r.taxes_withheld)
-                record["netAmount"] = str(r.net_amount)
-                income.append(record)
-            head["employments"] = jobs
-            head["income"] = income
-        results.append(head)
+
+    def fill(code: str) -> dict[str, Any]:
+        jobs = []
+        for e in sorted(pop.employments(code) or (), key=lambda e: e.start_date):
+            start = e.start_date.isoformat()
+            end = None if e.end_date is None else e.end_date.isoformat()
+            if start[:7] > hi or (end is not None and end[:7] < lo):
+                continue
+            job = {
+                "employerRegNo": e.employer_reg_no,
+                "employerName": e.employer_name,
+                "startDate": start,
+            }
+            if end is not None:
+                job["endDate"] = end
+            jobs.append(job)
+        income = []
+        for r in pop.income(code, lo, hi) or ():
+            record = {"month": r.month}
+            if r.employer_reg_no is not None:
+                record["employerRegNo"] = r.employer_reg_no
+            record["incomeType"] = r.income_type
+            record["grossAmount"] = str(r.gross_amount)
+            record["taxesWithheld"] = str(r.taxes_withheld)
+            record["netAmount"] = str(r.net_amount)
+            income.append(record)
+        return {"employments": jobs, "income": income}
+
+    results = openapi.per_person_results(pop, body["personCodes"], fill)
     return {"dataCompleteThrough": pop.data_complete_through("vid"), "results": results}
 
 

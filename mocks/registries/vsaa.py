@@ -38,12 +38,11 @@ def query(call: RestCall) -> dict[str, Any]:
     pop = call.ctx.state.population
     body = call.body
     lo, hi = body["fromMonth"], body["toMonth"]
-    results = []
-    for requested in body["personCodes"]:
-        head, code = openapi.person_result(pop, requested)
-        if code is not None:
-            paid = sorted(pop.payments(code, lo, hi) or (), key=_order)
-            head["payments"] = [
+
+    def fill(code: str) -> dict[str, Any]:
+        paid = sorted(pop.payments(code, lo, hi) or (), key=_order)
+        return {
+            "payments": [
                 {
                     "month": p.month,
                     "benefitType": p.benefit_type,
@@ -54,7 +53,9 @@ def query(call: RestCall) -> dict[str, Any]:
                 }
                 for p in paid
             ]
-        results.append(head)
+        }
+
+    results = openapi.per_person_results(pop, body["personCodes"], fill)
     return {"dataCompleteThrough": pop.data_complete_through("vsaa"), "results": results}
 
 
