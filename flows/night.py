@@ -113,12 +113,6 @@ def _changes(night: NightContext) -> tuple[list[int], str | None, int]:
     return changes_task(night)
 
 
-def enabled(rt: Runtime, service: str) -> bool:
-    """Whether ``service`` is asked at all (``gateway.services.<name>.enabled``: a registry
-    without an agreement is switched off, docs/operations.md §2)."""
-    return rt.settings.gateway.services[service].enabled
-
-
 def begin_night(
     rt: Runtime, night: NightContext, lanes: Sequence[str]
 ) -> tuple[NightPlan, Settlement]:
@@ -127,7 +121,8 @@ def begin_night(
     A change-feed fault holds back the population lane only (the registries go on with their
     refresh turn, issue 18); with no other lane it fails the night.
     """
-    services = [lane for lane in lanes if lane != POPULATION and enabled(rt, lane)]
+    off = rt.switched_off()  # a registry without an agreement is not asked (operations.md §2)
+    services = [lane for lane in lanes if lane != POPULATION and lane not in off]
     asks: dict[str, Window] = {}
     monitoring: Outcome | None = None
     cursor: str | None = None
