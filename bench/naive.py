@@ -32,11 +32,11 @@ from tilts.connectors.xroad import (
 )
 from tilts.flows.work.registries import months_to_fetch
 from tilts.kernel.config import load_settings
-from tilts.registries import REGISTRIES, scopes
+from tilts.registries import REGISTRIES, by_service, contract_group, scopes
 
 # the five core registries (registries.md), the night the naive client is compared with (the
 # bench measures the property lanes apart)
-CORE = [r for r in REGISTRIES if r.contract == "registries.md"]
+CORE = [by_service(s) for s in contract_group("registries.md")]
 SOAP = {  # service → (WSDL, X-Road service, operation, path)
     r.service: (r.wsdl, r.xroad, r.operation, r.path) for r in CORE if r.family == "soap"
 }
