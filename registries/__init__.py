@@ -9,7 +9,13 @@ fails on a hand-written one). Adding a registry: ``docs/adding-a-registry.md``.
 from __future__ import annotations
 
 from tilts.registries.csdd import CSDD
-from tilts.registries.descriptor import NIGHTLY, Family, Limits, Registry
+from tilts.registries.descriptor import (
+    DEFAULT_LOOKBACK_MONTHS,
+    NIGHTLY,
+    Family,
+    Limits,
+    Registry,
+)
 from tilts.registries.lad import LAD
 from tilts.registries.nva import NVA
 from tilts.registries.pmlp import PMLP
@@ -25,6 +31,7 @@ from tilts.registries.vzd import VZD
 REGISTRIES: tuple[Registry, ...] = (PMLP, VDEAVK, VSAA, VID, NVA, VZD, CSDD, VTUA, UR, LAD, UGFA)
 
 __all__ = [
+    "DEFAULT_LOOKBACK_MONTHS",
     "NIGHTLY",
     "REGISTRIES",
     "Family",

@@ -15,6 +15,9 @@ from typing import Literal
 Family = Literal["soap", "rest"]
 SOURCE_MAX = 10  # the store's registry_fact.source column (store/models.py)
 SERVICE_MAX = 20  # the audit and quarantine rows' service columns (store/models.py)
+#: The full months before its as-of month a monthly registry's every run asks for, unless its
+#: descriptor says more (``lookback_months``): the income months the assessment reads.
+DEFAULT_LOOKBACK_MONTHS = 3
 
 #: The flows every registry belongs to unless its descriptor says otherwise: the nightly
 #: (``flows/nightly.py``), the fanned-out nightly and its parts (``flows/fanout.py``).
@@ -68,7 +71,7 @@ class Registry:
     Policy: ``limits`` (the first entry is the batch query's own family, named ``service``);
     ``monthly`` sources are asked for months and say how far they are complete, and every run
     asks for at least the ``lookback_months`` full months before its as-of month (the income
-    months: 3; LAD's 12-month spread, property.md §5: 12);
+    months, :data:`DEFAULT_LOOKBACK_MONTHS`; LAD's 12-month spread, property.md §5: 12);
     ``change_feed`` (PMLP) tells which persons changed; ``one_per_call`` registries answer
     one person per call (UR's GET, property.md §4): their ``fetch`` takes a whole chunk and
     runs the calls concurrently within the rate limit (``connectors/each.py``);
@@ -105,7 +108,7 @@ class Registry:
     namespace: str = ""
     assessed_kinds: tuple[str, ...] = ()
     monthly: bool = False
-    lookback_months: int = 3
+    lookback_months: int = DEFAULT_LOOKBACK_MONTHS
     change_feed: bool = False
     one_per_call: bool = False
     per_person: bool = True

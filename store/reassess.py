@@ -24,7 +24,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from tilts.kernel.errors import InputError
 from tilts.kernel.logsafe import scrub
-from tilts.registries import REGISTRIES
+from tilts.registries import DEFAULT_LOOKBACK_MONTHS, REGISTRIES
 from tilts.store.decisions import Declaration, DeclaredLine
 from tilts.store.models import (
     FLAG_REASONS,
@@ -45,7 +45,7 @@ ASSESSED_FACTS = tuple((r.source, kind) for r in REGISTRIES for kind in r.assess
 #: sources whose facts the assessment reads over a longer window than the income months (LAD's
 #: 12 months, property.md §5): a run looks back further for them (their ``lookback_months``)
 LONG_WINDOW_SOURCES = tuple(
-    r.source for r in REGISTRIES if r.assessed_kinds and r.lookback_months > 3
+    r.source for r in REGISTRIES if r.assessed_kinds and r.lookback_months > DEFAULT_LOOKBACK_MONTHS
 )
 _IN = 1000
 

@@ -18,6 +18,7 @@ from tilts.flows.work.registry_syncs import SYNCS, Row, Window, split_duplicates
 from tilts.kernel.crashpoints import crash_point
 from tilts.kernel.errors import ContractError, RecordError
 from tilts.kernel.personal_code import mask
+from tilts.registries import DEFAULT_LOOKBACK_MONTHS
 from tilts.schemas.validate import validate_records
 from tilts.store.db import transaction
 from tilts.store.facts import replace_facts
@@ -36,7 +37,7 @@ def _label(index: int) -> str:
 
 
 def months_to_fetch(
-    as_of: date, complete_through: str | None, lookback: int = 3
+    as_of: date, complete_through: str | None, lookback: int = DEFAULT_LOOKBACK_MONTHS
 ) -> tuple[str, ...]:
     """The last ``lookback`` full months before ``as_of``'s month, every month after the one
     the source last called complete, and the current month: one contiguous range, at most 12

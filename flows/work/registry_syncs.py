@@ -19,7 +19,7 @@ import pandera.pandas as pa
 
 from tilts.connectors.base import RegistryClient
 from tilts.connectors.batch import Batch, BatchFetch, Query, batch_fetch, client_class
-from tilts.registries import REGISTRIES, Registry
+from tilts.registries import DEFAULT_LOOKBACK_MONTHS, REGISTRIES, Registry
 from tilts.registries.loading import resolve
 from tilts.schemas.facts import FactsOf, NaturalKey
 from tilts.store.facts import Fact
@@ -89,7 +89,7 @@ class RegistrySync:
     facts: Callable[[int, list[Row]], list[Fact]]
     kinds: tuple[str, ...]
     monthly: bool = False
-    lookback_months: int = 3  # the full months before the as-of month every run asks for
+    lookback_months: int = DEFAULT_LOOKBACK_MONTHS  # full months before the as-of month asked
     # the row's natural key within one answer (None: no key; only exact duplicates are folded)
     natural_key: Callable[[Row], tuple[Any, ...] | None] | None = None
     # the quarantine reason of a conflicting duplicate: names the key's fields, never a value
