@@ -82,12 +82,19 @@ class MockHandle:
         self.admin_post("clock", {"today": str(day)})
 
     def sample(
-        self, atvk: str | None = None, limit: int = 100, offset: int = 0
+        self,
+        atvk: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        acquired_since: dt.date | None = None,
     ) -> list[dict[str, Any]]:
-        """Persons of the synthetic population (``[{"personCode", "householdId", …}]``)."""
+        """Persons of the synthetic population (``[{"personCode", "householdId", …}]``); with
+        ``acquired_since`` of households that acquired property from that day to today."""
         params: dict[str, Any] = {"limit": limit, "offset": offset}
         if atvk is not None:
             params["atvk"] = atvk
+        if acquired_since is not None:
+            params["acquiredSince"] = acquired_since.isoformat()
         persons: list[dict[str, Any]] = self.admin_get("persons", **params)["persons"]
         return persons
 

@@ -164,7 +164,13 @@ async def changes_get(state: MockState, request: Request) -> Response:
 async def persons_get(state: MockState, request: Request) -> Response:
     limit = _int(request, "limit", 100, 1, 10_000_000)
     offset = _int(request, "offset", 0, 0, 1 << 62)
-    page, nxt = state.population.sample(request.query_params.get("atvk"), limit, offset)
+    since = request.query_params.get("acquiredSince")
+    page, nxt = state.population.sample(
+        request.query_params.get("atvk"),
+        limit,
+        offset,
+        dt.date.fromisoformat(since) if since is not None else None,
+    )
     return JSONResponse(
         {
             "persons": [

@@ -13,8 +13,11 @@ advancing the clock (``pop.today``) sells cars and shows the newly bought ones w
 change log. The world's vehicle history starts with the vehicle held on the reference day.
 
 CSDD (about half the households): one car, a second one for some households (some of them
-without children), older and newer cars, newer ones often held as ``HOLDER`` (leasing), old
-ones scrapped (``DEREGISTERED``, the role stays on record), a few temporarily deregistered.
+without children), and a car bought around the reference day (:data:`LATER_CAR_SHARE`: in the
+year before it or the two after it, a first car for some, a second one for others: the clock
+brings second cars over time), older and newer cars, newer ones often held as ``HOLDER``
+(leasing), old ones scrapped (``DEREGISTERED``, the role stays on record), a few
+temporarily deregistered.
 VTUA: tractors, self-propelled machines and trailers for most rural households
 (``rural.is_rural``), so that VZD's land and LAD's support fall on the same households.
 """
@@ -33,6 +36,9 @@ YEAR = 365
 STEPS = 4  # vehicles per chain (the last one is kept)
 SLOTS = 2  # chains per household and register
 RECENTLY_ENDED = dt.timedelta(days=365)  # an ended role is still listed this long
+#: households buying a(nother) car on a day of the year before or the two years after the
+#: reference day (about 3 % a year: second cars come over time; modelled)
+LATER_CAR_SHARE, LATER_CAR_DAYS = 0.09, (-YEAR, 2 * YEAR)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +162,10 @@ def household_vehicles(
         return ()
     children = len(adults) < len(born)
     plan = (_csdd_plan if service == "csdd" else _vtua_plan)(rng, seed, index, children, adults)
+    if service == "csdd" and len(plan) < SLOTS:  # its own RNG: the drawn chains stay as they were
+        later = registry_rng(seed, index, "csdd:later")
+        if later.random() < LATER_CAR_SHARE:
+            plan.append((_CAR, adults[-1], later.randint(*LATER_CAR_DAYS)))
     out: list[Vehicle] = []
     for slot, (kind, member, start) in enumerate(plan[:SLOTS]):
         birth = born[member]

@@ -115,6 +115,9 @@ def test_demo_at_debug_leaves_no_personal_data(tmp_path: Path) -> None:
     assert proc.returncode == 0, scrub(proc.stderr[-3000:])
     dump = json.loads(dump_file.read_text(encoding="utf-8"))
     assert dump["exit_code"] == 0, scrub(proc.stdout[-3000:])
+    # the week-later night flags a household whose property test stopped passing (property.md §8)
+    acquired = re.search(r"PROPERTY_ACQUIRED\s+(\d+)", proc.stdout)
+    assert acquired and int(acquired.group(1)) >= 1, scrub(proc.stdout[-3000:])
     codes, names = _population(workdir / "tilts.db")
     texts = {"stdout": proc.stdout, "stderr": proc.stderr}
     for part in ("task_parameters", "flow_runs", "task_runs", "logs", "artifacts"):

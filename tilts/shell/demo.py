@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
@@ -49,11 +49,19 @@ from tilts.store.models import Case
 from tilts.store.ops import ensure_municipality, now, set_cursor
 from tilts.store.reassess import HouseholdFacts, flag_counts, household_facts
 
+if TYPE_CHECKING:
+    from tilts.mocks.harness import MockHandle
+
 DEMO_SECRETS = {
     "TILTS_SECRET_DEMO_OGRE": "demo-ogre-secret",
     "TILTS_SECRET_DEMO_TUKUMS": "demo-tukums-secret",
 }
 HISTORY_DAYS = 365
+#: the demo's caseload: up to one household in five is a poor or low-income one that first
+#: acquired property (a second car or property, an enterprise share) in the two years before
+#: today, so the night a week later re-assesses households that hold a status and whose
+#: property test no longer passes (PROPERTY_ACQUIRED, property.md §8)
+ACQUIRER_SHARE, ACQUIRED_DAYS = 5, 730
 
 
 def write_config(path: Path, base_url: str, store_url: str) -> None:
@@ -81,25 +89,36 @@ def write_config(path: Path, base_url: str, store_url: str) -> None:
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
+def _groups(persons: list[dict[str, Any]]) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = defaultdict(list)
+    for p in persons:
+        groups[str(p["householdId"])].append(p["personCode"])
+    return groups
+
+
 def seed_caseload(
     config: Path,
     sample: dict[str, list[dict[str, Any]]],
     households: int,
     opened_on: date | None = None,
+    acquirers: dict[str, list[dict[str, Any]]] | None = None,
 ) -> dict[str, int]:
     """Open a case for ``households`` households per municipality from the mock sample: the
     demo writes the case application's export (docs/caseload-format.md) next to its
     configuration and loads it the way an operator does, through ``tilts cases import``'s
-    code (:func:`tilts.shell.cli_cases.import_file`)."""
+    code (:func:`tilts.shell.cli_cases.import_file`). Households of ``acquirers`` (a sample
+    of households that acquired property lately) take one place in :data:`ACQUIRER_SHARE`.
+    """
     from tilts.shell.cli_cases import import_file
 
     settings = load_settings(config)
     seeded: dict[str, int] = {}
     for key, muni in settings.municipalities.items():
-        groups: dict[str, list[str]] = defaultdict(list)
-        for p in sample[muni.atvk]:
-            groups[str(p["householdId"])].append(p["personCode"])
-        chosen = list(groups.items())[:households]
+        recent = list(_groups((acquirers or {}).get(muni.atvk, [])).items())
+        recent = recent[: households // ACQUIRER_SHARE]
+        taken = {hid for hid, _ in recent}
+        rest = [(h, c) for h, c in _groups(sample[muni.atvk]).items() if h not in taken]
+        chosen = (rest[: households - len(recent)] + recent)[:households]
         path = config.parent / f"caseload-{key}.csv"
         write_caseload(path, chosen, opened_on or riga_today())
         import_file(config, path, municipality=key)
@@ -274,6 +293,13 @@ def seed_history(config: Path, today: date, seed: int = 809) -> dict[str, int]:
     return dict(counts)
 
 
+def flag_line(flags: dict[str, int]) -> str:
+    """The open flags by reason, PROPERTY_ACQUIRED always named (the property registries'
+    re-assessment, property.md §8)."""
+    shown = {"PROPERTY_ACQUIRED": 0, **flags}
+    return ", ".join(f"{reason} {n}" for reason, n in shown.items())
+
+
 # --- the demo ----------------------------------------------------------------------------------
 
 
@@ -307,6 +333,19 @@ def _open_flags(config: Path) -> dict[str, int]:
         return flag_counts(s)
 
 
+def _acquirers(mocks: MockHandle, atvk: str, households: int, today: date) -> list[dict[str, Any]]:
+    """Persons of households of ``atvk`` that first acquired property in the last
+    :data:`ACQUIRED_DAYS` days and whose income is in the world's poor or low-income band (the
+    ones likely to hold a status)."""
+    since = today - timedelta(days=ACQUIRED_DAYS)
+    persons = mocks.sample(atvk, households * 6, acquired_since=since)
+    bands = {
+        hid: mocks.admin_get(f"households/{hid}")["incomeBand"]
+        for hid in dict.fromkeys(str(p["householdId"]) for p in persons)
+    }
+    return [p for p in persons if bands[str(p["householdId"])] in ("POOR", "LOW")]
+
+
 def run_demo(persons: int, households: int, workdir: Path, keep_serving: bool = False) -> int:
     """Run the demo; returns the exit code.
 
@@ -332,8 +371,10 @@ def run_demo(persons: int, households: int, workdir: Path, keep_serving: bool = 
         sample = {
             m.atvk: mocks.sample(m.atvk, households * 6) for m in demo_municipalities().values()
         }
+        acquirers = {m.atvk: _acquirers(mocks, m.atvk, households, today) for m in
+                     demo_municipalities().values()}  # fmt: skip
         opened = today - timedelta(days=HISTORY_DAYS + 30)
-        seeded = seed_caseload(config, sample, households, opened_on=opened)
+        seeded = seed_caseload(config, sample, households, opened_on=opened, acquirers=acquirers)
         console.print(
             f"[bold]Store[/] seeded: {seeded} households with an open case per municipality"
         )
@@ -395,8 +436,7 @@ def _summary(
     console.print(table)
     flags = _open_flags(config)
     console.print(
-        "[bold]Households flagged for review[/] (open flags by reason): "
-        + (", ".join(f"{reason} {n}" for reason, n in flags.items()) or "none")
+        "[bold]Households flagged for review[/] (open flags by reason): " + flag_line(flags)
     )
     for label, figs in (("first run", first), ("second run", second)):
         for line in figs.get("failures") or []:
