@@ -14,9 +14,10 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from tilts.store.db import make_engine, session_factory
 from tilts.store.migrate import upgrade
@@ -82,21 +83,115 @@ def _pg_drop(base: str, schema: str) -> None:
     engine.dispose()
 
 
+# A store per test, migrated: running the Alembic migrations takes one to three seconds on a
+# busy two-core machine, for each of ~200 tests. They run once per test process instead (one
+# per pytest-xdist worker): SQLite's migrated file is copied for each test; on PostgreSQL the
+# statements the migrations sent to an empty schema are recorded and sent again, in one
+# transaction, to each test's fresh schema (the migrations write only unqualified names, so
+# the schema's search path places them). A replayed schema is compared with a migrated one
+# before any test uses one (_pg_catalog).
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty SQLite store migrated to head, once per test process."""
+    path = tmp_path_factory.mktemp("store-template") / "store.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()  # the last connection closed: the WAL is checkpointed into the file
+    assert not Path(f"{path}-wal").exists()
+    return path
+
+
+Recorded = list[tuple[str, Any, bool]]
+
+
+def _pg_catalog(base: str, schema: str) -> list[tuple[Any, ...]]:
+    """What a schema holds (tables, columns, constraints, indexes, types, rows of the version
+    table), its own name left out."""
+    engine = create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1))
+    queries = (
+        "SELECT table_name, column_name, ordinal_position, data_type, is_nullable,"
+        " column_default FROM information_schema.columns WHERE table_schema = :s",
+        "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)"
+        " FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace"
+        " WHERE n.nspname = :s",
+        "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = :s",
+        "SELECT t.typname, t.typtype FROM pg_type t JOIN pg_namespace n"
+        " ON n.oid = t.typnamespace WHERE n.nspname = :s",
+        f'SELECT version_num FROM "{schema}".alembic_version',
+    )
+    try:
+        with engine.connect() as conn:
+            rows = [
+                tuple(str(v).replace(schema, "<schema>") for v in row)
+                for query in queries
+                for row in conn.execute(text(query), {"s": schema})
+            ]
+    finally:
+        engine.dispose()
+    return sorted(rows)
+
+
+def _pg_replay(url: str, recorded: Recorded) -> None:
+    """Send ``recorded`` statements, as the driver got them, in one transaction."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")  # a test's store
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            for statement, parameters, many in recorded:
+                if many:
+                    cursor.executemany(statement, parameters)
+                else:
+                    cursor.execute(statement, parameters)
+            cursor.close()
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _pg_migration() -> Recorded:
+    """The statements the migrations send to an empty PostgreSQL schema, once per process;
+    a schema they were replayed into must hold what the migrated one holds."""
+    assert PG_URL
+    url, schema = _pg_schema_url(PG_URL)
+    engine = make_engine(url)
+    recorded: Recorded = []
+
+    def record(_c: Any, _cur: Any, statement: str, params: Any, _ctx: Any, many: bool) -> None:
+        recorded.append((statement, params, many))
+
+    event.listen(engine, "before_cursor_execute", record)
+    probe: str | None = None
+    try:
+        upgrade(engine)
+        engine.dispose()
+        probe_url, probe = _pg_schema_url(PG_URL)
+        _pg_replay(probe_url, recorded)
+        assert _pg_catalog(PG_URL, probe) == _pg_catalog(PG_URL, schema)
+    finally:
+        engine.dispose()
+        _pg_drop(PG_URL, schema)
+        if probe:
+            _pg_drop(PG_URL, probe)
+    return recorded
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated, empty store: SQLite file, or a fresh PostgreSQL schema."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'store.db'}"
-        upgrade(make_engine(url))
-        yield url
+        store = tmp_path / "store.db"
+        shutil.copyfile(request.getfixturevalue("_sqlite_template"), store)
+        yield f"sqlite:///{store}"
         return
     if not PG_URL:
         pytest.skip(PG_SKIP)
+    recorded = request.getfixturevalue("_pg_migration")
     url, schema = _pg_schema_url(PG_URL)
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
     try:
+        _pg_replay(url, recorded)
         yield url
     finally:
         _pg_drop(PG_URL, schema)
@@ -123,6 +218,16 @@ def prefect_harness() -> Iterator[None]:
         temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
     ):
         yield
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):  # type: ignore[no-untyped-def]
+    """pytest-xdist's ``--dist loadfile``, the longest files first (tests/scheduling.py)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from tests.scheduling import LongestFileFirst
+
+    return LongestFileFirst(config, log)
 
 
 @pytest.hookimpl(optionalhook=True)

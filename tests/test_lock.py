@@ -122,6 +122,8 @@ def test_the_readme_and_ci_install_from_the_lock() -> None:
     commands = re.findall(r"^ {4}(python3 -m venv .venv && .*)$", readme, flags=re.MULTILINE)
     assert len(commands) == 2, commands
     assert all("pip install -c requirements.lock -e " in c for c in commands), commands
+    # the installer that installs the lock is pinned too (pip installs it into the venv)
+    assert all(re.search(r"pip install uv==\d+\.\d+\.\d+ ", c) for c in commands), commands
     test_command = next(c for c in commands if "pytest" in c)
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert test_command in ci.splitlines(), "`.ci/run` must run the README's test command"
