@@ -149,7 +149,7 @@ ROWS = (
     Row("VZD", "VZD", ("vzd",), "sync", "sync_property", lambda m: _sync(sync_property)),
     Row("CSDD", "CSDD", ("csdd",), "sync", "sync_property", lambda m: _sync(sync_property)),
     Row("VTUA", "VTUA", ("vtua",), "sync", "sync_property", lambda m: _sync(sync_property)),
-    # one person per GET: a fault hits single persons' calls; 404 is "no roles" (property.md §5)
+    # one person per GET: a fault hits single persons' calls; 404 is "no roles" (property.md §4)
     Row("UR", "UR", ("ur",), "sync", "sync_property", lambda m: _sync(sync_property)),
     Row("SPOLIS", "SPOLIS", ("spolis",), "spolis", "spolis_daily", lambda m: _daily,
         done="accepted"),
