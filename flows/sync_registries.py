@@ -1,4 +1,5 @@
-"""``sync_disability``, ``sync_income`` (VSAA and VID) and ``sync_employment``.
+"""``sync_disability``, ``sync_income`` (VSAA, VID, LAD, UGFA), ``sync_employment`` and
+``sync_property`` (VZD, CSDD, VTUA, UR).
 
 Each fetches the facts of every open-case subject from its registries in chunks — one Prefect
 task per chunk — validates, quarantines the bad, stores the rest. Monthly sources re-fetch the
@@ -33,7 +34,7 @@ def run_services(
     as_of: str | None,
     full: bool = False,
 ) -> dict[str, Any]:
-    """Body shared by the three flows: every municipality, its services as lanes."""
+    """Body shared by the per-topic flows: every municipality, its services as lanes."""
     started = time.monotonic()
     day = day_or_today(as_of)
     begin(rt, municipality)
@@ -76,7 +77,8 @@ def sync_income(
     municipality: str | None = None, full: bool = False, chunk_size: int = DEFAULT_CHUNK,
     config_path: str | None = None, as_of: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """Pensions and benefits (VSAA) and employment income (VID) of every open-case subject."""
+    """Pensions and benefits (VSAA), employment income (VID), rural support (LAD) and
+    maintenance-fund payments (UGFA) of every open-case subject."""
     return _run("sync_income", municipality, full, chunk_size, config_path, as_of)
 
 
@@ -87,3 +89,13 @@ def sync_employment(
 ) -> dict[str, Any]:  # fmt: skip
     """Unemployment status (NVA) of every open-case subject."""
     return _run("sync_employment", municipality, full, chunk_size, config_path, as_of)
+
+
+@flow(name="sync_property", flow_run_name=flow_run_name("property"))
+def sync_property(
+    municipality: str | None = None, full: bool = False, chunk_size: int = DEFAULT_CHUNK,
+    config_path: str | None = None, as_of: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Real estate (VZD), vehicles (CSDD), agricultural machines (VTUA) and enterprise roles
+    (UR) of every open-case subject; a registry switched off is left out, as in the nightly."""
+    return _run("sync_property", municipality, full, chunk_size, config_path, as_of)

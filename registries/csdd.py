@@ -23,7 +23,7 @@ CSDD = Registry(
             "csdd", batch_size=200, rate_per_s=10, concurrency=4, refresh_days=28, night_minutes=30
         ),
     ),
-    flows=NIGHTLY,
+    flows=(*NIGHTLY, "sync_property"),
     client="tilts.connectors.csdd:CsddClient",
     fetch="tilts.connectors.vehicles:fetch",
     rows="tilts.schemas.vehicles:vehicle_rows",

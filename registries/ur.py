@@ -25,7 +25,7 @@ UR = Registry(
         Limits("ur", batch_size=1, rate_per_s=20, concurrency=8, refresh_days=28, night_minutes=30),
     ),
     one_per_call=True,
-    flows=NIGHTLY,
+    flows=(*NIGHTLY, "sync_property"),
     client="tilts.connectors.ur:UrClient",
     fetch="tilts.connectors.ur:fetch",
     rows="tilts.schemas.ur:role_rows",

@@ -21,7 +21,7 @@ VTUA = Registry(
             "vtua", batch_size=200, rate_per_s=5, concurrency=2, refresh_days=28, night_minutes=30
         ),
     ),
-    flows=NIGHTLY,
+    flows=(*NIGHTLY, "sync_property"),
     client="tilts.connectors.vtua:VtuaClient",
     fetch="tilts.connectors.vehicles:fetch",
     rows="tilts.schemas.vehicles:vehicle_rows",

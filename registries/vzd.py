@@ -21,7 +21,7 @@ VZD = Registry(
             "vzd", batch_size=100, rate_per_s=10, concurrency=4, refresh_days=28, night_minutes=30
         ),
     ),
-    flows=NIGHTLY,
+    flows=(*NIGHTLY, "sync_property"),
     status_key="result",
     client="tilts.connectors.vzd:VzdClient",
     fetch="tilts.connectors.vzd:fetch",

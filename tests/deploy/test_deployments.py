@@ -63,7 +63,9 @@ def _deploy_and_run(env: dict[str, str], tmp_path: Path, mock: MockHandle) -> No
         f"{env['PREFECT_API_URL']}/deployments/filter", json={}, timeout=30
     ).json()
     by_name = {d["name"]: d for d in found}
-    assert {"nightly-sync", "population-full-resync", "sync-income"} <= set(by_name)
+    assert {"nightly-sync", "population-full-resync", "sync-income", "sync-property"} <= set(
+        by_name
+    )
     # outbound.md: delivery every 15 minutes, expiry at 00:30 (operations.md §5)
     assert by_name["deliver-notifications"]["schedules"][0]["schedule"]["cron"] == "*/15 * * * *"
     assert by_name["expire-statuses"]["schedules"][0]["schedule"]["cron"] == "30 0 * * *"

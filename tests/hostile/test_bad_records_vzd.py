@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.lanes import sync_lane
 from tests.reliability.matrix import OGRE, TODAY
+from tilts.flows.sync_registries import sync_property
 from tilts.kernel.personal_code import mask
 from tilts.mocks.harness import MockHandle
 
@@ -21,9 +21,9 @@ from .test_bad_records import _codes, _factory, _facts, _payloads, _quarantined
 
 
 def _run(config: Path) -> dict[str, Any]:
-    figures = sync_lane(
-        "vzd", str(config), municipality=OGRE, as_of=TODAY, full=True
-    )  # every person, due or not
+    figures = sync_property(
+        municipality=OGRE, config_path=str(config), as_of=TODAY, full=True
+    )  # every person, due or not; the faults name VZD
     assert figures["failures"] == [], figures["failures"]
     return figures
 
@@ -77,7 +77,7 @@ def test_a_value_the_xsd_refuses_quarantines_the_batch(
     owner = min(p for p, rs in rights.items() if rs)
     registry_mock.add_fault(service="vzd", kind="record", count=1,
                             records={codes[owner]: {"cadastralValue": "12.345"}})  # fmt: skip
-    figures = sync_lane("vzd", str(config), municipality=OGRE, as_of=TODAY, full=True)
+    figures = sync_property(municipality=OGRE, config_path=str(config), as_of=TODAY, full=True)
     assert figures["quarantined"] >= 1
     rows = [r for r in _quarantined(factory) if r.service == "vzd"]
     assert rows and all("XSD" in r.reason and "12.345" not in r.reason for r in rows)

@@ -1,6 +1,7 @@
-"""Bad vehicle records from CSDD and VTUA (property.md §3), end to end through their nightly
-lanes over a real store and the mock: quarantined naming the field, never half-written; a
-vehicle stated twice is folded, a conflicting one quarantined; dates out of range refused.
+"""Bad vehicle records from CSDD and VTUA (property.md §3), end to end through ``sync_property``
+(``tilts sync property``, every property registry; the faults name one) over a real store and
+the mock: quarantined naming the field, never half-written; a vehicle stated twice is folded, a
+conflicting one quarantined; dates out of range refused.
 
 The mock's ``record`` fault replaces a person's ``vehicles`` (``tests/hostile/test_bad_records.py``
 does the same for the other registries).
@@ -14,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.lanes import sync_lane
+from tilts.flows.sync_registries import sync_property
 from tilts.kernel.personal_code import mask
 from tilts.mocks.harness import MockHandle
 
@@ -29,8 +30,9 @@ CAR = {
 TRACTOR = {**CAR, "registrationNumber": "T9001ZZ", "category": "TRACTOR", "make": "ZETOR"}
 
 
-def _sync(config: Path, service: str, day: date) -> dict[str, Any]:
-    run = sync_lane(service, str(config), as_of=day.isoformat(), full=True)
+def _sync(config: Path, day: date) -> dict[str, Any]:
+    """The property flow as a user runs it (every property registry; the faults name one)."""
+    run = sync_property(config_path=str(config), as_of=day.isoformat(), full=True)
     assert run["failures"] == [], run["failures"]
     return run
 
@@ -40,7 +42,7 @@ def test_bad_vehicle_records_are_quarantined_never_half_written(
     service: str, config: Path, registry_mock: MockHandle
 ) -> None:
     today = date.fromisoformat(registry_mock.admin_get("clock")["today"])
-    assert _sync(config, service, today)["quarantined"] == 0
+    assert _sync(config, today)["quarantined"] == 0
     factory = _factory(config)
     codes = _codes(factory)
     source = SOURCE[service]
@@ -66,7 +68,7 @@ def test_bad_vehicle_records_are_quarantined_never_half_written(
         service=service, kind="record",
         records={codes[p]: {"vehicles": vehicles} for p, (vehicles, _, _) in bad.items()},
     )  # fmt: skip
-    assert _sync(config, service, later)["quarantined"] == len(bad)  # one row per bad answer
+    assert _sync(config, later)["quarantined"] == len(bad)  # one row per bad answer
     rows = _quarantined(factory)
     for pid, (_, field, value) in bad.items():
         mine = [r for r in rows if r.service == service and r.record_ref == mask(codes[pid])]
@@ -83,7 +85,7 @@ def test_a_vehicle_stated_twice_is_folded_and_a_conflicting_one_quarantined(
     config: Path, registry_mock: MockHandle
 ) -> None:
     today = date.fromisoformat(registry_mock.admin_get("clock")["today"])
-    _sync(config, "csdd", today)
+    _sync(config, today)
     factory = _factory(config)
     codes = _codes(factory)
     held = _payloads(factory, "CSDD", "VEHICLE")
@@ -95,7 +97,7 @@ def test_a_vehicle_stated_twice_is_folded_and_a_conflicting_one_quarantined(
         records={codes[twice]: {"vehicles": [*held[twice], dict(held[twice][0])]},
                  codes[conflict]: {"vehicles": [*held[conflict], other_model]}},
     )  # fmt: skip
-    second = _sync(config, "csdd", today)
+    second = _sync(config, today)
     assert second["quarantined"] == 2  # both rows of the conflicting key
     after = _facts(factory, "CSDD")
     assert after[twice] == before[twice] and after[conflict] == before[conflict]
@@ -109,7 +111,7 @@ def test_vehicle_dates_out_of_range_are_quarantined_naming_the_field(
     config: Path, registry_mock: MockHandle
 ) -> None:
     today = date.fromisoformat(registry_mock.admin_get("clock")["today"])
-    _sync(config, "csdd", today)
+    _sync(config, today)
     factory = _factory(config)
     codes = _codes(factory)
     first, future, ancient, ended = sorted(codes)[:4]
@@ -123,7 +125,7 @@ def test_vehicle_dates_out_of_range_are_quarantined_naming_the_field(
             codes[ended]: {"vehicles": [{**CAR, "to": "2200-01-01"}]},
         },
     )  # fmt: skip
-    assert _sync(config, "csdd", today)["quarantined"] == 4
+    assert _sync(config, today)["quarantined"] == 4
     reasons = {r.record_ref: r.reason for r in _quarantined(factory)}
     assert (
         "firstRegistrationDate: date_between_1900_and_the_as_of_day" in reasons[mask(codes[first])]

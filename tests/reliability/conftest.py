@@ -103,10 +103,12 @@ backoff.
 | flow | services |
 |---|---|
 | `sync_population` (two nights, a fortnight of population changes between), Ogre | PMLP |
-| `sync_disability`, `sync_income`, `sync_employment`, Ogre | VDEĀVK, VSAA and VID, NVA |
-| the nightly's lane alone (`tests/lanes.py` `sync_lane`: no per-topic flow), Ogre | VZD, CSDD, VTUA |
+| `sync_disability`, Ogre | VDEĀVK |
+| `sync_income`, Ogre | VSAA, VID, LAD, UGFA |
+| `sync_employment`, Ogre | NVA |
+| `sync_property`, Ogre | VZD, CSDD, VTUA, UR (one person per GET: a fault hits one person's call) |
 | `spolis_daily` (decisions, then payments) | SPOLIS |
-| `deliver_notifications` | the five recipients |
+| `deliver_notifications` | the seven recipients |
 
 """
     return intro + "\n".join(table()) + "\n\n" + CONFORMANCE + "\n" + section()

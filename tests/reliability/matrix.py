@@ -18,12 +18,16 @@ from typing import Any
 
 from sqlalchemy import update
 
-from tests.lanes import sync_lane
 from tests.reliability_crash.conftest import Store
 from tilts.flows.notify import deliver_notifications
 from tilts.flows.spolis import spolis_daily
 from tilts.flows.sync_population import sync_population
-from tilts.flows.sync_registries import sync_disability, sync_employment, sync_income
+from tilts.flows.sync_registries import (
+    sync_disability,
+    sync_employment,
+    sync_income,
+    sync_property,
+)
 from tilts.mocks.harness import MockHandle
 from tilts.store.db import transaction
 from tilts.store.models_outbox import Notification
@@ -91,11 +95,6 @@ def _sync(flow: Any) -> Callable[[Path], Figures]:
     return lambda c: [flow(municipality=OGRE, chunk_size=CHUNK, config_path=str(c), as_of=TODAY)]
 
 
-def _lane(service: str) -> Callable[[Path], Figures]:
-    """A registry without a per-topic flow (VZD, CSDD, VTUA): its nightly lane alone."""
-    return lambda c: [sync_lane(service, str(c), municipality=OGRE, as_of=TODAY, chunk_size=CHUNK)]
-
-
 def _population(mock: MockHandle) -> Callable[[Path], Figures]:
     """Two nights with a fortnight of population changes between them."""
 
@@ -147,9 +146,11 @@ ROWS = (
     Row("NVA", "NVA", ("nva",), "sync", "sync_employment", lambda m: _sync(sync_employment)),
     Row("LAD", "LAD", ("lad",), "sync", "sync_income", lambda m: _sync(sync_income)),
     Row("UGFA", "UGFA", ("ugfa",), "sync", "sync_income", lambda m: _sync(sync_income)),
-    Row("VZD", "VZD", ("vzd",), "sync", "lane_vzd", lambda m: _lane("vzd")),
-    Row("CSDD", "CSDD", ("csdd",), "sync", "lane_csdd", lambda m: _lane("csdd")),
-    Row("VTUA", "VTUA", ("vtua",), "sync", "lane_vtua", lambda m: _lane("vtua")),
+    Row("VZD", "VZD", ("vzd",), "sync", "sync_property", lambda m: _sync(sync_property)),
+    Row("CSDD", "CSDD", ("csdd",), "sync", "sync_property", lambda m: _sync(sync_property)),
+    Row("VTUA", "VTUA", ("vtua",), "sync", "sync_property", lambda m: _sync(sync_property)),
+    # one person per GET: a fault hits single persons' calls; 404 is "no roles" (property.md §4)
+    Row("UR", "UR", ("ur",), "sync", "sync_property", lambda m: _sync(sync_property)),
     Row("SPOLIS", "SPOLIS", ("spolis",), "spolis", "spolis_daily", lambda m: _daily,
         done="accepted"),
     Row("recipients", "recipients", tuple(f"recipient-{r}" for r in RECIPIENTS), "notify",

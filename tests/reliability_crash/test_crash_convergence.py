@@ -13,14 +13,14 @@ template store with the mock reset to its seeded state.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.lanes import sync_lane
 from tests.reliability_crash import worlds
 from tests.reliability_crash.conftest import TILTS, Store, clone, python_flow, run_flow_process
 from tilts.flows.nightly import nightly_sync
@@ -28,12 +28,19 @@ from tilts.flows.notify import deliver_notifications
 from tilts.flows.reassess import reassess
 from tilts.flows.spolis import spolis_daily
 from tilts.flows.sync_population import sync_population
-from tilts.flows.sync_registries import sync_disability, sync_employment, sync_income
+from tilts.flows.sync_registries import (
+    sync_disability,
+    sync_employment,
+    sync_income,
+    sync_property,
+)
 from tilts.mocks.harness import MockHandle
+from tilts.registries import by_service, per_person
 
 CHUNK = 5  # persons per chunk task: three chunks in Ogre, two in Tukums
 NOTIFY_LEASE_S = 1
-pytestmark = pytest.mark.slow  # 13 flow processes, each importing Prefect: about 2 minutes
+pytestmark = pytest.mark.slow  # 20 flow processes, each importing Prefect: several minutes
+PROPERTY = per_person("sync_property")  # VZD, CSDD, VTUA, UR
 
 
 @dataclass(frozen=True)
@@ -44,10 +51,23 @@ class Flow:
     command: Callable[[Path], list[str]]
     rerun: Callable[[Path], dict[str, Any]]
     after_crash: Callable[[Store], None] = lambda store: None
+    env: Mapping[str, str] = field(default_factory=dict)  # for the crashed run and the re-run
+    holds: tuple[str, ...] = ()  # the sources whose facts the uninterrupted run stores
 
 
 def _sync(service: str) -> Callable[[Path], list[str]]:
     return lambda cfg: [TILTS, "sync", service, "--chunk-size", str(CHUNK), "--config", str(cfg)]
+
+
+def _property(service: str | None = None) -> Flow:
+    """``tilts sync property``; with ``service`` the other property registries switched off
+    (``gateway.services.<name>.enabled = false``), so the crash points are that lane's."""
+    lanes = PROPERTY if service is None else (service,)
+    off = {f"TILTS_GATEWAY__SERVICES__{s.upper()}__ENABLED": "false"
+           for s in PROPERTY if s not in lanes}  # fmt: skip
+    return Flow("sync", _sync("property"),
+                lambda c: sync_property(chunk_size=CHUNK, config_path=str(c)),
+                env=off, holds=tuple(by_service(s).source for s in lanes))  # fmt: skip
 
 
 def _after_notify_crash(store: Store) -> None:
@@ -63,11 +83,8 @@ FLOWS: dict[str, Flow] = {
                         lambda c: sync_income(chunk_size=CHUNK, config_path=str(c))),
     "sync_employment": Flow("sync", _sync("employment"),
                             lambda c: sync_employment(chunk_size=CHUNK, config_path=str(c))),
-    # VZD has no verb of its own: the nightly engine with its lane alone, Ogre (property.md §2)
-    "sync_lane_vzd": Flow("sync", lambda c: python_flow(
-        "import sys; from tests.lanes import sync_lane; "
-        f"sync_lane('vzd', sys.argv[1], chunk_size={CHUNK})") + [str(c)],
-        lambda c: sync_lane("vzd", str(c), chunk_size=CHUNK)),
+    "sync_property": _property(),
+    **{f"sync_property_{s}": _property(s) for s in PROPERTY},
     "nightly_sync": Flow("sync", _sync("all"),
                          lambda c: nightly_sync(chunk_size=CHUNK, config_path=str(c))),
     "reassess": Flow("reassess", lambda c: python_flow(
@@ -104,7 +121,14 @@ CASES = [
     case("sync_income", "registry.fetched:2"),  # mid-run, both sources under way
     case("sync_income", "registry.committed:20"),  # all committed (4 sources), no month stored
     case("sync_employment", "registry.committed:2"),  # mid-run, committed
-    case("sync_lane_vzd", "registry.fetched:2"),  # mid-run: a chunk's answers not committed
+    case("sync_property", "registry.committed:6"),  # the four lanes under way, some committed
+    case("sync_property_vzd", "registry.fetched:2"),  # mid-run: a chunk's answers not committed
+    case("sync_property_csdd", "registry.fetched:2"),  # mid-run: a chunk's answers not committed
+    case("sync_property_csdd", "registry.committed:2"),  # two of Ogre's chunks committed
+    case("sync_property_vtua", "registry.fetched:1"),  # nothing committed yet
+    case("sync_property_vtua", "registry.committed:1"),  # one chunk committed, Ogre's last not
+    case("sync_property_ur", "registry.fetched:2"),  # mid-run: one GET per person
+    case("sync_property_ur", "registry.committed:3"),  # Ogre's chunks committed, Tukums' not
     case("nightly_sync", "registry.fetched:1"),  # population under way, registries starting
     case("reassess", "reassess.committed:2"),  # flags of two chunks committed, no cursor
     case("deliver_notifications", "outbox.sent:3"),  # the recipient holds it, the row unmarked
@@ -151,14 +175,27 @@ def reference(tmp_path_factory: pytest.TempPathFactory, rel_mock: MockHandle,
             rel_mock.reset()
             folder = tmp_path_factory.mktemp(f"reference-{name}")
             config, store = _fresh(flow.world, templates(flow.world), folder, rel_mock)
-            figures = flow.rerun(config)
+            with _environment(flow.env):
+                figures = flow.rerun(config)
             assert not _failures(figures), figures
             states[name] = worlds.end_state(store, rel_mock)
+            if flow.holds:  # its sources' facts (else the case is vacuous) and no other's
+                stored = {fact[1] for fact in states[name]["store"]["facts"]}
+                assert stored == set(flow.holds), (flow.holds, stored)
             worlds.assert_nothing_twice(store, rel_mock)
             store.close()
         return states[name]
 
     return state
+
+
+@contextmanager
+def _environment(env: Mapping[str, str]) -> Iterator[None]:
+    """``env`` set for this process and the flow processes it starts."""
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in env.items():
+            mp.setenv(key, value)
+        yield
 
 
 def _failures(figures: dict[str, Any]) -> list[str]:
@@ -171,8 +208,11 @@ def _failures(figures: dict[str, Any]) -> list[str]:
 def test_killed_at_a_crash_point_then_rerun_converges(
     name: str, point: str, tmp_path: Path, rel_mock: MockHandle,
     templates: Callable[[str], Path], reference: Callable[[str], dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     flow = FLOWS[name]
+    for key, value in flow.env.items():  # the crashed process inherits them, the re-run reads them
+        monkeypatch.setenv(key, value)
     expected = reference(name)
     rel_mock.reset()
     config, store = _fresh(flow.world, templates(flow.world), tmp_path, rel_mock)

@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 
 from tests.reliability_crash.conftest import PERSONS, SEED, Store, migrated
 from tilts.mocks.harness import MockHandle
+from tilts.mocks.world import enterprises
 from tilts.mocks.world.population import Population
 from tilts.shell.demo import seed_caseload, write_config
 from tilts.store.db import transaction
@@ -46,11 +47,30 @@ CRAFTED = ("craft", "later")  # run ids of the facts the templates write directl
 
 
 def sync_template(db: Path, mock: MockHandle) -> None:
-    """Both demo municipalities, 4 households each with an open case (12 + 7 persons)."""
+    """Both demo municipalities, 4 households each with an open case (13 + 7 persons): the
+    sample's first three and the first after them with a member holding an enterprise role, so
+    that UR (one person per GET, most persons 404) has records in each municipality."""
     config = db.with_suffix(".toml")
     write_config(config, mock.base_url, migrated(db))
-    sample = {atvk: mock.sample(atvk, 120) for atvk in (OGRE, TUKUMS)}
+    population = Population(SEED, PERSONS, today=mock.config.today)
+    sample = {atvk: _with_roles(population, mock.sample(atvk, 120)) for atvk in (OGRE, TUKUMS)}
     seed_caseload(config, sample, households=4)
+
+
+def _with_roles(population: Population, sample: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The persons of the sample's first three households and of the first later one in which
+    someone holds a role in an enterprise (``mocks/world/enterprises.py``), in that order."""
+    households: dict[str, list[dict[str, Any]]] = {}
+    for person in sample:
+        households.setdefault(str(person["householdId"]), []).append(person)
+    groups = list(households.values())
+
+    def holds_roles(members: list[dict[str, Any]]) -> bool:
+        slots = (population.resolve(p["personCode"]) for p in members)
+        return any(s is not None and enterprises.roles(population, s) for s in slots)
+
+    chosen = [*groups[:3], next(g for g in groups[3:] if holds_roles(g))]
+    return [p for members in chosen for p in members]
 
 
 def sync_config(path: Path, url: str, mock: MockHandle) -> None:

@@ -154,7 +154,7 @@ def mocks_serve(
 @app.command()
 def sync(
     service: Annotated[
-        str, typer.Argument(help="population | disability | income | employment | all")
+        str, typer.Argument(help="population | disability | income | employment | property | all")
     ] = "all",
     municipality: MunicipalityOpt = None,
     full: Annotated[

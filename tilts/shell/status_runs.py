@@ -22,7 +22,7 @@ from typing import Any
 from tilts.store.ops import process_start
 
 SYNC_FLOWS = frozenset({"nightly_sync", "nightly_fanout", "sync_population", "sync_disability",
-                        "sync_income", "sync_employment"})  # fmt: skip
+                        "sync_income", "sync_employment", "sync_property"})  # fmt: skip
 CRASHED = "CRASHED"
 
 
