@@ -34,6 +34,7 @@ from starlette.routing import Route
 
 from tilts.mocks.gateway.pipeline import problem
 from tilts.mocks.gateway.state import MockState
+from tilts.mocks.world.acquisitions import first_acquired_between
 from tilts.mocks.world.changes import ChangeEntry
 from tilts.mocks.world.population import PersonView
 
@@ -164,13 +165,15 @@ async def changes_get(state: MockState, request: Request) -> Response:
 async def persons_get(state: MockState, request: Request) -> Response:
     limit = _int(request, "limit", 100, 1, 10_000_000)
     offset = _int(request, "offset", 0, 0, 1 << 62)
-    since = request.query_params.get("acquiredSince")
-    page, nxt = state.population.sample(
-        request.query_params.get("atvk"),
-        limit,
-        offset,
-        dt.date.fromisoformat(since) if since is not None else None,
-    )
+    pop = state.population
+    keep = None
+    if (since := request.query_params.get("acquiredSince")) is not None:
+        try:
+            day = dt.date.fromisoformat(since)
+        except ValueError:
+            return problem(400, "INVALID_REQUEST", "acquiredSince must be a date YYYY-MM-DD")
+        keep = partial(first_acquired_between, pop, since=day)
+    page, nxt = pop.sample(request.query_params.get("atvk"), limit, offset, keep)
     return JSONResponse(
         {
             "persons": [

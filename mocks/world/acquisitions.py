@@ -18,12 +18,14 @@ from typing import TYPE_CHECKING
 from tilts.mocks.world.enterprises import member_roles
 from tilts.mocks.world.realestate import household_rights
 from tilts.mocks.world.vehicles import Vehicle, household_vehicles
+from tilts.registries import REGISTRIES
 
 if TYPE_CHECKING:
     from tilts.mocks.world.population import Population
 
 MOTOR = frozenset({"M1", "N1", "TRACTOR", "SELF_PROPELLED"})  # property.md §8: counted ones
 COUNTED_ROLES = frozenset({"MEMBER", "SOLE_PROPRIETOR"})
+VEHICLE_REGISTRIES = tuple(r.service for r in REGISTRIES if "VEHICLE" in r.kinds)
 
 
 def _end(v: Vehicle) -> dt.date | None:
@@ -47,7 +49,7 @@ def acquisition_days(pop: Population, index: int) -> list[dt.date]:
     born = [m.birth_date for m in hh.members]
     fleet = [
         v
-        for service in ("csdd", "vtua")
+        for service in VEHICLE_REGISTRIES
         for v in household_vehicles(pop.seed, index, born, pop.ref, service)
         if v.category in MOTOR
     ]
@@ -58,8 +60,11 @@ def acquisition_days(pop: Population, index: int) -> list[dt.date]:
     return sorted(days)
 
 
-def first_acquired_between(pop: Population, index: int, since: dt.date, until: dt.date) -> bool:
-    """Whether household ``index`` first acquires property on a day of ``since..until`` (it
-    held no such item before: the property test passed before that day, but for its dwelling)."""
+def first_acquired_between(
+    pop: Population, index: int, since: dt.date, until: dt.date | None = None
+) -> bool:
+    """Whether household ``index`` first acquires property on a day of ``since..until`` (the
+    world's today without ``until``; it held no such item before: the property test passed
+    before that day, but for its dwelling)."""
     days = acquisition_days(pop, index)
-    return bool(days) and since <= days[0] <= until
+    return bool(days) and since <= days[0] <= (until or pop.today)

@@ -25,11 +25,10 @@ import datetime as dt
 import random
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Generic, Literal, TypeVar
 
 from tilts.mocks.world import changes, households, places, timeline
-from tilts.mocks.world.acquisitions import first_acquired_between
 from tilts.mocks.world.facts import Decision, EmployerPool, HouseholdFacts, PersonFacts, build_facts
 from tilts.mocks.world.households import BaseHousehold, NamePool
 from tilts.mocks.world.views import (
@@ -285,11 +284,12 @@ class Population:
                     yield v
 
     def sample(
-        self, atvk: str | None, limit: int, offset: int = 0, acquired_since: dt.date | None = None
-    ) -> tuple[list[SampleEntry], int | None]:
+        self, atvk: str | None, limit: int, offset: int = 0,
+        keep: Callable[[int], bool] | None = None,
+    ) -> tuple[list[SampleEntry], int | None]:  # fmt: skip
         """Persons (of ``atvk``) in household order, households kept whole where possible;
-        with ``acquired_since`` only households that first acquired property on a day from
-        then to today (``mocks/world/acquisitions.py``).
+        with ``keep`` only the households (by index) it keeps (the admin API's
+        ``acquiredSince``: ``mocks/world/acquisitions.py``).
 
         ``offset`` counts persons of the filtered order. The page takes whole households while
         they fit in ``limit``; a household is cut only when it alone exceeds ``limit`` (or the
@@ -300,9 +300,7 @@ class Population:
         position = 0
         for h in range(self.household_count):
             start, end = self._hh_start[h], self._hh_start[h + 1]
-            if acquired_since is not None and not first_acquired_between(
-                self, h, acquired_since, self.today
-            ):
+            if keep is not None and not keep(h):
                 continue
             members = [
                 s

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Iterator
 
@@ -180,3 +181,16 @@ def test_admin_clock_persons_info_and_validation(mocks: MockHandle) -> None:
     assert r.status_code == 400
     mocks.reset()
     assert mocks.admin_get("clock") == {"today": "2026-11-26", "lastSeq": 0}
+
+
+def test_admin_sample_of_households_that_acquired_property_lately(mocks: MockHandle) -> None:
+    """``acquiredSince``: only whole households whose first acquisition (a second car, a right
+    besides the dwelling, an enterprise share) falls from that day to the mock's today."""
+    everyone = {p["householdId"] for p in mocks.sample(limit=2000)}
+    lately = mocks.sample(limit=2000, acquired_since=dt.date(2024, 11, 26))
+    households = {p["householdId"] for p in lately}
+    assert households and households < everyone  # some did, not all
+    assert not mocks.sample(limit=2000, acquired_since=dt.date(2026, 11, 27))  # after today
+    r = requests.get(mocks.url("/_admin/persons"), params={"acquiredSince": "2024-13-01"},
+                     timeout=10)  # fmt: skip
+    assert r.status_code == 400 and "acquiredSince" in r.json()["detail"]
