@@ -42,6 +42,18 @@ def _remember_geopandas_absent() -> None:
 _remember_geopandas_absent()
 
 
+def _register_backends() -> None:
+    """Register pandera's pandas backends now, at import, not in the first chunk a night
+    validates: the registration imports pandera's check and strategy modules (and, where
+    hypothesis is installed, hypothesis and its plugins), about a second of CPU once per
+    process that a night's first chunks paid for, in whichever lane's thread came first
+    (issue 17). pandera registers once per process (it caches the call)."""
+    pa.DataFrameSchema.register_default_backends(pd.DataFrame)
+
+
+_register_backends()
+
+
 @cache
 def _prepared(
     model: type[pa.DataFrameModel],

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, select, update
+from sqlalchemy import Select, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from tilts.registries.pmlp import PMLP
@@ -23,13 +23,19 @@ _SNAPSHOT = (
 )  # fmt: skip
 
 
+# one statement for every call: the codes bound at execution, not each coerced into the
+# statement (~5 µs a code, issue 17)
+_CODES = select(PersonCode.code, PersonCode.person_id).where(
+    PersonCode.code.in_(bindparam("codes", expanding=True))
+)
+
+
 def resolve_codes(session: Session, codes: Sequence[str]) -> dict[str, int]:
     """Map any code a person has had (current or previous) to the person's id."""
     if not codes:
         return {}
-    rows = session.connection().execute(  # Core rows: no ORM processing per row
-        select(PersonCode.code, PersonCode.person_id).where(PersonCode.code.in_(list(codes)))
-    )
+    # Core rows: no ORM processing per row
+    rows = session.connection().execute(_CODES, {"codes": list(codes)})
     return {code: pid for code, pid in rows}
 
 
@@ -261,7 +267,8 @@ def apply_population(
         found.append((pid, rec))
     out.found = len(found)
     _rekey(session, found, fetched_at, out)
-    found = [(pid, rec) for pid, rec in found if all(rec is not q for q, _ in out.quarantined)]
+    spoiled = {id(rec) for rec, _ in out.quarantined}  # the records _rekey quarantined
+    found = [(pid, rec) for pid, rec in found if id(rec) not in spoiled]
     snapshots: list[tuple[Any, ...]] = []
     for pid, rec in found:
         addr = rec.get("address") or {}
