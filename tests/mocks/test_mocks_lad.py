@@ -3,10 +3,7 @@ and the world (property.md §7: rural support for rural households, campaign-yea
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-
-import pytest
 
 from tests.mocks.test_mocks_openapi import check_answer, post, problem_code, query_all
 from tilts.mocks.harness import MockHandle
@@ -17,17 +14,6 @@ from tilts.mocks.world.rural import is_rural
 pytest_plugins = ["tilts.mocks.pytest_plugin"]
 MOCK_SERVER_OPTIONS = {"persons": 2000}
 MONTHS = {"fromMonth": "2025-12", "toMonth": "2026-11"}
-
-
-@pytest.fixture(scope="module")
-def local() -> Population:
-    return Population(42, 2000)
-
-
-@pytest.fixture
-def mocks(mock_server: MockHandle) -> Iterator[MockHandle]:
-    mock_server.reset()
-    yield mock_server
 
 
 def _farmers(local: Population) -> list[str]:

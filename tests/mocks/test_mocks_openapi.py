@@ -140,12 +140,6 @@ def problem_code(service: str, r: requests.Response) -> tuple[int, str, str]:
 
 
 # ------------------------------------------------------------------------- documents
-@pytest.fixture
-def mocks(mock_server: MockHandle) -> Iterator[MockHandle]:
-    mock_server.reset()
-    yield mock_server
-
-
 @pytest.mark.parametrize("service", sorted(SERVICES))
 def test_document_is_served_without_a_token(mocks: MockHandle, service: str) -> None:
     r = requests.get(mocks.url(f"{SERVICES[service].PATH}/openapi.json"), timeout=10)

@@ -4,10 +4,6 @@ paid to the parent, monthly)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from tests.mocks.test_mocks_openapi import check_answer, post, problem_code, query_all
 from tilts.mocks.harness import MockHandle
 from tilts.mocks.world import ugfa as ugfa_world
@@ -17,17 +13,6 @@ from tilts.mocks.world.population import Population
 pytest_plugins = ["tilts.mocks.pytest_plugin"]
 MOCK_SERVER_OPTIONS = {"persons": 2000}
 MONTHS = {"fromMonth": "2025-12", "toMonth": "2026-11"}
-
-
-@pytest.fixture(scope="module")
-def local() -> Population:
-    return Population(42, 2000)
-
-
-@pytest.fixture
-def mocks(mock_server: MockHandle) -> Iterator[MockHandle]:
-    mock_server.reset()
-    yield mock_server
 
 
 def _children_of_single_parents(local: Population) -> list[str]:

@@ -6,10 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 import requests
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
@@ -29,17 +27,6 @@ pytest_plugins = ["tilts.mocks.pytest_plugin"]
 MOCK_SERVER_OPTIONS = {"persons": 2000}
 PATH = f"{ur.PATH}/natural-person"
 MEMBER = "90000000040"
-
-
-@pytest.fixture(scope="module")
-def local() -> Population:
-    return Population(42, 2000)
-
-
-@pytest.fixture
-def mocks(mock_server: MockHandle) -> Iterator[MockHandle]:
-    mock_server.reset()
-    yield mock_server
 
 
 def get(mocks: MockHandle, code: str, token: str | None = None, **headers: str) -> Any:

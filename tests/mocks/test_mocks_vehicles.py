@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -26,22 +25,6 @@ MOCK_SERVER_OPTIONS = {"persons": 2000}
 TODAY = "2026-11-26"
 REF = dt.date.fromisoformat(TODAY)
 SERVICES = ["csdd", "vtua"]
-
-
-@pytest.fixture(scope="module")
-def local() -> Population:
-    return Population(42, 2000)
-
-
-@pytest.fixture
-def mocks(mock_server: MockHandle) -> Iterator[MockHandle]:
-    mock_server.reset()
-    yield mock_server
-
-
-@pytest.fixture(scope="module")
-def everyone(local: Population) -> list[str]:
-    return [local.base_code(s) for s in range(local.size)]
 
 
 # ------------------------------------------------------------------------- both registries

@@ -4,11 +4,8 @@ and the population."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-
-import pytest
 
 from tests.mocks.test_mocks_openapi import check_answer, post, problem_code, query_all
 from tilts.mocks.harness import MockHandle
@@ -17,22 +14,6 @@ from tilts.mocks.world.population import Population
 pytest_plugins = ["tilts.mocks.pytest_plugin"]
 MOCK_SERVER_OPTIONS = {"persons": 2000}
 MONTHS = {"fromMonth": "2025-11", "toMonth": "2026-10"}
-
-
-@pytest.fixture(scope="module")
-def local() -> Population:
-    return Population(42, 2000)
-
-
-@pytest.fixture
-def mocks(mock_server: MockHandle) -> Iterator[MockHandle]:
-    mock_server.reset()
-    yield mock_server
-
-
-@pytest.fixture(scope="module")
-def everyone(local: Population) -> list[str]:
-    return [local.base_code(s) for s in range(local.size)]
 
 
 def test_outcomes_in_request_order(mocks: MockHandle, local: Population) -> None:

@@ -4,7 +4,6 @@ document, the VDEĀVK mock and the population."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -22,17 +21,6 @@ MOCK_SERVER_OPTIONS = {"persons": 2000}
 D = "{urn:lv:vdeavk:disability:v1}"
 MONTHS = {"fromMonth": "2026-08", "toMonth": "2026-10"}
 PENSIONS = {"OLD_AGE_PENSION", "SERVICE_PENSION"}
-
-
-@pytest.fixture(scope="module")
-def local() -> Population:
-    return Population(42, 2000)
-
-
-@pytest.fixture
-def mocks(mock_server: MockHandle) -> Iterator[MockHandle]:
-    mock_server.reset()
-    yield mock_server
 
 
 def _changed_code(local: Population) -> tuple[str, str]:

@@ -29,11 +29,6 @@ SCHEMAS = {s: etree.XMLSchema(etree.parse(str(WSDL / name))) for s, name in XSD.
 SERVICES = list(XSD)
 
 
-@pytest.fixture(scope="module")
-def local() -> Population:
-    return Population(42, 2000)
-
-
 def _client(mock_server: MockHandle, service: str) -> SoapTestClient:
     mock_server.reset()
     return SoapTestClient(mock_server, service=service)

@@ -197,3 +197,17 @@ def check(
         worlds.assert_nothing_twice(store, rel_mock)
     finally:
         store.close()
+
+
+def converges(cases: list[Any]) -> Callable[..., None]:
+    """The suite's test over ``cases``: each (flow, crash point) killed, re-run, compared."""
+
+    @pytest.mark.parametrize(("name", "point"), cases)
+    def test(
+        name: str, point: str, tmp_path: Path, rel_mock: MockHandle,
+        templates: Callable[[str], Path], reference: Callable[[str], dict[str, Any]],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:  # fmt: skip
+        check(name, point, tmp_path, rel_mock, templates, reference, monkeypatch)
+
+    return test

@@ -6,14 +6,9 @@ so the two halves run on two test workers)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
-
 import pytest
 
-from tests.reliability_crash.crash import case, check, reference, templates  # noqa: F401
-from tilts.mocks.harness import MockHandle
+from tests.reliability_crash.crash import case, converges, reference, templates  # noqa: F401
 
 pytestmark = pytest.mark.slow  # a flow process per case, each importing Prefect: minutes
 
@@ -29,10 +24,4 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("name", "point"), CASES)
-def test_killed_at_a_crash_point_then_rerun_converges(
-    name: str, point: str, tmp_path: Path, rel_mock: MockHandle,
-    templates: Callable[[str], Path], reference: Callable[[str], dict[str, Any]],  # noqa: F811
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
-    check(name, point, tmp_path, rel_mock, templates, reference, monkeypatch)
+test_killed_at_a_crash_point_then_rerun_converges = converges(CASES)
