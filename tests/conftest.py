@@ -221,6 +221,14 @@ def prefect_harness() -> Iterator[None]:
 
 
 @pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config):  # type: ignore[no-untyped-def]
+    """``-n auto``: one worker more than the cores. Much of the suite waits (servers starting,
+    timeouts waited out, a schedule's minute) rather than computes: a CI run with a worker per
+    core held the two cores at a load average of about 1.5."""
+    return (os.cpu_count() or 1) + 1
+
+
+@pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):  # type: ignore[no-untyped-def]
     """pytest-xdist's ``--dist loadfile``, the longest files first (tests/scheduling.py)."""
     if config.getvalue("dist") != "loadfile":
