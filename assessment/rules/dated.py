@@ -28,7 +28,8 @@ _TYPES = {t.value for t in HouseholdType}
 _RowT = TypeVar("_RowT", HousingCoefficientRow, SavingsLimitRow, HousingNormRow)
 
 
-def _source(reader: TomlReader, row: Table, key: str) -> str:
+def required_source(reader: TomlReader, row: Table, key: str) -> str:
+    """The row's ``source``: required and not blank (every rule row names where it comes from)."""
     source = reader.text(reader.required(row, "source", key), f"{key}.source")
     if not source.strip():
         raise reader.fail(f"{key}.source", "must name where the row comes from")
@@ -67,7 +68,7 @@ def coefficient_rows(
             HousingCoefficientRow(
                 in_force_from=reader.date(reader.required(row, "from", row_key), f"{row_key}.from"),
                 coefficients=named,
-                source=_source(reader, row, row_key),
+                source=required_source(reader, row, row_key),
                 modelled=reader.flag(row.get("modelled", False), f"{row_key}.modelled"),
                 atvk=atvk,
             )
@@ -92,7 +93,7 @@ def savings_rows(reader: TomlReader, value: object, key: str) -> tuple[SavingsLi
             SavingsLimitRow(
                 in_force_from=reader.date(reader.required(row, "from", row_key), f"{row_key}.from"),
                 amount=None if poor else reader.money(row["amount"], f"{row_key}.amount"),
-                source=_source(reader, row, row_key),
+                source=required_source(reader, row, row_key),
                 modelled=reader.flag(row.get("modelled", False), f"{row_key}.modelled"),
             )
         )
@@ -123,7 +124,7 @@ def norm_rows(
             HousingNormRow(
                 in_force_from=reader.date(reader.required(row, "from", row_key), f"{row_key}.from"),
                 norms=norms,
-                source=_source(reader, row, row_key),
+                source=required_source(reader, row, row_key),
                 modelled=reader.flag(row.get("modelled", False), f"{row_key}.modelled"),
             )
         )

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from tilts.assessment.rules.dated import coefficient_rows, norm_rows, savings_rows
+from tilts.assessment.rules.dated import (
+    coefficient_rows,
+    norm_rows,
+    required_source,
+    savings_rows,
+)
 from tilts.assessment.rules.tables import (
     CategoryRules,
     GmiBenefitRules,
@@ -54,7 +59,7 @@ def _national_rows(reader: TomlReader, data: Table) -> tuple[NationalThresholdRo
                 low_income_ceiling=reader.rate(
                     reader.required(row, "low_income_ceiling", key), f"{key}.low_income_ceiling"
                 ),
-                source=reader.text(row.get("source", ""), f"{key}.source"),
+                source=required_source(reader, row, key),
                 modelled=reader.flag(row.get("modelled", False), f"{key}.modelled"),
             )
         )
@@ -72,7 +77,7 @@ def _minimum_wage_rows(reader: TomlReader, data: Table) -> tuple[MinimumWageRow,
             MinimumWageRow(
                 in_force_from=reader.date(reader.required(row, "from", key), f"{key}.from"),
                 amount=reader.money(reader.required(row, "amount", key), f"{key}.amount"),
-                source=reader.text(row.get("source", ""), f"{key}.source"),
+                source=required_source(reader, row, key),
                 modelled=reader.flag(row.get("modelled", False), f"{key}.modelled"),
             )
         )
@@ -94,7 +99,7 @@ def _pension_age_rows(reader: TomlReader, data: Table) -> tuple[PensionAgeRow, .
                 in_force_from=reader.date(reader.required(row, "from", key), f"{key}.from"),
                 years=reader.integer(reader.required(row, "years", key), f"{key}.years", 1),
                 months=months,
-                source=reader.text(row.get("source", ""), f"{key}.source"),
+                source=required_source(reader, row, key),
                 modelled=reader.flag(row.get("modelled", False), f"{key}.modelled"),
             )
         )
@@ -264,13 +269,22 @@ def parse_national(data: Table, source: str) -> Rules:
 
 
 def parse_municipality_rows(
-    atvk: str, rows: object, source: str, key: str, name: str = ""
+    atvk: str,
+    rows: object,
+    source: str,
+    key: str,
+    name: str = "",
+    *,
+    require_source: bool = False,
 ) -> tuple[MunicipalityThresholdRow, ...]:
     """Parse one municipality's array of rows (``[[municipalities."<ATVK>".rows]]``).
 
     Each row: ``from`` (date), ``low_income`` (``{first, other}``), optional
     ``housing_norms`` (expense type → ``{first, other}``), ``source``, ``modelled``. The
-    application config can reuse this shape for an operator's own thresholds.
+    application config can reuse this shape for an operator's own thresholds. Every row names
+    where it comes from: with ``require_source`` (the packaged file) a row without a
+    ``source`` is an error; otherwise such a row's source is the file and key it was read from
+    (an operator's row in ``tilts.toml``). A blank ``source`` is always an error.
 
     Raises:
         ConfigError: naming the key and ``source``.
@@ -296,7 +310,11 @@ def parse_municipality_rows(
                 ),
                 housing_norms=norms,
                 name=name,
-                source=reader.text(row.get("source", ""), f"{row_key}.source"),
+                source=(
+                    required_source(reader, row, row_key)
+                    if require_source or "source" in row
+                    else f"{source}, {row_key}"
+                ),
                 modelled=reader.flag(row.get("modelled", False), f"{row_key}.modelled"),
             )
         )
@@ -331,7 +349,12 @@ def parse_municipalities(
         name = reader.text(table.get("name", ""), f"{key}.name")
         rows.extend(
             parse_municipality_rows(
-                atvk, reader.required(table, "rows", key), source, f"{key}.rows", name
+                atvk,
+                reader.required(table, "rows", key),
+                source,
+                f"{key}.rows",
+                name,
+                require_source=True,
             )
         )
     return tuple(rows), tuple(coefficients)

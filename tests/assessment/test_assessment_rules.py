@@ -179,6 +179,68 @@ def test_packaged_files_are_valid_toml_with_sources() -> None:
         text = resources.files("tilts.assessment.rules").joinpath(name).read_text(encoding="utf-8")
         data = tomllib.loads(text)
         assert data
+    # issue 16: every rule row names its source — each dated row of every table, as loaded
+    rules = default_rules()
+    municipal = [row for rows in rules.municipalities.values() for row in rows]
+    own_k = [row for rows in rules.municipal_coefficients.values() for row in rows]
+    prop = rules.property
+    tables: dict[str, tuple[object, ...]] = {
+        "thresholds": rules.thresholds,
+        "minimum_wage": rules.minimum_wage,
+        "pension_age": rules.pension_age,
+        "municipalities.rows": tuple(municipal),
+        "housing_coefficients": rules.housing_coefficients,
+        "municipalities.housing_coefficients": tuple(own_k),
+        "savings_limit": rules.savings_limits,
+        "housing_norms": rules.housing_norms,
+        "property": (*prop.dwelling, *prop.other_real_estate, *prop.vehicles, *prop.enterprises),
+    }
+    for table, rows in tables.items():
+        for row in rows:
+            assert str(getattr(row, "source", "")).strip(), (table, row)
+    assert len(rules.thresholds) == 5 and len(municipal) == 8
+    assert len(rules.housing_coefficients) == 8 and len(rules.savings_limits) == 2
+
+
+def _national_data() -> dict[str, object]:
+    from importlib import resources
+
+    text = resources.files("tilts.assessment.rules").joinpath("national.toml").read_text("utf-8")
+    return tomllib.loads(text, parse_float=D)
+
+
+@pytest.mark.parametrize("table", ["thresholds", "minimum_wage", "pension_age"])
+@pytest.mark.parametrize("source", [None, "  "])
+def test_a_national_row_without_a_source_is_refused(table: str, source: str | None) -> None:
+    from tilts.assessment.rules.loading import parse_national
+
+    data = _national_data()
+    rows = data[table]
+    assert isinstance(rows, list)
+    if source is None:
+        del rows[0]["source"]
+    else:
+        rows[0]["source"] = source
+    with pytest.raises(ConfigError, match=rf"national\.toml.*{table}\[0\]"):
+        parse_national(data, "national.toml")
+
+
+def test_a_packaged_municipality_row_needs_a_source_an_operators_row_names_its_key() -> None:
+    from tilts.assessment.rules.loading import parse_municipalities
+
+    row = {"from": "2026-01-01", "low_income": {"first": "595.00", "other": "416.00"}}
+    with pytest.raises(ConfigError, match=r"rows\[0\]\.source"):
+        parse_municipalities({"municipalities": {OGRE: {"rows": [row]}}}, "municipalities.toml")
+    with pytest.raises(ConfigError, match=r"rows\[0\]\.source"):
+        parse_municipality_rows(OGRE, [{**row, "source": " "}], source="tilts.toml", key="rows")
+    (configured,) = parse_municipality_rows(
+        "0800000", [row], source="tilts.toml", key="municipalities.new.low_income_thresholds"
+    )
+    assert configured.source == "tilts.toml, municipalities.new.low_income_thresholds[0]"
+    (sourced,) = parse_municipality_rows(
+        OGRE, [{**row, "source": "Ogre's binding regulations"}], source="tilts.toml", key="rows"
+    )
+    assert sourced.source == "Ogre's binding regulations"
 
 
 # --- money and periods -------------------------------------------------------------------------
