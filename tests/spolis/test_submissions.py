@@ -20,7 +20,13 @@ from sqlalchemy import select
 from tilts.flows.spolis import submit_decisions, submit_payments
 from tilts.shell.cli_spolis import exit_code
 from tilts.store.db import transaction
-from tilts.store.decisions import NewDecision, NewPayment, record_decisions, record_payments
+from tilts.store.decisions import (
+    NewDecision,
+    NewPayment,
+    record_decisions,
+    record_payments,
+    schedule_payments,
+)
 from tilts.store.models import Quarantine
 from tilts.store.models_spolis import SpolisBatch, SpolisSubmission
 from tilts.store.ops import ensure_municipality, now
@@ -193,3 +199,61 @@ def test_one_run_at_a_time_payments_wait_dry_run_writes_masked_file(world: World
     records = body["batches"][0]["records"]
     assert len(records) == 15 and all(r["personCode"].endswith("****") for r in records)
     assert {r["version"] for r in records} == {1}
+
+
+def _march_2026_housing_benefit() -> tuple[Any, list[tuple[str, Decimal]]]:
+    """The ministry's 2026 example through the calculator: a single pensioner, pension 500.00,
+    rent 300.00, applying 2026-03-10 (assessment.md §5)."""
+    from tilts.assessment import assess, case_from_data
+
+    pension = [{"month": m, "benefitType": "OLD_AGE_PENSION", "paidAmount": "500.00"}
+               for m in ("2025-12", "2026-01", "2026-02")]  # fmt: skip
+    case = case_from_data({
+        "municipality": OGRE, "applicationDate": "2026-03-10", "savings": "0.00",
+        "propertyConditionsMet": True, "cooperationAgreement": False,
+        "housingExpenses": {"RENT": "300.00"},
+        "members": [{"id": "b1", "birthDate": "1950-07-08", "vsaa": pension}],
+    })  # fmt: skip
+    housing = assess(case).housing_benefit
+    assert housing is not None
+    return housing, [(str(m.month), m.amount) for m in housing.schedule]
+
+
+@pytest.mark.postgres
+def test_a_benefit_month_by_month_first_amount_on_the_decision_each_month_on_its_payment(
+    world: World,
+) -> None:
+    """Issue 16: a housing benefit granted in March 2026 runs at K 2.5 in March-April
+    (187 × 2.5 + 300.00 − 500.00 = 267.50) and 2.1 from May (187 × 2.1 + 300.00 − 500.00 =
+    192.70). The store's decision keeps the first month's amount and its payments follow the
+    schedule; SPOLIS receives the decision with 267.50 and each month's payment with its own
+    amount."""
+    housing, schedule = _march_2026_housing_benefit()
+    assert schedule == [("2026-03", Decimal("267.50")), ("2026-04", Decimal("267.50"))] + [
+        (f"2026-0{m}", Decimal("192.70")) for m in range(5, 9)
+    ]
+    with transaction(world.factory) as s:
+        mid = _mid(world)
+        decision = NewDecision(
+            "B-K", world.households["HH-B"], "BENEFIT_HOUSING", "GRANTED", date(2026, 3, 10),
+            date(2026, 3, 10), valid_from=housing.valid_from, valid_to=housing.valid_to,
+            monthly_amount=housing.monthly_amount,
+        )  # fmt: skip
+        record_decisions(s, mid, [decision], now())
+        record_payments(s, mid, schedule_payments(
+            "B-K", schedule, "CASH", lambda month: date.fromisoformat(f"{month}-20")))  # fmt: skip
+    decided = world.run(submit_decisions, municipality=OGRE)
+    assert decided["submissions_accepted"] == 15, decided
+    b1 = world.persons["HH-B"][0]
+    record = _at_spolis(world, "decisions")[f"B-K:{b1}"]["record"]
+    assert (record["monthlyAmount"], record["validFrom"], record["validTo"]) == (
+        "267.50", "2026-03-01", "2026-08-31")  # fmt: skip
+    paid = world.run(submit_payments, municipality=OGRE)
+    assert (paid["records_changed"], paid["submissions_accepted"]) == (9, 9), paid
+    at_spolis = {
+        r["record"]["month"]: r["record"]["amount"]
+        for rid, r in _at_spolis(world, "payments").items()
+        if rid.startswith("B-K-")
+    }
+    assert at_spolis == {"2026-03": "267.50", "2026-04": "267.50", "2026-05": "192.70",
+                         "2026-06": "192.70", "2026-07": "192.70", "2026-08": "192.70"}  # fmt: skip
