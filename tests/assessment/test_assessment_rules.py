@@ -291,3 +291,32 @@ def test_add_months_clamps() -> None:
 def test_months_are_ascii_digits_only(text: str) -> None:
     with pytest.raises(ValueError, match="YYYY-MM"):
         Month.parse(text)
+
+
+def test_national_norms_and_a_municipalitys_own_k_are_read_from_toml() -> None:
+    """Issue 16: national expense norms are configurable rows (``[[housing_norms]]`` in
+    national.toml) and a municipality's own K rows (``housing_coefficients`` beside its
+    ``rows``) may name only the household types it raises."""
+    from tilts.assessment.rules import HouseholdType
+    from tilts.assessment.rules.loading import parse_municipalities, parse_national
+
+    data = _national_data()
+    data["housing_norms"] = [
+        {"from": dt.date(2026, 1, 1), "source": "MK 809 annex 3 (test)",
+         "norms": {"ELECTRICITY": {"first": "30.00", "other": "10.00"}}},
+    ]  # fmt: skip
+    (norm,) = parse_national(data, "national.toml").housing_norms
+    assert (norm.in_force_from, norm.norms["ELECTRICITY"].for_household(2)) == (
+        dt.date(2026, 1, 1), D("40.00"))  # fmt: skip
+    data["housing_norms"][0]["norms"] = {"POOL": {"first": "1", "other": "1"}}  # type: ignore[index]
+    with pytest.raises(ConfigError, match=r"housing_norms\[0\]\.norms\.POOL"):
+        parse_national(data, "national.toml")
+    own = {"from": dt.date(2026, 1, 1), "other": "2", "source": "Ogre's regulations (test)"}
+    row = {"from": "2026-01-01", "low_income": {"first": "595.00", "other": "416.00"},
+           "source": "test"}  # fmt: skip
+    table = {OGRE: {"rows": [row], "housing_coefficients": [own]}}
+    _, (k,) = parse_municipalities({"municipalities": table}, "municipalities.toml")
+    assert (k.atvk, dict(k.coefficients)) == (OGRE, {HouseholdType.OTHER: D("2")})
+    del own["source"]
+    with pytest.raises(ConfigError, match=r"housing_coefficients\[0\]\.source"):
+        parse_municipalities({"municipalities": table}, "municipalities.toml")
