@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tilts.assessment import assess
-from tilts.assessment.rules import HouseholdType, load_rules
+from tilts.assessment.rules import HouseholdType, Rules, load_rules
 from tilts.assessment.rules.tables import HousingCoefficientRow, Rate
 from tilts.flows.context import night_context
 from tilts.flows.runtime import close_runtime, open_runtime
@@ -72,10 +72,11 @@ APPLIED = {
 }
 
 
-def _seed(factory: sessionmaker[Session]) -> None:
-    """Each household's application, the calculator's decisions and the scheduled payments."""
+def _seed(factory: sessionmaker[Session], rules: Rules | None = None) -> None:
+    """Each household's application, the calculator's decisions (under ``rules``, the packaged
+    ones by default) and the scheduled payments."""
     ids = craft(factory, HOUSEHOLDS, fetched_at=now() - timedelta(days=1))
-    rules = load_rules()
+    rules = rules or load_rules()
     with transaction(factory) as s:
         mid = ensure_municipality(s, OGRE, "Ogres novads")
         apps, decisions, payments = [], [], []
@@ -184,3 +185,52 @@ def test_a_dated_row_over_granted_months_flags_the_differences_both_ways(
             "GMI benefit HH-WORKER-G under the rules in force now: "
             "2026-02: paid 87.00, due 80.00 (−7.00)"),
     }  # fmt: skip
+
+
+def _before_the_february_2026_amendment() -> Rules:
+    """The packaged rules without the transitional 2026-01-01 K row: the 2025 figures (2.1 /
+    1.7 / 1.7 / 1.3) stay in force until the 2026-05-01 row, as before the amendment."""
+    rules = load_rules()
+    rows = tuple(r for r in rules.housing_coefficients if r.in_force_from != date(2026, 1, 1))
+    assert len(rows) == len(rules.housing_coefficients) - 1
+    return dataclasses.replace(rules, housing_coefficients=rows)
+
+
+@pytest.mark.postgres
+def test_the_february_2026_amendment_flags_the_granted_january_and_february(
+    crafted: tuple[Path, sessionmaker[Session]], prefect_harness: None
+) -> None:
+    """The amendment in force 2026-02-28 set K 2.5 for a single pensioner from 2026-01-01 to
+    2026-04-30. HH-PENSIONER's benefit, granted before it at K 2.1: 166 × 2.1 + 300 − 500 =
+    148.60 in Oct–Dec 2025, 187 × 2.1 + 300 − 500 = 192.70 in Jan–Mar 2026, paid through
+    February. With the amendment's row January and February are due 187 × 2.5 + 300 − 500 =
+    267.50 (+74.80 each); 2025 is untouched, March is not paid yet, and the GMI benefit (no K)
+    and the household without a benefit are not flagged."""
+    config, factory = crafted
+    before = _before_the_february_2026_amendment()
+    _seed(factory, before)
+    assert _paid(factory)["HH-PENSIONER-H"] == {
+        "2025-10": "148.60", "2025-11": "148.60", "2025-12": "148.60",
+        "2026-01": "192.70", "2026-02": "192.70"}  # fmt: skip
+    rt = open_runtime("reassess", str(config))
+    try:
+        night = night_context(rt, OGRE, TODAY)
+        assert recalculate(rt, night, before)["decisions"] == 0  # the rules then in force
+        done = recalculate(rt, night, rules_for(rt.settings))  # the packaged rules: amended
+        assert done == {"decisions": 2, "unassessable": 0, "flags": 1}
+    finally:
+        close_runtime(rt)
+    with factory() as s:
+        flags = [
+            (rid, f.reason, f.detail)
+            for f, rid in s.execute(
+                select(HouseholdFlag, Decision.record_id).join(
+                    Decision, Decision.id == HouseholdFlag.decision_id
+                )
+            ).tuples()
+        ]
+    assert flags == [
+        ("HH-PENSIONER-H", "RECALCULATION_DUE",
+         "housing benefit HH-PENSIONER-H under the rules in force now: "
+         "2026-01: paid 192.70, due 267.50 (+74.80); 2026-02: paid 192.70, due 267.50 (+74.80)"),
+    ]  # fmt: skip
