@@ -40,7 +40,8 @@ ATTACKS: list[tuple[str, str, str]] = [
      "tests/hostile/test_attack_mocks.py"),
     ("`read_timeout_s = inf` or `1e308`, a 100,000-deep TOML or JSON, a 5,000-digit number, "
      "`applicationDate` 9999-12-31, `--limit 99999999999999999999`, `notify --lease inf`, a "
-     "`bogus://` store URL, `assess --case /dev/zero`, a 302-character `user_id`",
+     "`bogus://` store URL, `assess --case /dev/zero`, a 302-character `user_id`, a 20- or "
+     "5,000-digit id to `notify --retry-parked` or `quarantine discard`",
      "exit 2 with a message naming what is wrong, never a traceback; the case file read up to 1 MiB",
      "tests/hostile/test_attack_values.py"),
 ]  # fmt: skip
