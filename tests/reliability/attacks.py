@@ -32,8 +32,10 @@ ATTACKS: list[tuple[str, str, str]] = [
     ("a fault id (a UUID) holding eleven digits in a log line",
      "stays quotable; a personal code in any context is still masked",
      "tests/hostile/test_attack_masking.py"),
-    ("`mocks serve --require-client-cert` without `--tls-ca`; `--tls-cert missing`; the port taken",
-     "exit 2 with a message; exit 2 naming the file; exit 3 before the banner",
+    ("`mocks serve --require-client-cert` without `--tls-ca`; `--tls-cert missing`; the port taken; "
+     "`--persons` 0, -5 or 20 digits (also `demo`, `python -m tilts.mocks`)",
+     "exit 2 with a message; exit 2 naming the file; exit 3 before the banner; exit 2 naming "
+     "`persons`, nothing created",
      "tests/hostile/test_attack_mocks.py"),
     ("a web page posting `text/plain` or from a foreign `Origin` to the mock's admin API",
      "415 / 403; nothing changes",
