@@ -124,6 +124,15 @@ def test_a_population_the_world_cannot_have_is_refused(persons: str, tmp_path: P
     assert "Traceback" not in proc.stderr and not work.exists()  # refused before anything
 
 
+@pytest.mark.parametrize("households", ["0", "-5", "99999999999999999999"])
+def test_a_demo_caseload_out_of_bounds_is_refused(households: str, tmp_path: Path) -> None:
+    work = tmp_path / "demo"
+    proc = tilts("demo", "--households", households, "--workdir", str(work), cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "--households" in proc.stderr and "Traceback" not in proc.stderr
+    assert not work.exists()
+
+
 @pytest.mark.parametrize(
     ("option", "named"), [("--persons=0", "persons"), ("--today=2026-13-01", "today")]
 )
