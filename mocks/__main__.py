@@ -12,7 +12,9 @@ import logging
 import socket
 import sys
 
+from tilts.kernel.errors import TiltsError
 from tilts.mocks.command import build_config, serve
+from tilts.mocks.config import MockConfig
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,7 +37,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fd", type=int, help="serve on this inherited, bound socket")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    config = build_config(
+    try:
+        config = _config(args)
+    except TiltsError as exc:  # a bad option or config file: its message, exit 2
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    sock = socket.socket(fileno=args.fd) if args.fd is not None else None
+    with contextlib.suppress(KeyboardInterrupt):
+        serve(config, sock)
+    return 0
+
+
+def _config(args: argparse.Namespace) -> MockConfig:
+    return build_config(
         args.host,
         args.port,
         args.seed,
@@ -50,10 +64,6 @@ def main(argv: list[str] | None = None) -> int:
         args.today,
         args.token_ttl_s,
     )
-    sock = socket.socket(fileno=args.fd) if args.fd is not None else None
-    with contextlib.suppress(KeyboardInterrupt):
-        serve(config, sock)
-    return 0
 
 
 if __name__ == "__main__":

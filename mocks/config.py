@@ -75,6 +75,10 @@ DEFAULT_CLIENTS: tuple[ClientSpec, ...] = (
 )
 
 
+# The world's slots are 25 bits (mocks/world/population.py ``_SLOT_BITS``).
+MAX_PERSONS = (1 << 25) - 1
+
+
 @dataclass(frozen=True)
 class MockConfig:
     """Everything the mock server needs; immutable, passed to
@@ -104,7 +108,15 @@ class MockConfig:
         if unknown:
             raise ConfigError(f"unknown mock option(s): {', '.join(unknown)}")
         if isinstance(changes.get("today"), str):
-            changes["today"] = dt.date.fromisoformat(changes["today"])
+            try:
+                changes["today"] = dt.date.fromisoformat(changes["today"])
+            except ValueError:
+                raise ConfigError(f"today: {changes['today']!r} is not a date YYYY-MM-DD") from None
+        persons = changes.get("persons", self.persons)
+        if isinstance(persons, bool) or not isinstance(persons, int):
+            raise ConfigError("persons: must be a whole number")
+        if not 1 <= persons <= MAX_PERSONS:
+            raise ConfigError(f"persons: must be from 1 to {MAX_PERSONS:,} (got {persons:,})")
         return dataclasses.replace(self, **changes)
 
     def client(self, client_id: str) -> ClientSpec | None:

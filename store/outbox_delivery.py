@@ -184,11 +184,15 @@ def release(session: Session, c: Claimed) -> bool:
 
 
 def _find(session: Session, ref: str) -> Notification:
-    col = Notification.id if ref.isdigit() else Notification.notification_id
-    value: Any = int(ref) if ref.isdigit() else ref
-    row = session.scalar(select(Notification).where(col == value))
+    # a row id is a BIGINT of ASCII digits; anything else (a 5,000-digit or full-width number
+    # too) is looked up as a notification id and is then simply not found
+    by_id = ref.isascii() and ref.isdigit() and len(ref) <= 18
+    col = Notification.id if by_id else Notification.notification_id
+    value: Any = int(ref) if by_id else ref
+    row = session.scalar(select(Notification).where(col == value)) if len(ref) <= 36 else None
     if row is None:
-        raise InputError(f"notification {ref}: no such notification")
+        shown = ref if len(ref) <= 36 else f"{ref[:36]}…"
+        raise InputError(f"notification {shown}: no such notification")
     if row.state != "PARKED":
         raise InputError(f"notification {ref}: is {row.state}, only a PARKED one can be resolved")
     return row

@@ -45,7 +45,7 @@ def parse_period(kind: str, period: str) -> str:
     try:
         if kind == "MONTHLY":
             return str(Month.parse(period))
-        if len(period) == 4 and period.isdigit() and int(period) >= 1:
+        if len(period) == 4 and period.isascii() and period.isdigit() and int(period) >= 1:
             return period
     except ValueError:
         pass

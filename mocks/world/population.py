@@ -206,7 +206,7 @@ class Population:
     # ------------------------------------------------------------------ lookups
     def resolve(self, code: str) -> int | None:
         """Slot of a current or previous code (``None`` when unknown or malformed)."""
-        if len(code) != 11 or not code.isdigit():
+        if len(code) != 11 or not (code.isascii() and code.isdigit()):  # int() reads "٠١…"
             return None
         slot = self.overlay.slot_of_new_code(code)
         if slot is not None:

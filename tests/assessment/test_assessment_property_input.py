@@ -221,6 +221,23 @@ def test_the_national_file_needs_every_rule() -> None:
         parse_property_file({"dwelling": [], "other_real_estate": []}, "property.toml")
 
 
+@pytest.mark.parametrize(
+    ("atvk", "ok"), [("0040000", True), ("٠٠٤٠٠٠٠", False), ("００４００００", False)]
+)
+def test_a_municipality_table_is_named_by_seven_ascii_digits(atvk: str, ok: bool) -> None:
+    """str.isdigit() also takes Arabic-Indic and full-width digits; an ATVK code is ASCII."""
+    import tomllib
+    from importlib import resources
+
+    text = resources.files("tilts.assessment.rules").joinpath("property.toml").read_text("utf-8")
+    data = {**tomllib.loads(text), "municipalities": {atvk: {}}}
+    if ok:
+        parse_property_file(data, "property.toml")
+        return
+    with pytest.raises(ConfigError, match="the ATVK code must be 7 digits"):
+        parse_property_file(data, "property.toml")
+
+
 def test_explain_lists_the_property_items(tmp_path: Path) -> None:
     path = tmp_path / "case.json"
     path.write_text(json.dumps(CASE), encoding="utf-8")

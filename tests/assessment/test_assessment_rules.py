@@ -167,9 +167,13 @@ def test_operator_row_errors_name_the_key_and_file(rows: list[object], key: str)
     assert key in str(caught.value)
 
 
-def test_atvk_must_have_seven_digits() -> None:
+# ASCII digits only: str.isdigit() also takes Arabic-Indic and full-width digits
+@pytest.mark.parametrize(
+    "atvk", ["40000", "\u0660\u0660\u0664\u0660\u0660\u0660\u0660", "００４００００"]
+)
+def test_atvk_must_have_seven_digits(atvk: str) -> None:
     with pytest.raises(ConfigError, match="7 digits"):
-        parse_municipality_rows("40000", [], source="tilts.toml", key="rows")
+        parse_municipality_rows(atvk, [], source="tilts.toml", key="rows")
 
 
 def test_packaged_files_are_valid_toml_with_sources() -> None:

@@ -45,6 +45,7 @@ CASES = [
     (["spolis", "decisions"], 0),  # nothing to send
     (["spolis", "monthly", "--month", "2026-13"], 2),
     (["spolis", "annual", "--year", "26"], 2),
+    (["spolis", "annual", "--year", "٢٠٢٦"], 2),  # ASCII digits only, refused before sending
     (["quarantine", "discard"], 2),  # names no record
     (["config", "check"], 3),
     (["spolis", "monthly", "--month", "2026-10"], 3),

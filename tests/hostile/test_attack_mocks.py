@@ -110,3 +110,47 @@ def test_admin_accepts_json_from_its_own_origin(mock: MockHandle) -> None:
         timeout=10,
     )
     assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize("persons", ["0", "-5", "99999999999999999999"])
+def test_a_population_the_world_cannot_have_is_refused(persons: str, tmp_path: Path) -> None:
+    proc = tilts("mocks", "serve", "--persons", persons, "--port", "0", cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert "persons: must be from 1 to 33,554,431" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    work = tmp_path / "demo"
+    proc = tilts("demo", "--persons", persons, "--workdir", str(work), cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and not work.exists()  # refused before anything
+
+
+@pytest.mark.parametrize("households", ["0", "-5", "99999999999999999999"])
+def test_a_demo_caseload_out_of_bounds_is_refused(households: str, tmp_path: Path) -> None:
+    work = tmp_path / "demo"
+    proc = tilts("demo", "--households", households, "--workdir", str(work), cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "--households" in proc.stderr and "Traceback" not in proc.stderr
+    assert not work.exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "named"), [("--persons=0", "persons"), ("--today=2026-13-01", "today")]
+)
+def test_python_m_mocks_refuses_a_bad_option_with_exit_2(
+    option: str, named: str, tmp_path: Path
+) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "tilts.mocks", option, "--port", "0"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith(f"error: {named}:") and "Traceback" not in proc.stderr
+
+
+def test_the_persons_bound_is_the_worlds() -> None:
+    from tilts.mocks.config import MAX_PERSONS, MockConfig
+    from tilts.mocks.world.population import Population
+
+    assert MockConfig().replace(persons=MAX_PERSONS).persons == MAX_PERSONS
+    with pytest.raises(ValueError, match="population size"):
+        Population(1, MAX_PERSONS + 1)

@@ -83,6 +83,21 @@ def test_a_huge_quarantine_limit_is_refused(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.parametrize(
+    "ref", ["99999999999999999999", "9" * 5000], ids=["20-digit", "5000-digit"]
+)
+def test_a_huge_notification_or_quarantine_id_is_refused(ref: str, tmp_path: Path) -> None:
+    """Past the store's BIGINT (the driver's OverflowError) or int()'s digit limit: exit 2."""
+    cfg = _config(tmp_path, BASE.format(db=tmp_path / "s.db"))
+    assert tilts("db", "upgrade", "--config", str(cfg), cwd=tmp_path).returncode == 0
+    proc = tilts("notify", "--retry-parked", ref, "--config", str(cfg), cwd=tmp_path)
+    _refused(proc, "no such notification")
+    assert len(proc.stderr) < 200  # the 5,000 digits are not repeated
+    proc = tilts("quarantine", "discard", ref, "--config", str(cfg), cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr
+
+
 def test_an_infinite_lease_is_refused(tmp_path: Path) -> None:
     cfg = _config(tmp_path, BASE.format(db=tmp_path / "s.db"))
     proc = tilts("notify", "--lease", "inf", "--config", str(cfg), cwd=tmp_path)

@@ -70,6 +70,16 @@ def test_codes_are_unique_valid_and_resolvable(pop: Population) -> None:
         assert pop.resolve(codes[slot]) == slot
 
 
+@pytest.mark.parametrize("zero", ["\u0660", "\uff10"], ids=["arabic-indic", "full-width"])
+def test_a_code_in_another_scripts_digits_resolves_to_nobody(pop: Population, zero: str) -> None:
+    """int() reads any script's digits: the world must not, or "０１０１…" finds a person."""
+    code = pop.base_code(3)
+    other = "".join(chr(ord(zero) + int(ch)) for ch in code)
+    assert pop.resolve(code) == 3
+    assert pop.resolve(other) is None
+    assert pop.lookup(other) is None
+
+
 def test_new_format_mix_about_one_in_ten_fails_the_old_checksum(pop: Population) -> None:
     new = [c for c in _codes(pop) if is_new_format(c)]
     assert len(new) > 2000

@@ -32,15 +32,18 @@ ATTACKS: list[tuple[str, str, str]] = [
     ("a fault id (a UUID) holding eleven digits in a log line",
      "stays quotable; a personal code in any context is still masked",
      "tests/hostile/test_attack_masking.py"),
-    ("`mocks serve --require-client-cert` without `--tls-ca`; `--tls-cert missing`; the port taken",
-     "exit 2 with a message; exit 2 naming the file; exit 3 before the banner",
+    ("`mocks serve --require-client-cert` without `--tls-ca`; `--tls-cert missing`; the port taken; "
+     "`--persons` 0, -5 or 20 digits (also `demo`, `python -m tilts.mocks`)",
+     "exit 2 with a message; exit 2 naming the file; exit 3 before the banner; exit 2 naming "
+     "`persons`, nothing created",
      "tests/hostile/test_attack_mocks.py"),
     ("a web page posting `text/plain` or from a foreign `Origin` to the mock's admin API",
      "415 / 403; nothing changes",
      "tests/hostile/test_attack_mocks.py"),
     ("`read_timeout_s = inf` or `1e308`, a 100,000-deep TOML or JSON, a 5,000-digit number, "
      "`applicationDate` 9999-12-31, `--limit 99999999999999999999`, `notify --lease inf`, a "
-     "`bogus://` store URL, `assess --case /dev/zero`, a 302-character `user_id`",
+     "`bogus://` store URL, `assess --case /dev/zero`, a 302-character `user_id`, a 20- or "
+     "5,000-digit id to `notify --retry-parked` or `quarantine discard`",
      "exit 2 with a message naming what is wrong, never a traceback; the case file read up to 1 MiB",
      "tests/hostile/test_attack_values.py"),
 ]  # fmt: skip

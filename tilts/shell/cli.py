@@ -308,7 +308,8 @@ def automation_create(
 def demo(
     persons: Annotated[int, typer.Option(help="Size of the mock population.")] = 20000,
     households: Annotated[
-        int, typer.Option(help="Households with an open case per municipality.")
+        int,
+        typer.Option(min=1, max=1_000_000, help="Households with an open case per municipality."),
     ] = 600,
     workdir: Annotated[
         Path, typer.Option(help="Where the demo keeps its store and config.")

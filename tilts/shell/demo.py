@@ -353,8 +353,10 @@ def run_demo(persons: int, households: int, workdir: Path, keep_serving: bool = 
     """
     from tilts.flows.nightly import nightly_sync
     from tilts.flows.reporting import figures_of
+    from tilts.mocks.config import MockConfig
     from tilts.mocks.harness import running_mocks
 
+    MockConfig().replace(persons=persons)  # a size the world cannot have: exit 2, nothing touched
     console = Console()
     prepare_workdir(workdir)
     os.environ.update(DEMO_SECRETS)
