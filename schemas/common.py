@@ -13,6 +13,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from tilts.kernel.clock import riga_today
+
 # ASCII digits and nothing after: ``\d`` would take any Unicode digit ("２０２６") and ``$`` a
 # trailing newline.
 CODE = r"^[0-9]{11}\Z"
@@ -50,7 +52,7 @@ def money_ok(series: pd.Series[Any]) -> pd.Series[bool]:
 # Every registry date lies between FIRST_DATE and LAST_DATE. A date that has happened (a birth, a
 # death) lies on or before the run's as-of day; a date something starts on (a decision, a
 # payment, a registration, an employment, an address) at most START_HORIZON after it. A run
-# without an as-of day (the population sync) measures against today plus START_HORIZON: a
+# without an as-of day (the population sync) measures against Riga's today plus START_HORIZON: a
 # registry's clock may run ahead of ours, never by a year. See docs/decisions.md.
 FIRST_DATE = date(1900, 1, 1)
 LAST_DATE = date(2199, 12, 31)
@@ -73,7 +75,7 @@ def _latest(kind: str) -> date:
     if kind == "end":
         return LAST_DATE
     if as_of is None:
-        return date.today() + START_HORIZON
+        return riga_today() + START_HORIZON
     return as_of if kind == "past" else as_of + START_HORIZON
 
 

@@ -177,3 +177,19 @@ def test_unusable_file_is_bad_input(content: str, name: str, needle: str, tmp_pa
     path.write_text(content, encoding="utf-8")
     code, _out, err = _run(cfg, "cases", "import", str(path))
     assert code == 2 and needle in err and "Traceback" not in err
+
+
+def test_the_documented_columns_are_the_schemas() -> None:
+    """docs/caseload-format.md's table names exactly the columns the import reads, with the
+    same required ones (a column documented but not read, or read but not documented, is a
+    file the case application cannot get right)."""
+    import re
+
+    from tilts.schemas.caseload import COLUMNS, REQUIRED
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "caseload-format.md").read_text(
+        encoding="utf-8"
+    )
+    rows = re.findall(r"^\| `(\w+)` \| (yes|no) \|", doc, flags=re.MULTILINE)
+    assert [name for name, _ in rows] == list(COLUMNS)
+    assert {name for name, required in rows if required == "yes"} == set(REQUIRED)

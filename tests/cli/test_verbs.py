@@ -65,6 +65,45 @@ def test_every_verb_has_short_help_citing_only_the_projects_files(tmp_path: Path
     assert proc.returncode == 0 and "docs/caseload-format.md" in proc.stdout
 
 
+def _command_tree() -> dict[str, set[str]]:
+    """The app's verbs: each top-level name -> its subcommands (empty for a plain verb)."""
+    import typer
+
+    from tilts.shell.cli import app
+
+    root = typer.main.get_command(app)
+    return {
+        name: set(getattr(cmd, "commands", {}) or {})
+        for name, cmd in getattr(root, "commands", {}).items()
+    }
+
+
+def test_the_verbs_checked_here_are_every_verb_of_the_app() -> None:
+    """A verb added to the app is in VERBS and GROUPS above, so its -h and help text are checked."""
+    tree = _command_tree()
+    app_verbs = {(n, s) for n, subs in tree.items() for s in subs} | {
+        (n,) for n, subs in tree.items() if not subs
+    }
+    assert {tuple(v) for v in VERBS} == app_verbs
+    assert {tuple(g) for g in GROUPS if g} == {(n,) for n, subs in tree.items() if subs}
+
+
+DOCS = [ROOT / "README.md", ROOT / "docs" / "operations.md", ROOT / "docs" / "caseload-format.md"]
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
+def test_the_guides_name_only_verbs_that_exist(doc: Path) -> None:
+    """Every `tilts VERB [SUBVERB]` a guide tells the operator to run exists (a guide that
+    names a verb nobody built sends the operator to an error)."""
+    tree = _command_tree()
+    said = re.findall(r"(?:`|^ {4,}|\.venv/bin/)tilts ([a-z][a-z-]*)(?: ([a-z][a-z-]*))?", doc.read_text(
+        encoding="utf-8"), flags=re.MULTILINE)  # fmt: skip
+    assert said, doc
+    wrong = sorted({" ".join(filter(None, v)) for v in said
+                    if v[0] not in tree or (tree[v[0]] and v[1] not in tree[v[0]])})  # fmt: skip
+    assert wrong == [], (doc.name, wrong)
+
+
 def test_version_and_completion(tmp_path: Path) -> None:
     from tilts import __version__
 
@@ -282,3 +321,48 @@ def test_unreachable_gateway_is_one_line_with_the_url(verb: list[str], tmp_path:
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
     assert errors and all("http://127.0.0.1:9" in line for line in errors), proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
+
+
+def test_sync_as_of_is_a_backfill_and_refuses_a_bad_date(tmp_path: Path) -> None:
+    """`tilts sync population --as-of DATE` as a process: everyone is asked again as of DATE,
+    the change-feed cursor stays where it was and the persons are due again the next night;
+    a date that is no date, or in the future, is bad input (exit 2, one line)."""
+    from sqlalchemy import func, select
+
+    from tilts.mocks.harness import running_mocks
+    from tilts.shell.demo import DEMO_SECRETS, seed_caseload, write_config
+    from tilts.store.models import Person, SyncCursor
+
+    with running_mocks(persons=600) as mock:
+        cfg = tmp_path / "tilts.toml"
+        store = f"sqlite:///{tmp_path / 's.db'}"
+        write_config(cfg, mock.base_url, store)
+        sample = {a: mock.sample(a, 60) for a in ("0040000", "0051000")}
+        seed_caseload(cfg, sample, households=6, opened_on=date(2025, 1, 1))
+        first = tilts("sync", "population", "--config", str(cfg), cwd=tmp_path, env=DEMO_SECRETS)
+        assert first.returncode == 0, first.stdout[-1500:] + first.stderr[-1500:]
+        factory = session_factory(make_engine(store))
+        cursors = select(SyncCursor.municipality_id, SyncCursor.cursor).where(
+            SyncCursor.service == "pmlp.changes"
+        )
+        fetched = select(func.count()).where(Person.population_fetched_at.is_not(None))
+        with factory() as s:
+            before, persons = set(s.execute(cursors).all()), s.scalar(fetched)
+            subjects = s.scalar(select(func.count()).select_from(Person))
+        assert before and persons
+
+        past = date.fromisoformat(mock.admin_get("clock")["today"]).replace(day=1).isoformat()
+        proc = tilts("sync", "population", "--as-of", past, "--config", str(cfg), cwd=tmp_path,
+                     env=DEMO_SECRETS)  # fmt: skip
+        assert proc.returncode == 0, proc.stdout[-1500:] + proc.stderr[-1500:]
+        considered = re.search(r"^persons_considered +(\d+)$", proc.stdout, flags=re.MULTILINE)
+        assert considered and int(considered[1]) == subjects, proc.stdout  # everyone
+        with factory() as s:
+            assert set(s.execute(cursors).all()) == before  # the change feed is not moved
+            assert s.scalar(fetched) == 0  # the next night brings everyone back to today
+
+        for bad, says in (("2026-02-30", "is not a date"), ("2999-01-01", "in the future")):
+            proc = tilts("sync", "population", "--as-of", bad, "--config", str(cfg),
+                         cwd=tmp_path, env=DEMO_SECRETS)  # fmt: skip
+            assert proc.returncode == 2 and "--as-of" in proc.stderr and says in proc.stderr
+            assert "Traceback" not in proc.stderr

@@ -19,12 +19,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import requests
+from packaging.version import Version
 
 from tilts.shell.demo import DEMO_SECRETS, write_config
 
@@ -167,6 +169,8 @@ def test_the_servers_scheduler_creates_the_runs_at_the_next_due_times_in_riga(
 ) -> None:
     api = deployed.api
     assert set(SPEC) <= set(deployed.ids), sorted(deployed.ids)
+    # the server under test runs the locked SQLAlchemy: 2.0.x creates the runs (2.1 made none)
+    assert Version(metadata.version("sqlalchemy")) < Version("2.1"), metadata.version("sqlalchemy")
 
     def scheduled() -> dict[str, list[dict[str, Any]]] | None:
         found = {
@@ -192,6 +196,32 @@ def test_the_servers_scheduler_creates_the_runs_at_the_next_due_times_in_riga(
     nightly = _ts(found["nightly-sync"][0]["expected_start_time"]).astimezone(RIGA)
     assert (nightly.hour, nightly.minute) == (2, 0)
     assert nightly - datetime.now(RIGA) <= timedelta(days=1)
+
+
+# what a second run of a deployment meets (docs/operations.md §4); nightly-part: no limit
+COLLISION = {"deliver-notifications": "CANCEL_NEW", "nightly-part": None}
+
+
+@pytest.mark.slow
+def test_every_deployment_carries_the_tag_the_loggers_riga_and_its_limit(
+    deployed: Deployed,
+) -> None:
+    """As the server holds them after `prefect deploy --all`: every deployment is tagged
+    `tilts` (its runs too, so `tilts automation create --tag tilts` sees them), sends `tilts.*`
+    lines to the server and runs on Riga's clock (job variables, not the worker's environment),
+    and has a limit of 1 with the collision strategy the guide explains."""
+    deployments = _post(deployed.api, "/deployments/filter", {})
+    assert {d["name"] for d in deployments} == set(deployed.ids)
+    for d in deployments:
+        name = d["name"]
+        assert "tilts" in d["tags"], name
+        env = d["job_variables"].get("env", {})
+        assert env.get("PREFECT_LOGGING_EXTRA_LOGGERS") == "tilts", (name, env)
+        assert env.get("TZ") == "Europe/Riga", (name, env)
+        limit = (d.get("global_concurrency_limit") or {}).get("limit", d.get("concurrency_limit"))
+        strategy = (d.get("concurrency_options") or {}).get("collision_strategy")
+        expected = COLLISION.get(name, "ENQUEUE")
+        assert (limit, strategy) == ((1, expected) if expected else (None, None)), (name, d)
 
 
 def _states(api: str, run_id: str) -> list[str]:

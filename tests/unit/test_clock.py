@@ -3,7 +3,10 @@ tests/deploy/test_run_truth.py, flows under two host zones)."""
 
 from __future__ import annotations
 
+import os
+import re
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -44,3 +47,37 @@ def test_unpinned_is_now_in_riga(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TILTS_NOW", raising=False)
     assert abs((riga_now() - datetime.now(UTC)).total_seconds()) < 5
     assert riga_date(datetime(2026, 12, 31, 22, 30)) == date(2027, 1, 1)  # naive: UTC
+
+
+# the host's calendar: date.today(), datetime.today(), datetime.now() without a zone, localtime
+_HOST_DATE = re.compile(
+    r"\b(?:date|datetime)\.today\(\)|\bdatetime\.now\(\)|\btime\.localtime\b|\bfromtimestamp\([^,)]*\)"
+)
+
+
+def test_no_module_but_the_clock_reads_the_hosts_calendar() -> None:
+    """Every date a flow means comes from tilts/kernel/clock.py (operations.md §5): no other
+    module of the package asks the host for today's date or a naive local time. The mocks keep
+    their own movable clock and are left out."""
+    package = Path(__file__).resolve().parents[2] / "tilts"
+    sources = [  # the layer folders are symlinks (tilts/flows -> ../flows): follow them
+        Path(folder, name)
+        for folder, _dirs, names in os.walk(package, followlinks=True)
+        for name in names
+        if name.endswith(".py")
+    ]
+    assert len(sources) > 100, len(sources)
+    found = [
+        f"{path.relative_to(package)}:{n}: {line.strip()}"
+        for path in sorted(sources)
+        if path.relative_to(package).parts[0] != "mocks" and path.name != "clock.py"
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if _HOST_DATE.search(line.split("#", 1)[0])
+    ]
+    assert found == [], found
+
+
+def test_the_host_calendar_check_catches_a_call() -> None:
+    assert _HOST_DATE.search("    return date.today() + START_HORIZON")
+    assert _HOST_DATE.search("stamp = datetime.now()")
+    assert not _HOST_DATE.search("stamp = datetime.now(UTC)")

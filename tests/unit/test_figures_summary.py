@@ -10,18 +10,20 @@ from tilts.kernel.figures import RunFigures
 
 def test_attention_leads_then_the_breakdown_then_nonzero_totals() -> None:
     fig = RunFigures(flow="nightly_sync", persons_considered=10, registry_calls=7)
+    fig.households_flagged = 2
     fig.add_chunk({"persons": 10, "changed": 3, "quarantined": 1}, "0040000 pmlp")
     fig.add_chunk({"persons": 0}, "0040000 nva")
     fig.chunk_failed("0040000 vsaa chunk of 10", UnreachableError("gave up"), "0040000 vsaa")
     fig.will_retry.append("0040000 vsaa: 1 chunk(s) in the next run")
     lines = fig.markdown().splitlines()
     assert lines[0].startswith("# nightly_sync: FAILED — 1 failure(s)")
-    assert lines[2:7] == [
+    assert lines[2:8] == [
         "## Needs attention",
         "",
         "- **Failed:** 0040000 vsaa chunk of 10: UnreachableError: gave up",
         "- **Will be retried:** 0040000 vsaa: 1 chunk(s) in the next run",
         "- **Quarantined:** 1 record(s) — `tilts quarantine list`",
+        "- **Flagged for review:** 2 household(s) — `tilts status`",
     ]
     text = "\n".join(lines)
     assert "| 0040000 | pmlp | 10 | 3 | 0 | 0 | 1 | 0 |" in text

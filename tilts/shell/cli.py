@@ -186,15 +186,13 @@ def sync(
             backfill["backfill"] = True
     # another sync on the store: RunLocked, exit 3 (store/runlock.py); a Failed run's figures
     # say what and why (figures_of)
-    figures = _guard(
-        figures_of,
-        flow,
-        municipality=atvk,
-        full=full,
-        chunk_size=chunk_size,
-        config_path=str(config) if config else None,
-        **backfill,
-    )
+    params: dict[str, Any] = {
+        "municipality": atvk,
+        "full": full,
+        "chunk_size": chunk_size,
+        "config_path": str(config) if config else None,
+    }
+    figures = _guard(figures_of, flow, **{**params, **backfill})  # --as-of implies --full
     _print_figures(figures)
     _finish(figures)
 
