@@ -228,6 +228,17 @@ def prefect_harness() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(scope="session")
+def prefect_api(prefect_harness: None) -> dict[str, str]:
+    """``PREFECT_API_URL`` of this test process's Prefect server (the harness's), for the
+    ``tilts`` processes a test starts that run a flow: without it each of them starts an
+    ephemeral API of its own, a server process importing and starting Prefect's server (~8 s
+    of CPU, ~15 s on a loaded two-core machine) for a flow of a second."""
+    from prefect.settings import PREFECT_API_URL
+
+    return {"PREFECT_API_URL": str(PREFECT_API_URL.value())}
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_auto_num_workers(config):  # type: ignore[no-untyped-def]
     """``-n auto``: one worker more than the cores. Much of the suite waits (servers starting,
