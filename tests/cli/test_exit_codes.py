@@ -56,14 +56,15 @@ CASES = [
 @pytest.mark.parametrize(
     ("verb", "code"), CASES, ids=lambda v: " ".join(v) if isinstance(v, list) else str(v)
 )
-def test_exit_code(verb: list[str], code: int, unreachable: Path, tmp_path: Path) -> None:
-    proc = tilts(
-        *verb, "--config", str(unreachable), cwd=tmp_path, env={"TILTS_SECRET_DEMO_OGRE": "x"}
-    )
+def test_exit_code(
+    verb: list[str], code: int, unreachable: Path, tmp_path: Path, prefect_api: dict[str, str]
+) -> None:
+    env = {**prefect_api, "TILTS_SECRET_DEMO_OGRE": "x"}
+    proc = tilts(*verb, "--config", str(unreachable), cwd=tmp_path, env=env)
     assert proc.returncode == code, (verb, proc.stdout[-1500:], proc.stderr[-1500:])
 
 
-def test_some_records_failed_exits_1(tmp_path: Path) -> None:
+def test_some_records_failed_exits_1(tmp_path: Path, prefect_api: dict[str, str]) -> None:
     from tilts.mocks.harness import running_mocks
     from tilts.shell.demo import DEMO_SECRETS, seed_caseload, write_config
 
@@ -71,9 +72,10 @@ def test_some_records_failed_exits_1(tmp_path: Path) -> None:
         cfg = tmp_path / "tilts.toml"
         write_config(cfg, mock.base_url, f"sqlite:///{tmp_path / 's.db'}")
         seed_caseload(cfg, {a: mock.sample(a, 100) for a in ("0040000", "0051000")}, households=10)
+        env = {**prefect_api, **DEMO_SECRETS}
         mock.add_fault(service="pmlp", operation="getPersons", kind="malformed", count=1)
-        proc = tilts("sync", "population", "--config", str(cfg), cwd=tmp_path, env=DEMO_SECRETS)
+        proc = tilts("sync", "population", "--config", str(cfg), cwd=tmp_path, env=env)
         assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-2000:]
         assert "quarantined" in proc.stdout
-        clean = tilts("sync", "population", "--config", str(cfg), cwd=tmp_path, env=DEMO_SECRETS)
+        clean = tilts("sync", "population", "--config", str(cfg), cwd=tmp_path, env=env)
         assert clean.returncode == 0, clean.stdout[-2000:] + clean.stderr[-2000:]

@@ -313,10 +313,13 @@ GATEWAY_DOWN = [["sync", "population"], ["spolis", "monthly", "--month", "2026-1
 
 
 @pytest.mark.parametrize("verb", GATEWAY_DOWN, ids=" ".join)
-def test_unreachable_gateway_is_one_line_with_the_url(verb: list[str], tmp_path: Path) -> None:
+def test_unreachable_gateway_is_one_line_with_the_url(
+    verb: list[str], tmp_path: Path, prefect_api: dict[str, str]
+) -> None:
     gateway = 'base_url = "http://127.0.0.1:9"\nmax_attempts = 1\n'  # nobody listens on 9
     cfg = _config(tmp_path, f"sqlite:///{tmp_path / 's.db'}", gateway)
-    proc = tilts(*verb, "--config", str(cfg), cwd=tmp_path, env={"TILTS_SECRET_DEMO_OGRE": "x"})
+    env = {**prefect_api, "TILTS_SECRET_DEMO_OGRE": "x"}
+    proc = tilts(*verb, "--config", str(cfg), cwd=tmp_path, env=env)
     assert proc.returncode == 3, (verb, proc.stdout[-800:], proc.stderr[-800:])
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
     assert errors and all("http://127.0.0.1:9" in line for line in errors), proc.stderr
