@@ -326,7 +326,9 @@ def test_unreachable_gateway_is_one_line_with_the_url(
     assert "Traceback" not in proc.stderr + proc.stdout
 
 
-def test_sync_as_of_is_a_backfill_and_refuses_a_bad_date(tmp_path: Path) -> None:
+def test_sync_as_of_is_a_backfill_and_refuses_a_bad_date(
+    tmp_path: Path, prefect_api: dict[str, str]
+) -> None:
     """`tilts sync population --as-of DATE` as a process: everyone is asked again as of DATE,
     the change-feed cursor stays where it was and the persons are due again the next night;
     a date that is no date, or in the future, is bad input (exit 2, one line)."""
@@ -336,13 +338,14 @@ def test_sync_as_of_is_a_backfill_and_refuses_a_bad_date(tmp_path: Path) -> None
     from tilts.shell.demo import DEMO_SECRETS, seed_caseload, write_config
     from tilts.store.models import Person, SyncCursor
 
+    env = {**prefect_api, **DEMO_SECRETS}
     with running_mocks(persons=600) as mock:
         cfg = tmp_path / "tilts.toml"
         store = f"sqlite:///{tmp_path / 's.db'}"
         write_config(cfg, mock.base_url, store)
         sample = {a: mock.sample(a, 60) for a in ("0040000", "0051000")}
         seed_caseload(cfg, sample, households=6, opened_on=date(2025, 1, 1))
-        first = tilts("sync", "population", "--config", str(cfg), cwd=tmp_path, env=DEMO_SECRETS)
+        first = tilts("sync", "population", "--config", str(cfg), cwd=tmp_path, env=env)
         assert first.returncode == 0, first.stdout[-1500:] + first.stderr[-1500:]
         factory = session_factory(make_engine(store))
         cursors = select(SyncCursor.municipality_id, SyncCursor.cursor).where(
@@ -356,7 +359,7 @@ def test_sync_as_of_is_a_backfill_and_refuses_a_bad_date(tmp_path: Path) -> None
 
         past = date.fromisoformat(mock.admin_get("clock")["today"]).replace(day=1).isoformat()
         proc = tilts("sync", "population", "--as-of", past, "--config", str(cfg), cwd=tmp_path,
-                     env=DEMO_SECRETS)  # fmt: skip
+                     env=env)  # fmt: skip
         assert proc.returncode == 0, proc.stdout[-1500:] + proc.stderr[-1500:]
         considered = re.search(r"^persons_considered +(\d+)$", proc.stdout, flags=re.MULTILINE)
         assert considered and int(considered[1]) == subjects, proc.stdout  # everyone
@@ -366,6 +369,6 @@ def test_sync_as_of_is_a_backfill_and_refuses_a_bad_date(tmp_path: Path) -> None
 
         for bad, says in (("2026-02-30", "is not a date"), ("2999-01-01", "in the future")):
             proc = tilts("sync", "population", "--as-of", bad, "--config", str(cfg),
-                         cwd=tmp_path, env=DEMO_SECRETS)  # fmt: skip
+                         cwd=tmp_path, env=env)  # fmt: skip
             assert proc.returncode == 2 and "--as-of" in proc.stderr and says in proc.stderr
             assert "Traceback" not in proc.stderr
