@@ -5,6 +5,7 @@ test sees the scheduled runs soon after deploying."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -17,6 +18,20 @@ import requests
 from tests.ports import free_port
 
 PREFECT = str(Path(sys.executable).parent / "prefect")
+
+
+def stop(proc: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
+    """Stop a Prefect server or worker a test started (``start_new_session=True``): SIGTERM,
+    then SIGKILL to its whole process group. A worker can hang in its own shutdown after every
+    run it took has ended (seen on a loaded two-core machine: still up 60 s after SIGTERM, its
+    cancellation observer polling a server already gone); the test's outcome is the runs', and
+    nothing the worker started may outlive the test."""
+    proc.terminate()
+    try:
+        proc.wait(timeout_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(30)
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +54,7 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[st
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 300  # a loaded two-core machine is slow to start it
@@ -54,6 +70,5 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[st
             pytest.fail("Prefect server did not start")
         yield env
     finally:
-        server.terminate()
-        server.wait(30)
+        stop(server)
         log.close()

@@ -19,6 +19,8 @@ from tilts.mocks.harness import MockHandle, running_mocks
 from tilts.shell.demo import DEMO_SECRETS, seed_caseload, write_config
 from tilts.store.models import RegistryFact
 
+from .conftest import stop
+
 ROOT = Path(__file__).resolve().parents[2]
 PREFECT = str(Path(sys.executable).parent / "prefect")
 
@@ -84,12 +86,12 @@ def _deploy_and_run(env: dict[str, str], tmp_path: Path, mock: MockHandle) -> No
         cwd=ROOT,
         stdout=worker_log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         run_nightly_deployment(env, ROOT, tmp_path / "worker.log")
     finally:
-        worker.terminate()
-        worker.wait(30)
+        stop(worker)
         worker_log.close()
     _, factory = open_store(load_settings(config).store.url)
     with factory() as s:

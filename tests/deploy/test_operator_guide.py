@@ -29,6 +29,7 @@ from tilts.kernel.clock import riga_today
 from tilts.mocks.harness import running_mocks
 from tilts.shell.demo import DEMO_SECRETS, write_caseload
 
+from .conftest import stop
 from .test_deployments import PREFECT, ROOT, _run, run_nightly_deployment
 from .test_schedules import SPEC
 
@@ -148,7 +149,8 @@ def test_operator_guide_on_a_fresh_clone(prefect_server: dict[str, str], tmp_pat
         # the guide's worker environment sets no log level: Prefect's default, INFO
         worker_env = {k: v for k, v in env.items() if k != "PREFECT_LOGGING_LEVEL"}
         worker = subprocess.Popen([PREFECT, "worker", "start", "--pool", "tilts", "--limit", "1"],
-                                  env=worker_env, cwd=clone, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+                                  env=worker_env, cwd=clone, stdout=log, stderr=subprocess.STDOUT,
+                                  start_new_session=True)  # fmt: skip
         try:
             # a run scheduled half a minute ahead fires on its own
             soon = _guide_line("prefect deployment run expire_statuses/expire-statuses")
@@ -176,8 +178,7 @@ def test_operator_guide_on_a_fresh_clone(prefect_server: dict[str, str], tmp_pat
 
             _until("the run's tilts.* log lines", tilts_lines, 120, tmp_path / "worker.log")
         finally:
-            worker.terminate()
-            worker.wait(30)
+            stop(worker)
             log.close()
         # 5. Monitor
         status = _run([*TILTS, "status"], env, cwd=clone)

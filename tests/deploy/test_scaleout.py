@@ -31,6 +31,7 @@ from tilts.store.models import AuditLog, FlowRunLog, Municipality, RegistryFact,
 from tilts.store.models_chunks import SyncChunk
 from tilts.store.persons import iter_open_case_subjects, open_case_subjects
 
+from .conftest import stop
 from .test_deployments import PREFECT, ROOT, _run
 
 CLIENTS = (
@@ -96,6 +97,7 @@ def _deploy_and_run(env: dict[str, str], tmp_path: Path) -> None:
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         for w, log in zip(WORKERS, logs, strict=True)
     ]
@@ -110,8 +112,7 @@ def _deploy_and_run(env: dict[str, str], tmp_path: Path) -> None:
         assert "Completed" in out, out[-2000:] + tails
     finally:
         for worker, log in zip(workers, logs, strict=True):
-            worker.terminate()
-            worker.wait(30)
+            stop(worker)
             log.close()
 
 

@@ -30,6 +30,7 @@ from packaging.version import Version
 
 from tilts.shell.demo import DEMO_SECRETS, write_config
 
+from .conftest import stop
 from .test_deployments import PREFECT, ROOT, _run
 
 # a server, a deploy of every deployment and three process worker runs: minutes when loaded
@@ -154,12 +155,12 @@ def _worker(deployed: Deployed, log: Path, limit: int = 4) -> Iterator[None]:
         cwd=ROOT,
         stdout=out,
         stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         yield
     finally:
-        worker.terminate()
-        worker.wait(60)
+        stop(worker)
         out.close()
 
 
