@@ -290,8 +290,7 @@ def parse_municipality_rows(
         ConfigError: naming the key and ``source``.
     """
     reader = TomlReader(source)
-    if not (len(atvk) == 7 and atvk.isascii() and atvk.isdigit()):
-        raise reader.fail(key, "the ATVK code must be 7 digits")
+    reader.atvk(atvk, key)
     parsed = []
     for index, row in enumerate(reader.tables(rows, key)):
         row_key = f"{key}[{index}]"

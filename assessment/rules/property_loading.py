@@ -144,8 +144,7 @@ def parse_property_file(data: Table, source: str) -> PropertyRules:
             raise reader.fail(rule, "needs at least one row")
     municipal = {}
     for atvk, table in reader.table(data.get("municipalities", {}), "municipalities").items():
-        if not (len(atvk) == 7 and atvk.isascii() and atvk.isdigit()):
-            raise reader.fail(f'municipalities."{atvk}"', "the ATVK code must be 7 digits")
+        reader.atvk(atvk, f'municipalities."{atvk}"')
         municipal[atvk] = parse_property_rows(
             reader.table(table, f'municipalities."{atvk}"'),
             source,

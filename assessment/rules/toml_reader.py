@@ -101,6 +101,12 @@ class TomlReader:
             raise self.fail(key, f"must be an integer of at least {minimum}")
         return value
 
+    def atvk(self, value: str, key: str) -> str:
+        """A municipality's ATVK code: seven ASCII digits (``isdigit()`` takes "٠٠٤٠٠٠٠" too)."""
+        if not (len(value) == 7 and value.isascii() and value.isdigit()):
+            raise self.fail(key, "the ATVK code must be 7 digits")
+        return value
+
     def text(self, value: object, key: str) -> str:
         """A string."""
         if not isinstance(value, str):
