@@ -180,19 +180,22 @@ def sync(
     flow = _guard(sync_flow, service)
     atvk = preflight(config, municipality)
     backfill: dict[str, Any] = {}
-    if as_of is not None:
-        backfill = {"as_of": _past_day(as_of), "full": True}
+    if as_of is not None:  # a backfill asks about everyone: --as-of implies --full
+        full = True
+        backfill = {"as_of": _past_day(as_of)}
         if service in ("population", "all"):
             backfill["backfill"] = True
     # another sync on the store: RunLocked, exit 3 (store/runlock.py); a Failed run's figures
     # say what and why (figures_of)
-    params: dict[str, Any] = {
-        "municipality": atvk,
-        "full": full,
-        "chunk_size": chunk_size,
-        "config_path": str(config) if config else None,
-    }
-    figures = _guard(figures_of, flow, **{**params, **backfill})  # --as-of implies --full
+    figures = _guard(
+        figures_of,
+        flow,
+        municipality=atvk,
+        full=full,
+        chunk_size=chunk_size,
+        config_path=str(config) if config else None,
+        **backfill,
+    )
     _print_figures(figures)
     _finish(figures)
 
