@@ -65,7 +65,7 @@ def test_unknown_sync_service_is_bad_usage(tmp_path: Path) -> None:
     assert "service" in proc.stderr
 
 
-def test_unreachable_gateway_exits_3(tmp_path: Path) -> None:
+def test_unreachable_gateway_exits_3(tmp_path: Path, prefect_api: dict[str, str]) -> None:
     cfg = tmp_path / "tilts.toml"
     cfg.write_text(
         '[gateway]\nbase_url = "http://127.0.0.1:9"\nmax_attempts = 1\n'
@@ -79,7 +79,7 @@ def test_unreachable_gateway_exits_3(tmp_path: Path) -> None:
         "--config",
         str(cfg),
         cwd=tmp_path,
-        env={"TILTS_SECRET_DEMO_OGRE": "x"},
+        env={**prefect_api, "TILTS_SECRET_DEMO_OGRE": "x"},  # the harness's API, not its own
     )
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert "http://127.0.0.1:9/token" in proc.stderr and "Traceback" not in proc.stderr

@@ -5,7 +5,9 @@ unreachable store, a missing certificate, a typo'd municipality, a missing confi
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 import sys
 from datetime import date
 from pathlib import Path
@@ -372,3 +374,31 @@ def test_sync_as_of_is_a_backfill_and_refuses_a_bad_date(
                          cwd=tmp_path, env=env)  # fmt: skip
             assert proc.returncode == 2 and "--as-of" in proc.stderr and says in proc.stderr
             assert "Traceback" not in proc.stderr
+
+
+# `python -m tilts.shell.cli …`, then whether Prefect was imported on the way (it costs seconds
+# of CPU: a mistyped verb, option or configuration is answered before it is needed)
+PROBE = (
+    "import runpy, sys\n"
+    "try:\n"
+    "    runpy.run_module('tilts.shell.cli', run_name='__main__')\n"
+    "finally:\n"
+    "    print('prefect imported:', 'prefect' in sys.modules, file=sys.stderr)\n"
+)
+EARLY = [
+    ["sync", "bogus"], ["sync", "population", "--municipality", "ogr"],
+    ["notify", "--municipality", "ogr"], ["spolis", "decisions", "--municipality", "ogr"],
+    ["spolis", "annual", "--year", "2025", "--municipality", "ogr"],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("verb", EARLY, ids=" ".join)
+def test_bad_input_is_answered_before_prefect_is_imported(verb: list[str], tmp_path: Path) -> None:
+    cfg = _config(tmp_path, f"sqlite:///{tmp_path / 's.db'}")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TILTS_")}
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, *verb, "--config", str(cfg)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 2, (verb, proc.stdout[-800:], proc.stderr[-800:])
+    assert "prefect imported: False" in proc.stderr, proc.stderr[-800:]

@@ -174,17 +174,19 @@ def sync(
     config: ConfigOpt = None,
 ) -> None:
     """One sync run for the configured municipalities."""
-    from tilts.flows.catalogue import sync_flow
-    from tilts.flows.reporting import figures_of
+    from tilts.flows.catalogue import check_service, sync_flow
 
-    flow = _guard(sync_flow, service)
-    atvk = preflight(config, municipality)
+    _guard(check_service, service)
+    atvk = preflight(config, municipality)  # a bad configuration or store: exit before Prefect
     backfill: dict[str, Any] = {}
     if as_of is not None:  # a backfill asks about everyone: --as-of implies --full
         full = True
         backfill = {"as_of": _past_day(as_of)}
         if service in ("population", "all"):
             backfill["backfill"] = True
+    from tilts.flows.reporting import figures_of
+
+    flow = sync_flow(service)
     # another sync on the store: RunLocked, exit 3 (store/runlock.py); a Failed run's figures
     # say what and why (figures_of)
     figures = _guard(
@@ -234,14 +236,14 @@ def notify(
     config: ConfigOpt = None,
 ) -> None:
     """Deliver the notification outbox; parked ones are shown with reasons (docs/operations.md)."""
-    from tilts.flows.notify import deliver_notifications
-    from tilts.shell.status_outbox import resolve_parked
-
     if lease != lease:  # nan passes click's range check
         typer.echo("error: --lease: must be a number of seconds", err=True)
         raise typer.Exit(2)
 
     atvk = preflight(config, municipality)  # a bad configuration or file: exit 2 first
+    from tilts.flows.notify import deliver_notifications
+    from tilts.shell.status_outbox import resolve_parked
+
     if retry_parked or discard:
         for line in _guard(resolve_parked, config, retry_parked or [], discard or []):
             typer.echo(line)

@@ -12,7 +12,7 @@ the local checks or could not be built; 2 bad usage or input; 3 SPOLIS was unrea
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -43,11 +43,19 @@ OutOpt = Annotated[
 ]
 
 
-def _run(flow: Any, **kwargs: Any) -> dict[str, Any]:
+SpolisFlow = Literal["submit_decisions", "submit_payments", "monthly_report", "annual_report"]
+
+
+def _run(name: SpolisFlow, **kwargs: Any) -> dict[str, Any]:
+    """Run the SPOLIS flow ``name`` of ``flows/spolis.py``, imported (with Prefect) only once
+    the options, the configuration and the store have passed: a bad one exits at once."""
     from tilts.shell.cli_common import preflight
 
     config = kwargs.get("config_path")
     kwargs["municipality"] = preflight(Path(config) if config else None, kwargs["municipality"])
+    from tilts.flows import spolis
+
+    flow = getattr(spolis, name)
     try:
         figures: dict[str, Any] = flow(**kwargs)
     except TiltsError as exc:
@@ -125,9 +133,7 @@ def decisions(
     config: ConfigOpt = None,
 ) -> None:
     """Send new and corrected decision records (one per person of the household)."""
-    from tilts.flows.spolis import submit_decisions
-
-    _finish(_run(submit_decisions, municipality=municipality, dry_run=dry_run,
+    _finish(_run("submit_decisions", municipality=municipality, dry_run=dry_run,
                  **_common(config, out)))  # fmt: skip
 
 
@@ -139,9 +145,7 @@ def payments(
     config: ConfigOpt = None,
 ) -> None:
     """Send new and corrected benefit payments (those whose decision SPOLIS accepted)."""
-    from tilts.flows.spolis import submit_payments
-
-    _finish(_run(submit_payments, municipality=municipality, dry_run=dry_run,
+    _finish(_run("submit_payments", municipality=municipality, dry_run=dry_run,
                  **_common(config, out)))  # fmt: skip
 
 
@@ -154,10 +158,8 @@ def monthly(
     config: ConfigOpt = None,
 ) -> None:
     """Build, check and send the monthly report (a re-run after a correction: next version)."""
-    from tilts.flows.spolis import monthly_report
-
     _check_period("MONTHLY", month)
-    _finish(_run(monthly_report, month=month, municipality=municipality, dry_run=dry_run,
+    _finish(_run("monthly_report", month=month, municipality=municipality, dry_run=dry_run,
                  **_common(config, out)))  # fmt: skip
 
 
@@ -178,8 +180,6 @@ def annual(
     ] = "summary",
 ) -> None:
     """Build, check and send the annual report with the person breakdown."""
-    from tilts.flows.spolis import annual_report
-
     _check_period("ANNUAL", year)
     if output_format not in ("summary", "table"):
         typer.echo("error: --format: expected summary or table", err=True)
@@ -187,7 +187,7 @@ def annual(
     if output_format == "table" and not dry_run:
         typer.echo("error: --format table: only with --dry-run", err=True)
         raise typer.Exit(2)
-    figures = _run(annual_report, year=year, municipality=municipality, dry_run=dry_run,
+    figures = _run("annual_report", year=year, municipality=municipality, dry_run=dry_run,
                    **_common(config, out))  # fmt: skip
     if output_format == "table":
         _tables(figures)
