@@ -15,6 +15,7 @@ from tilts.assessment import Month, Stipend, case_from_data
 from tilts.flows.sync_registries import sync_employment
 from tilts.flows.work.case_json import case_json
 from tilts.flows.work.reassess import build_case, nva_stipends
+from tilts.kernel.clock import riga_today
 from tilts.mocks.harness import MockHandle
 from tilts.store.models import HouseholdMember, PersonCode, Quarantine, RegistryFact
 from tilts.store.reassess import household_facts
@@ -75,7 +76,7 @@ def test_stipends_are_stored_and_a_bad_one_is_quarantined_naming_the_field(
         }
         reasons = s.scalars(select(Quarantine.reason).where(Quarantine.service == "nva")).all()
         hid = s.scalar(select(HouseholdMember.household_id).where(HouseholdMember.person_id == pid))
-        facts = household_facts(s, [hid], date.today())[hid]
+        facts = household_facts(s, [hid], riga_today())[hid]
     assert payloads[pid] and payloads[pid][0]["stipends"] == PAY
     assert payloads[other_pid] == []  # the bad record is not stored
     assert reasons == ["stipends: stipend_amount_EUR_not_negative"]
@@ -83,7 +84,7 @@ def test_stipends_are_stored_and_a_bad_one_is_quarantined_naming_the_field(
     assert nva_stipends(member) == tuple((p["month"], Decimal(p["amount"])) for p in PAY)
     for m in facts.members:  # no population sync here: the birth date is the test's
         m.birth_date = date(1990, 1, 1)
-    case = build_case(facts, date.today(), None, "0040000")
+    case = build_case(facts, riga_today(), None, "0040000")
     person = next(p for p in case.members if p.id == str(pid))
     assert person.nva is not None and person.nva.active_measure is not None
     assert person.nva.active_measure.stipends == tuple(

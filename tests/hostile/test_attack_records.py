@@ -10,6 +10,7 @@ import pytest
 
 from tilts.flows.sync_population import sync_population
 from tilts.flows.sync_registries import sync_employment, sync_income
+from tilts.kernel.clock import riga_today
 from tilts.kernel.personal_code import mask
 from tilts.mocks.harness import MockHandle
 
@@ -101,7 +102,7 @@ def test_registry_dates_out_of_range_are_quarantined_naming_the_field(
                                  "income": income.get(worker, [])}},
     )  # fmt: skip
     # the population sync has no as-of day: a birth more than a year after today is refused
-    born = (date.today() + timedelta(days=400)).isoformat()
+    born = (riga_today() + timedelta(days=400)).isoformat()
     registry_mock.add_fault(
         service="pmlp", operation="getPersons", kind="record",
         records={codes[future_born]: {"birthDate": born}, codes[ancient]: {"birthDate": "1850-01-01"}},

@@ -25,6 +25,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tilts.kernel.clock import riga_today
 from tilts.kernel.logsafe import scrub
 from tilts.kernel.personal_code import (
     display,
@@ -68,7 +69,7 @@ old_codes = st.builds(
 ).filter(bool)
 new_codes = st.builds(lambda a, b: f"3{a}{b:09d}", st.integers(2, 9), st.integers(0, 10**9 - 1))
 codes = st.one_of(old_codes, new_codes)
-days = st.dates(dt.date(1900, 1, 1), dt.date.today())  # in range: schemas/common.py
+days = st.dates(dt.date(1900, 1, 1), riga_today())  # in range: schemas/common.py
 dates = days.map(dt.date.isoformat)
 months = days.map(lambda d: f"{d:%Y-%m}")
 money = st.integers(0, 10**11 - 1).map(lambda c: f"{c // 100}.{c % 100:02d}")
@@ -312,7 +313,7 @@ def _pmlp(draw: st.DrawFn) -> Row:
                     "validFrom": draw(dates)},
     }  # fmt: skip
     if draw(st.booleans()):
-        row["deathDate"] = draw(st.dates(born, max(born, dt.date.today()))).isoformat()
+        row["deathDate"] = draw(st.dates(born, max(born, riga_today()))).isoformat()
     return row
 
 

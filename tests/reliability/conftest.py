@@ -15,6 +15,7 @@ from tests.reliability.attacks import section
 from tests.reliability.conformance import SECTION as CONFORMANCE
 from tests.reliability.matrix import FAULTS, GATEWAY_ENV, ROWS, applies
 from tests.reliability_crash.conftest import PERSONS, SEED
+from tilts.kernel.clock import riga_today
 from tilts.mocks.harness import MockHandle, running_mocks
 from tilts.shell.demo import DEMO_SECRETS
 
@@ -59,7 +60,7 @@ def matrix() -> Iterator[dict[tuple[str, str], str]]:
     """The cells' outcomes; written to the docs once every cell of the matrix has one."""
     yield MATRIX
     if all((r.name, f.name) in MATRIX for r in ROWS for f in FAULTS if applies(r, f)):
-        DOC.write_text(render(date.today()), encoding="utf-8")
+        DOC.write_text(render(riga_today()), encoding="utf-8")
 
 
 def table() -> list[str]:

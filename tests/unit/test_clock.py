@@ -77,6 +77,21 @@ def test_no_module_but_the_clock_reads_the_hosts_calendar() -> None:
     assert found == [], found
 
 
+def test_no_test_but_this_one_reads_the_hosts_calendar() -> None:
+    """A test that compares what a flow stored with "today" asks the same clock: between
+    midnight in Riga and midnight UTC the host's date is the day before Riga's (seen: the NVA
+    stipend test failed from 22:00 to 24:00 UTC, its household asked as of the host's date)."""
+    tests = Path(__file__).resolve().parents[1]
+    found = [
+        f"{path.relative_to(tests)}:{n}: {line.strip()}"
+        for path in sorted(tests.rglob("*.py"))
+        if path != Path(__file__).resolve()
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if _HOST_DATE.search(line.split("#", 1)[0])
+    ]
+    assert found == [], found
+
+
 def test_the_host_calendar_check_catches_a_call() -> None:
     assert _HOST_DATE.search("    return date.today() + START_HORIZON")
     assert _HOST_DATE.search("stamp = datetime.now()")
