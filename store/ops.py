@@ -93,6 +93,7 @@ class StoreAuditSink:
         self._factory = factory
         self._buffer: list[dict[str, Any]] = []
         self._lock = threading.Lock()
+        self._flushing = threading.Lock()
         self._flush_every = flush_every
         self.written = 0
 
@@ -103,13 +104,23 @@ class StoreAuditSink:
         if full:
             self.flush()
 
-    def flush(self) -> None:
+    def pending(self) -> int:
+        """Rows recorded and not yet taken by a flush."""
         with self._lock:
-            rows, self._buffer = self._buffer, []
-        if rows:
-            with transaction(self._factory) as session:
-                upsert(session, AuditLog.__table__, rows, ["message_id"])
-            self.written += len(rows)
+            return len(self._buffer)
+
+    def flush(self) -> None:
+        """Returns once every row recorded before the call is committed, by this flush or by
+        one that took it earlier (a lane flushes before it commits what the calls answered; a
+        flush that found the buffer emptied by another lane's must not return while that one
+        still waits for the store's writer: a crash would keep the answers, not their audit)."""
+        with self._flushing:
+            with self._lock:
+                rows, self._buffer = self._buffer, []
+            if rows:
+                with transaction(self._factory) as session:
+                    upsert(session, AuditLog.__table__, rows, ["message_id"])
+                self.written += len(rows)
 
 
 def process_identity() -> dict[str, Any]:

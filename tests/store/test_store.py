@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -217,3 +219,60 @@ def test_audit_sink_writes_one_row_per_message(factory) -> None:
     sink.flush()
     with factory() as s:
         assert s.scalar(select(func.count()).select_from(AuditLog)) == 3
+
+
+def test_a_flush_returns_once_rows_another_flush_took_are_committed(factory) -> None:
+    """Two lanes share the audit sink and each flushes before committing what its calls
+    answered. When one lane's flush has taken the buffer and waits for SQLite's one writer, the
+    other lane's flush (nothing left to take) must wait for it too: else that lane commits its
+    answers first and a crash keeps them without their audit (seen once in CI: the crash suite's
+    `sync_property@registry.committed:6`, VTUA facts of two chunks, one audited call)."""
+    sink = StoreAuditSink(factory)
+    sink.record(
+        AuditRecord(
+            datetime.now(UTC),
+            "vtua",
+            "machines",
+            "90000000040",
+            "LVsvc",
+            "MK809",
+            5,
+            "OK",
+            200,
+            1,
+            5,
+            "m-vtua",
+            "r",
+        )
+    )
+    holding, release = threading.Event(), threading.Event()
+
+    def another_lane_commits() -> None:  # holds the store's writer until released
+        with transaction(factory) as s:
+            s.execute(select(1))
+            holding.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=another_lane_commits)
+    holder.start()
+    assert holding.wait(30)
+    first = threading.Thread(target=sink.flush)  # takes the row, then waits for the writer
+    first.start()
+    deadline = time.monotonic() + 30
+    while sink.pending() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not sink.pending(), "the first flush never took the row"
+    seen: list[int | None] = []
+
+    def second_lane() -> None:  # flushes, then commits its answers (here: reads the audit)
+        sink.flush()
+        with factory() as s:
+            seen.append(s.scalar(select(func.count()).select_from(AuditLog)))
+
+    second = threading.Thread(target=second_lane)
+    second.start()
+    second.join(0.5)  # the old sink returned at once and saw no audit row
+    release.set()
+    for thread in (holder, first, second):
+        thread.join(30)
+    assert seen == [1]
