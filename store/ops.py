@@ -101,8 +101,13 @@ class StoreAuditSink:
         with self._lock:
             self._buffer.append(asdict(rec))
             full = len(self._buffer) >= self._flush_every
-        if full:
-            self.flush()
+        # a full buffer is written here unless a flush is under way (it or the next one takes
+        # these rows): a call never waits on another lane's flush from inside its own work
+        if full and self._flushing.acquire(blocking=False):
+            try:
+                self._write()
+            finally:
+                self._flushing.release()
 
     def pending(self) -> int:
         """Rows recorded and not yet taken by a flush."""
@@ -115,12 +120,15 @@ class StoreAuditSink:
         flush that found the buffer emptied by another lane's must not return while that one
         still waits for the store's writer: a crash would keep the answers, not their audit)."""
         with self._flushing:
-            with self._lock:
-                rows, self._buffer = self._buffer, []
-            if rows:
-                with transaction(self._factory) as session:
-                    upsert(session, AuditLog.__table__, rows, ["message_id"])
-                self.written += len(rows)
+            self._write()
+
+    def _write(self) -> None:
+        with self._lock:
+            rows, self._buffer = self._buffer, []
+        if rows:
+            with transaction(self._factory) as session:
+                upsert(session, AuditLog.__table__, rows, ["message_id"])
+            self.written += len(rows)
 
 
 def process_identity() -> dict[str, Any]:

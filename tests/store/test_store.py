@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -221,6 +222,8 @@ def test_audit_sink_writes_one_row_per_message(factory) -> None:
         assert s.scalar(select(func.count()).select_from(AuditLog)) == 3
 
 
+# SQLite's one writer is what a flush waits for (store/db.py); PostgreSQL has no such turn
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 def test_a_flush_returns_once_rows_another_flush_took_are_committed(factory) -> None:
     """Two lanes share the audit sink and each flushes before committing what its calls
     answered. When one lane's flush has taken the buffer and waits for SQLite's one writer, the
@@ -276,3 +279,46 @@ def test_a_flush_returns_once_rows_another_flush_took_are_committed(factory) -> 
     for thread in (holder, first, second):
         thread.join(30)
     assert seen == [1]
+
+
+# SQLite's one writer is what a flush waits for (store/db.py); PostgreSQL has no such turn
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_a_full_buffer_never_waits_on_another_lanes_flush(factory) -> None:
+    """``record`` writes a full buffer itself only when no flush is under way: a call made while
+    another lane's flush waits for the store's writer returns at once, its row kept for the
+    next flush (a call never blocks on the audit from inside its own work)."""
+    sink = StoreAuditSink(factory, flush_every=1)
+    sink.record(_audit("m-first"))  # written at once: nothing else under way
+    holding, release = threading.Event(), threading.Event()
+
+    def another_lane_commits() -> None:
+        with transaction(factory) as s:
+            s.execute(select(1))
+            holding.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=another_lane_commits)
+    holder.start()
+    assert holding.wait(30)
+    sink._buffer.append(asdict(_audit("m-taken")))
+    waiting = threading.Thread(target=sink.flush)  # takes them and waits for the writer
+    waiting.start()
+    while sink.pending():
+        time.sleep(0.01)
+    caller = threading.Thread(target=sink.record, args=(_audit("m-call"),))
+    caller.start()
+    caller.join(5)
+    returned = not caller.is_alive()
+    release.set()
+    for thread in (holder, waiting, caller):
+        thread.join(30)
+    assert returned, "record waited for another lane's flush"
+    assert sink.pending() == 1  # kept for the next flush
+    sink.flush()
+    with factory() as s:
+        assert set(s.scalars(select(AuditLog.message_id))) == {"m-first", "m-taken", "m-call"}
+
+
+def _audit(message_id: str) -> AuditRecord:
+    return AuditRecord(datetime.now(UTC), "vtua", "machines", "90000000040", "LVsvc", "MK809",
+                       5, "OK", 200, 1, 5, message_id, "r")  # fmt: skip
