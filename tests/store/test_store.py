@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
 
@@ -231,40 +233,7 @@ def test_a_flush_returns_once_rows_another_flush_took_are_committed(factory) -> 
     answers first and a crash keeps them without their audit (seen once in CI: the crash suite's
     `sync_property@registry.committed:6`, VTUA facts of two chunks, one audited call)."""
     sink = StoreAuditSink(factory)
-    sink.record(
-        AuditRecord(
-            datetime.now(UTC),
-            "vtua",
-            "machines",
-            "90000000040",
-            "LVsvc",
-            "MK809",
-            5,
-            "OK",
-            200,
-            1,
-            5,
-            "m-vtua",
-            "r",
-        )
-    )
-    holding, release = threading.Event(), threading.Event()
-
-    def another_lane_commits() -> None:  # holds the store's writer until released
-        with transaction(factory) as s:
-            s.execute(select(1))
-            holding.set()
-            release.wait(30)
-
-    holder = threading.Thread(target=another_lane_commits)
-    holder.start()
-    assert holding.wait(30)
-    first = threading.Thread(target=sink.flush)  # takes the row, then waits for the writer
-    first.start()
-    deadline = time.monotonic() + 30
-    while sink.pending() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert not sink.pending(), "the first flush never took the row"
+    sink.record(_audit("m-vtua"))
     seen: list[int | None] = []
 
     def second_lane() -> None:  # flushes, then commits its answers (here: reads the audit)
@@ -272,12 +241,11 @@ def test_a_flush_returns_once_rows_another_flush_took_are_committed(factory) -> 
         with factory() as s:
             seen.append(s.scalar(select(func.count()).select_from(AuditLog)))
 
-    second = threading.Thread(target=second_lane)
-    second.start()
-    second.join(0.5)  # the old sink returned at once and saw no audit row
-    release.set()
-    for thread in (holder, first, second):
-        thread.join(30)
+    with _a_flush_waiting_for_the_writer(factory, sink):
+        second = threading.Thread(target=second_lane)
+        second.start()
+        second.join(0.5)  # the old sink returned at once and saw no audit row
+    second.join(30)
     assert seen == [1]
 
 
@@ -289,6 +257,29 @@ def test_a_full_buffer_never_waits_on_another_lanes_flush(factory) -> None:
     next flush (a call never blocks on the audit from inside its own work)."""
     sink = StoreAuditSink(factory, flush_every=1)
     sink.record(_audit("m-first"))  # written at once: nothing else under way
+    sink._buffer.append(asdict(_audit("m-taken")))  # what the waiting flush takes
+    with _a_flush_waiting_for_the_writer(factory, sink):
+        caller = threading.Thread(target=sink.record, args=(_audit("m-call"),))
+        caller.start()
+        caller.join(5)
+        returned = not caller.is_alive()
+    caller.join(30)
+    assert returned, "record waited for another lane's flush"
+    assert sink.pending() == 1  # kept for the next flush
+    sink.flush()
+    with factory() as s:
+        assert set(s.scalars(select(AuditLog.message_id))) == {"m-first", "m-taken", "m-call"}
+
+
+def _audit(message_id: str) -> AuditRecord:
+    return AuditRecord(datetime.now(UTC), "vtua", "machines", "90000000040", "LVsvc", "MK809",
+                       5, "OK", 200, 1, 5, message_id, "r")  # fmt: skip
+
+
+@contextmanager
+def _a_flush_waiting_for_the_writer(factory, sink: StoreAuditSink) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Another lane holds SQLite's one writer in a transaction while a flush has taken the
+    sink's buffer and waits for the writer; on leaving, the writer is released and both end."""
     holding, release = threading.Event(), threading.Event()
 
     def another_lane_commits() -> None:
@@ -300,25 +291,15 @@ def test_a_full_buffer_never_waits_on_another_lanes_flush(factory) -> None:
     holder = threading.Thread(target=another_lane_commits)
     holder.start()
     assert holding.wait(30)
-    sink._buffer.append(asdict(_audit("m-taken")))
-    waiting = threading.Thread(target=sink.flush)  # takes them and waits for the writer
+    waiting = threading.Thread(target=sink.flush)  # takes the buffer, then waits for the writer
     waiting.start()
-    while sink.pending():
+    deadline = time.monotonic() + 30
+    while sink.pending() and time.monotonic() < deadline:
         time.sleep(0.01)
-    caller = threading.Thread(target=sink.record, args=(_audit("m-call"),))
-    caller.start()
-    caller.join(5)
-    returned = not caller.is_alive()
-    release.set()
-    for thread in (holder, waiting, caller):
-        thread.join(30)
-    assert returned, "record waited for another lane's flush"
-    assert sink.pending() == 1  # kept for the next flush
-    sink.flush()
-    with factory() as s:
-        assert set(s.scalars(select(AuditLog.message_id))) == {"m-first", "m-taken", "m-call"}
-
-
-def _audit(message_id: str) -> AuditRecord:
-    return AuditRecord(datetime.now(UTC), "vtua", "machines", "90000000040", "LVsvc", "MK809",
-                       5, "OK", 200, 1, 5, message_id, "r")  # fmt: skip
+    assert not sink.pending(), "the flush never took the buffer"
+    try:
+        yield
+    finally:
+        release.set()
+        for thread in (holder, waiting):
+            thread.join(30)
